@@ -1,0 +1,57 @@
+# Between: `make run` for the demo, `make test` for the suite.
+# With DATABASE_URL unset both use a private PostgreSQL under ./var/pg.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB_URL = $${DATABASE_URL:-$$($(BIN)/python -m clinic.devdb url)}
+DEV_ENV = DEBUG=$${DEBUG:-true} MFA_REQUIRED=$${MFA_REQUIRED:-false}
+TEST_ENV = SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz} SECURE_SSL_REDIRECT=false
+
+.PHONY: run test lint venv migrate seed worker beat bench-scan eval-detectors clean stop-db
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock requirements-dev.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.lock
+	touch $(STAMP)
+
+run: venv
+	@export DATABASE_URL="$(DB_URL)" $(DEV_ENV); \
+	$(BIN)/python manage.py migrate --no-input && \
+	$(BIN)/python manage.py seed_demo && \
+	echo "" && \
+	echo "Between runs on http://127.0.0.1:8000 (Ctrl-C stops it)" && \
+	echo "Demo logins, password $${DEMO_PASSWORD:-between-demo-2026}:" && \
+	echo "  therapist@demo.test   therapist, supervised" && \
+	echo "  trainee@demo.test     trainee therapist, notes need co-signature" && \
+	echo "  therapist2@demo.test  therapist, no supervisor" && \
+	echo "  supervisor@demo.test  supervisor of therapist and trainee" && \
+	echo "  admin@demo.test       clinic admin (configuration, counts only)" && \
+	echo "" && \
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: venv lint
+	@export DATABASE_URL="$(DB_URL)" $(TEST_ENV); \
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+worker: venv
+	@export DATABASE_URL="$(DB_URL)" $(DEV_ENV); \
+	$(BIN)/celery -A clinic worker --loglevel INFO
+
+beat: venv
+	@export DATABASE_URL="$(DB_URL)" $(DEV_ENV); \
+	$(BIN)/celery -A clinic beat --loglevel INFO
+
+stop-db:
+	$(BIN)/python -m clinic.devdb stop
+
+clean: stop-db
+	rm -rf var $(VENV)

@@ -1,0 +1,3 @@
+app_name = "attachment"
+
+urlpatterns: list = []

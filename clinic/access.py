@@ -1,0 +1,178 @@
+"""Who may see and change what: the one place that decides.
+
+Every view fetches clients through these functions.  The rules:
+
+* a therapist sees their own clients;
+* a supervisor also sees, read-only, the clients of their *current* supervisees;
+* a clinic admin configures clients (assignment, policies) but never reads
+  clinical content;
+* nobody sees anything of another clinic.
+
+An object outside the user's scope answers 404 so that its existence does not
+leak; an object the user knows about but may not use this way (an admin
+opening a clinical page, a supervisor trying to write) answers 403.  Every
+refusal is logged with ids only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .models import Client, Clinic, Membership, Role, Supervision, User
+
+logger = logging.getLogger("between.access")
+
+
+def _deny(user: User, what: str, object_id: object, *, status: int) -> None:
+    logger.warning(
+        "access denied status=%s user=%s object=%s id=%s",
+        status,
+        getattr(user, "pk", None),
+        what,
+        object_id,
+    )
+
+
+def not_found(user: User, what: str, object_id: object) -> Http404:
+    _deny(user, what, object_id, status=404)
+    return Http404("Not found")
+
+
+def forbidden(user: User, what: str, object_id: object) -> PermissionDenied:
+    _deny(user, what, object_id, status=403)
+    return PermissionDenied("You may not do this.")
+
+
+def clinic_ids_with_role(user: User, *roles: str) -> list[int]:
+    if not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.filter(user=user, role__in=roles).values_list(
+            "clinic_id", flat=True
+        )
+    )
+
+
+def has_role(user: User, role: str, clinic: Clinic | None = None) -> bool:
+    if not user.is_authenticated:
+        return False
+    memberships = Membership.objects.filter(user=user, role=role)
+    if clinic is not None:
+        memberships = memberships.filter(clinic=clinic)
+    return memberships.exists()
+
+
+def roles_of(user: User) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    return set(Membership.objects.filter(user=user).values_list("role", flat=True))
+
+
+def primary_clinic(user: User) -> Clinic | None:
+    membership = (
+        Membership.objects.filter(user=user)
+        .select_related("clinic")
+        .order_by("pk")
+        .first()
+    )
+    return membership.clinic if membership else None
+
+
+def current_supervisee_ids(user: User, *, on: dt.date) -> list[int]:
+    """Supervisees whose link with ``user`` is current on ``on`` in a clinic
+    where ``user`` holds the supervisor role."""
+    return list(
+        Supervision.objects.current(on)
+        .filter(
+            supervisor=user,
+            clinic_id__in=clinic_ids_with_role(user, Role.SUPERVISOR),
+        )
+        .values_list("supervisee_id", flat=True)
+    )
+
+
+def readable_clients(user: User, *, on: dt.date) -> QuerySet[Client]:
+    """Clients whose clinical records ``user`` may read."""
+    if not user.is_authenticated:
+        return Client.objects.none()
+    clinical_clinics = clinic_ids_with_role(user, Role.THERAPIST, Role.SUPERVISOR)
+    return Client.objects.filter(clinic_id__in=clinical_clinics).filter(
+        Q(therapist=user) | Q(therapist_id__in=current_supervisee_ids(user, on=on))
+    )
+
+
+def writable_clients(user: User) -> QuerySet[Client]:
+    """Clients whose clinical records ``user`` may write: their own."""
+    if not user.is_authenticated:
+        return Client.objects.none()
+    return Client.objects.filter(
+        therapist=user, clinic_id__in=clinic_ids_with_role(user, Role.THERAPIST)
+    )
+
+
+def configurable_clients(user: User) -> QuerySet[Client]:
+    """Clients whose assignment and policy a clinic admin may configure."""
+    return Client.objects.filter(clinic_id__in=clinic_ids_with_role(user, Role.ADMIN))
+
+
+def _known_but_refused(user: User, client_id: int) -> bool:
+    """True when ``user`` legitimately knows the client exists (same clinic,
+    admin or supervisor reading) so a refusal may say 403 rather than 404."""
+    return configurable_clients(user).filter(pk=client_id).exists()
+
+
+def client_for_reading(user: User, client_id: int, *, on: dt.date) -> Client:
+    client = (
+        readable_clients(user, on=on)
+        .select_related("clinic", "therapist")
+        .filter(pk=client_id)
+        .first()
+    )
+    if client is not None:
+        return client
+    if _known_but_refused(user, client_id):
+        raise forbidden(user, "client", client_id)
+    raise not_found(user, "client", client_id)
+
+
+def client_for_writing(user: User, client_id: int, *, on: dt.date) -> Client:
+    client = (
+        writable_clients(user)
+        .select_related("clinic", "therapist")
+        .filter(pk=client_id)
+        .first()
+    )
+    if client is not None:
+        return client
+    if readable_clients(user, on=on).filter(
+        pk=client_id
+    ).exists() or _known_but_refused(user, client_id):
+        raise forbidden(user, "client", client_id)
+    raise not_found(user, "client", client_id)
+
+
+def client_for_configuring(user: User, client_id: int) -> Client:
+    client = (
+        configurable_clients(user).select_related("clinic").filter(pk=client_id).first()
+    )
+    if client is not None:
+        return client
+    raise not_found(user, "client", client_id)
+
+
+def admin_clinic(user: User) -> Clinic:
+    """The clinic ``user`` administers, or 403."""
+    clinic_ids = clinic_ids_with_role(user, Role.ADMIN)
+    if not clinic_ids:
+        raise forbidden(user, "clinic-admin", None)
+    return Clinic.objects.get(pk=clinic_ids[0])
+
+
+def require_clinical_role(user: User) -> None:
+    if not clinic_ids_with_role(user, Role.THERAPIST, Role.SUPERVISOR):
+        raise forbidden(user, "clinical-area", None)

@@ -1,0 +1,70 @@
+"""Hooks through which the higher apps (notes, attachment) add to clinic pages.
+
+``clinic`` must not import ``notes`` or ``attachment``.  Where a clinic page
+shows something of theirs, the higher app registers a panel or an annotation
+here from its ``AppConfig.ready``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class ClientPanel:
+    """A section of the client page: a template and the context it needs."""
+
+    key: str
+    order: int
+    template: str
+    context: Callable[..., dict[str, Any]]  # (request=, client=, now=) -> context
+
+
+@dataclass(frozen=True)
+class NavLink:
+    key: str
+    order: int
+    label: str
+    url_name: str
+    visible: Callable[[set[str]], bool]  # roles -> shown?
+
+
+client_panels: dict[str, ClientPanel] = {}
+caseload_annotations: dict[str, Callable[[QuerySet], QuerySet]] = {}
+nav_links: dict[str, NavLink] = {}
+
+
+def register_client_panel(panel: ClientPanel) -> None:
+    client_panels[panel.key] = panel
+
+
+def register_caseload_annotation(
+    key: str, annotate: Callable[[QuerySet], QuerySet]
+) -> None:
+    caseload_annotations[key] = annotate
+
+
+def register_nav_link(link: NavLink) -> None:
+    nav_links[link.key] = link
+
+
+def rendered_client_panels(
+    *, request: HttpRequest, client: Any, now: dt.datetime
+) -> list[tuple[str, dict[str, Any]]]:
+    panels = sorted(client_panels.values(), key=lambda panel: panel.order)
+    return [
+        (panel.template, panel.context(request=request, client=client, now=now))
+        for panel in panels
+    ]
+
+
+def annotate_caseload(clients: QuerySet) -> QuerySet:
+    for annotate in caseload_annotations.values():
+        clients = annotate(clients)
+    return clients

@@ -1,0 +1,415 @@
+"""People, clinics, clients, supervision links, absences and contact policies.
+
+Invariants live in database constraints so that neither a bulk update nor a
+raw SQL statement can break them.  Every model except the append-only audit
+log is tracked by pghistory triggers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import pghistory
+import pgtrigger
+from django.contrib.auth.models import (
+    AbstractBaseUser,
+    BaseUserManager,
+    PermissionsMixin,
+)
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone.")
+
+
+class Role(models.TextChoices):
+    THERAPIST = "therapist", "Therapist"
+    SUPERVISOR = "supervisor", "Supervisor"
+    ADMIN = "admin", "Clinic admin"
+
+
+class Channel(models.TextChoices):
+    TEXT = "text", "Text message"
+    EMAIL = "email", "E-mail"
+    PHONE = "phone", "Phone call"
+    VOICEMAIL = "voicemail", "Voicemail"
+    PORTAL = "portal", "Portal message"
+    VIDEO = "video", "Video call"
+    SOCIAL = "social", "Social media"
+    IN_PERSON = "in_person", "In person"
+    OTHER = "other", "Other"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(
+        self, email: str, password: str | None = None, **extra
+    ) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+@pghistory.track(exclude=["password", "last_login"])
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in: therapist, supervisor, clinic admin or operator."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False,
+        help_text="Operator access to Django admin; never for clinic staff.",
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+
+@pghistory.track()
+class Clinic(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    timezone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_timezone]
+    )
+    supervisors_read_trainee_process_notes = models.BooleanField(
+        default=False,
+        help_text="Training clinics may let a supervisor read a trainee's process notes; "
+        "every such read is audited.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+@pghistory.track()
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "clinic", "role"], name="membership_unique_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.clinic}"
+
+
+class SupervisionQuerySet(models.QuerySet["Supervision"]):
+    def current(self, on: dt.date) -> SupervisionQuerySet:
+        return self.filter(started_on__lte=on).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gte=on)
+        )
+
+
+@pghistory.track()
+class Supervision(models.Model):
+    """A supervisor's link to a supervisee; trainees need their notes co-signed."""
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="supervisions"
+    )
+    supervisor = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="supervisions_given"
+    )
+    supervisee = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="supervisions_received"
+    )
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    cosign_required = models.BooleanField(default=False)
+
+    objects = SupervisionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(supervisor=F("supervisee")), name="supervision_not_self"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="supervision_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supervisor} supervises {self.supervisee}"
+
+    def is_current(self, on: dt.date) -> bool:
+        return self.started_on <= on and (self.ended_on is None or self.ended_on >= on)
+
+
+class ClientStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ENDING = "ending", "Ending"
+    ENDED = "ended", "Ended"
+
+
+@pghistory.track()
+class Client(models.Model):
+    """A pseudonymous client: a clinic-unique code and a preferred name, nothing more."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="clients")
+    therapist = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="clients"
+    )
+    code = models.CharField(max_length=32)
+    preferred_name = models.CharField(max_length=80, blank=True)
+    status = models.CharField(
+        max_length=8, choices=ClientStatus.choices, default=ClientStatus.ACTIVE
+    )
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "code"], name="client_code_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="client_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ended") | Q(ended_on__isnull=False),
+                name="client_ended_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "therapist"])]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def get_absolute_url(self) -> str:
+        return reverse("clinic:client", args=[self.pk])
+
+    @property
+    def display_name(self) -> str:
+        if self.preferred_name:
+            return f"{self.preferred_name} ({self.code})"
+        return self.code
+
+
+@pghistory.track()
+class Absence(models.Model):
+    """A therapist's time away, with the colleague who covers."""
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="absences"
+    )
+    therapist = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="absences"
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    covering_therapist = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="absences_covered",
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="absence_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(covering_therapist=F("therapist")),
+                name="absence_cover_is_someone_else",
+            ),
+        ]
+        indexes = [models.Index(fields=["therapist", "starts_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.therapist} away {self.starts_on}–{self.ends_on}"
+
+    def covers(self, on: dt.date) -> bool:
+        return self.starts_on <= on <= self.ends_on
+
+
+def default_contact_hours() -> dict[str, list[str]]:
+    return {str(day): ["09:00", "17:00"] for day in range(5)}
+
+
+@pghistory.track()
+class ContactPolicy(models.Model):
+    """Agreed contact boundaries: the clinic default (no client) or a client override.
+
+    ``contact_hours`` maps a weekday number (0 = Monday) to ``[start, end]`` in
+    the clinic's time zone as ``HH:MM``; a missing weekday means no contact that
+    day.  Use :meth:`hours_on` rather than reading the JSON directly.
+    """
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="contact_policies"
+    )
+    client = models.OneToOneField(
+        Client,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="policy_override",
+    )
+    reason = models.CharField(
+        max_length=300, blank=True, help_text="Why this client's boundaries differ."
+    )
+    allowed_channels = ArrayField(
+        models.CharField(max_length=16, choices=Channel.choices), default=list
+    )
+    contact_hours = models.JSONField(default=default_contact_hours)
+    weekly_limit = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Most client-initiated contacts in any rolling 7 days; empty for no limit.",
+    )
+    response_window_hours = models.PositiveSmallIntegerField(default=24)
+    after_ending_allowed = models.BooleanField(default=False)
+    crisis_instructions = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "contact policies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic"],
+                condition=Q(client__isnull=True),
+                name="contact_policy_one_default_per_clinic",
+            ),
+            models.CheckConstraint(
+                condition=Q(client__isnull=True) | ~Q(reason=""),
+                name="contact_policy_override_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contact policy for {self.client or self.clinic}"
+
+    def hours_on(self, weekday: int) -> tuple[dt.time, dt.time] | None:
+        window = self.contact_hours.get(str(weekday))
+        if not window:
+            return None
+        start, end = window
+        return dt.time.fromisoformat(start), dt.time.fromisoformat(end)
+
+    def weekly_hours(self) -> list[tuple[str, str]]:
+        """Each weekday with its window as text, for display."""
+        shown = []
+        for day in Weekday:
+            window = self.hours_on(day.value)
+            text = f"{window[0]:%H:%M}–{window[1]:%H:%M}" if window else "no contact"
+            shown.append((day.label[:3], text))
+        return shown
+
+    def allows_channel(self, channel: str) -> bool:
+        return channel in self.allowed_channels
+
+    def is_within_hours(self, local_moment: dt.datetime) -> bool:
+        window = self.hours_on(local_moment.weekday())
+        if window is None:
+            return False
+        start, end = window
+        return start <= local_moment.time() < end
+
+
+class AuditAction(models.TextChoices):
+    READ = "read", "Read"
+    CREATE = "create", "Create"
+    UPDATE = "update", "Update"
+    DELETE = "delete", "Delete"
+    SIGN = "sign", "Sign"
+    EXPORT = "export", "Export"
+    DENIED = "denied", "Denied"
+
+
+class AuditEvent(models.Model):
+    """Who read or wrote which record, when, from where.  Append-only.
+
+    Only ids are stored: never clinical text.  History of *what* changed is
+    kept separately by pghistory triggers.
+    """
+
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=8, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=64)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    client_id = models.BigIntegerField(null=True, blank=True)
+    at = models.DateTimeField()
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["client_id", "at"]),
+            models.Index(fields=["actor", "at"]),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="audit_event_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.object_type}#{self.object_id}"

@@ -1,0 +1,89 @@
+"""Writes for the clinic app: contact policies and client assignment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from . import access
+from .audit import audit_record
+from .models import AuditAction, Client, Clinic, ContactPolicy, User
+from .policies import clinic_default_policy
+
+POLICY_FIELDS = (
+    "allowed_channels",
+    "contact_hours",
+    "weekly_limit",
+    "response_window_hours",
+    "after_ending_allowed",
+    "crisis_instructions",
+)
+
+
+@transaction.atomic
+def contact_policy_save_default(
+    *, actor: User, clinic: Clinic, values: dict[str, Any], now: dt.datetime
+) -> ContactPolicy:
+    if access.admin_clinic(actor).pk != clinic.pk:
+        raise access.forbidden(actor, "clinic", clinic.pk)
+    policy = clinic_default_policy(clinic=clinic)
+    for field in POLICY_FIELDS:
+        setattr(policy, field, values[field])
+    policy.full_clean()
+    policy.save()
+    audit_record(actor=actor, action=AuditAction.UPDATE, obj=policy, at=now)
+    return policy
+
+
+@transaction.atomic
+def contact_policy_save_override(
+    *,
+    actor: User,
+    client: Client,
+    values: dict[str, Any],
+    reason: str,
+    now: dt.datetime,
+) -> ContactPolicy:
+    client = access.client_for_configuring(actor, client.pk)
+    policy = ContactPolicy.objects.filter(client=client).first()
+    created = policy is None
+    if policy is None:
+        policy = ContactPolicy(clinic=client.clinic, client=client)
+    for field in POLICY_FIELDS:
+        setattr(policy, field, values[field])
+    policy.reason = reason.strip()
+    policy.full_clean()
+    policy.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        obj=policy,
+        at=now,
+    )
+    return policy
+
+
+@transaction.atomic
+def contact_policy_remove_override(
+    *, actor: User, client: Client, now: dt.datetime
+) -> None:
+    client = access.client_for_configuring(actor, client.pk)
+    policy = ContactPolicy.objects.filter(client=client).first()
+    if policy is None:
+        return
+    audit_record(actor=actor, action=AuditAction.DELETE, obj=policy, at=now)
+    policy.delete()
+
+
+def user_deactivate(*, actor: User, user: User, now: dt.datetime) -> None:
+    """Deactivate an account and end every session it holds."""
+    from django.contrib.sessions.models import Session
+
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    for session in Session.objects.filter(expire_date__gt=now).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+    audit_record(actor=actor, action=AuditAction.UPDATE, obj=user, at=now)

@@ -1,0 +1,13 @@
+"""Project URLconf.  Other apps are included by dotted path so that the
+project package imports none of them."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("notes/", include("notes.urls")),
+    path("records/", include("attachment.urls")),
+    path("", include("clinic.app_urls")),
+]
