@@ -68,3 +68,39 @@ def annotate_caseload(clients: QuerySet) -> QuerySet:
     for annotate in caseload_annotations.values():
         clients = annotate(clients)
     return clients
+
+
+@dataclass
+class DemoContext:
+    """What ``seed_demo`` hands to every app's demo seeder.
+
+    ``people`` keys: ``therapist``, ``trainee``, ``therapist2``, ``supervisor``,
+    ``admin``.  ``stories`` keys name the demo's story clients:
+    ``repaired_rupture`` (a), ``rising_contact`` (b), ``life_transition`` (c),
+    ``after_ending`` (d); every other client is a stable one in ``stable``.
+    """
+
+    clinic: Any
+    people: dict[str, Any]
+    clients: list[Any]
+    stories: dict[str, Any]
+    stable: list[Any]
+    now: dt.datetime
+    rng: Any  # random.Random, seeded so that the demo is reproducible
+
+
+@dataclass(frozen=True)
+class DemoSeeder:
+    """An app's part of the demo.  ``seed(demo)`` must be idempotent: it checks
+    whether its records already exist for ``demo.clinic`` and adds nothing if so."""
+
+    key: str
+    order: int
+    seed: Callable[[DemoContext], None]
+
+
+demo_seeders: dict[str, DemoSeeder] = {}
+
+
+def register_demo_seeder(seeder: DemoSeeder) -> None:
+    demo_seeders[seeder.key] = seeder
