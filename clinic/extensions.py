@@ -35,13 +35,39 @@ class NavLink:
     visible: Callable[[set[str]], bool]  # roles -> shown?
 
 
+@dataclass(frozen=True)
+class HomePanel:
+    """A section of the signed-in user's home page (above the caseload)."""
+
+    key: str
+    order: int
+    template: str
+    context: Callable[..., dict[str, Any] | None]  # (request=, now=) -> None hides it
+
+
 client_panels: dict[str, ClientPanel] = {}
+home_panels: dict[str, HomePanel] = {}
 caseload_annotations: dict[str, Callable[[QuerySet], QuerySet]] = {}
 nav_links: dict[str, NavLink] = {}
 
 
 def register_client_panel(panel: ClientPanel) -> None:
     client_panels[panel.key] = panel
+
+
+def register_home_panel(panel: HomePanel) -> None:
+    home_panels[panel.key] = panel
+
+
+def rendered_home_panels(
+    *, request: HttpRequest, now: dt.datetime
+) -> list[tuple[str, dict[str, Any]]]:
+    shown = []
+    for panel in sorted(home_panels.values(), key=lambda panel: panel.order):
+        context = panel.context(request=request, now=now)
+        if context is not None:
+            shown.append((panel.template, context))
+    return shown
 
 
 def register_caseload_annotation(

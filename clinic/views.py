@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import access, selectors, services
 from .audit import audit_record
-from .extensions import rendered_client_panels
+from .extensions import rendered_client_panels, rendered_home_panels
 from .forms import ClientPolicyOverrideForm, ContactPolicyForm
 from .models import AuditAction, ContactPolicy, Role
 from .policies import clinic_default_policy, effective_policy
@@ -24,11 +24,13 @@ def home(request: HttpRequest) -> HttpResponse:
     roles = access.roles_of(user)
     if roles == {Role.ADMIN}:
         return redirect("clinic:manage_clients")
-    today = timezone.localdate()
+    now = timezone.now()
+    today = now.date()
     return render(
         request,
         "clinic/home.html",
         {
+            "panels": rendered_home_panels(request=request, now=now),
             "own_clients": selectors.caseload_own(user=user)
             if Role.THERAPIST in roles
             else [],
