@@ -1,0 +1,19 @@
+# Production image for web, worker and beat (see docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+
+COPY requirements.lock ./
+RUN pip install --no-cache-dir -r requirements.lock
+
+COPY . .
+RUN SECRET_KEY=build-only-secret-key-not-used-at-run-time-0123456789abcdef \
+    DATABASE_URL=postgres://build@localhost/build \
+    python manage.py collectstatic --no-input
+
+RUN useradd --system --uid 1000 between && chown -R between /app/var
+USER between
+
+EXPOSE 8000
+CMD ["gunicorn", "clinic.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
