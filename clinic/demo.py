@@ -1,0 +1,463 @@
+"""The clinic part of the demo: synthetic people, clients, absences and policies.
+
+``manage.py seed_demo`` calls :func:`demo_seed`, which builds this part and then
+hands a :class:`~clinic.extensions.DemoContext` to every registered demo seeder,
+so that the higher apps can add their records without ``clinic`` importing them.
+
+Every row is looked up by a natural key before it is created, so a second run
+adds nothing and leaves alone whatever a demo user changed since.  The one
+exception is the demo password, which is restored because ``make run`` prints
+it.  All names and texts here are invented.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pghistory.models
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, models
+from django.db.models import Count
+
+from . import extensions
+from .audit import audit_record
+from .models import (
+    Absence,
+    AuditAction,
+    Client,
+    ClientStatus,
+    Clinic,
+    ContactPolicy,
+    Membership,
+    Role,
+    Supervision,
+    User,
+)
+
+DEMO_SLUG = "demo"
+DEMO_NAME = "Demo Practice"
+DEMO_TIMEZONE = "Europe/London"
+DEMO_SEED = 2026
+OPERATOR_EMAIL = "operator@demo.test"
+
+CRISIS_INSTRUCTIONS = (
+    "Call the crisis line (synthetic demo text). If the client is in immediate "
+    "danger, call the emergency services, then tell the supervisor."
+)
+DEMO_CHANNELS = ["text", "email", "phone", "voicemail", "portal"]
+WORKING_HOURS = {str(day): ["09:00", "18:00"] for day in range(5)}
+
+# Names the demo's advisory lock, so that two seed_demo runs started at once
+# (two `make run`s) queue instead of both creating the rows that have no
+# natural unique constraint (supervision links, absences).
+ADVISORY_LOCK_KEY = 20260210
+
+
+class DemoRefused(Exception):
+    """The database holds clinics other than the demo's, so the demo stays out."""
+
+
+@dataclass(frozen=True)
+class Person:
+    key: str
+    email: str
+    full_name: str
+    roles: tuple[str, ...]
+
+
+PEOPLE = (
+    Person("therapist", "therapist@demo.test", "Maya Lindqvist", (Role.THERAPIST,)),
+    Person("trainee", "trainee@demo.test", "Tom Adeyemi", (Role.THERAPIST,)),
+    Person("therapist2", "therapist2@demo.test", "Priya Raman", (Role.THERAPIST,)),
+    Person(
+        "supervisor",
+        "supervisor@demo.test",
+        "Helen Marsh",
+        (Role.THERAPIST, Role.SUPERVISOR),
+    ),
+    Person("admin", "admin@demo.test", "Daniel Kowalski", (Role.ADMIN,)),
+)
+OPERATOR = Person("operator", OPERATOR_EMAIL, "Jordan Ellis", ())
+
+
+@dataclass(frozen=True)
+class ClientPlan:
+    """One demo client, with dates in days before the seed day.
+
+    A negative ``ended_days_ago`` is a planned ending still ahead (status ending).
+    """
+
+    code: str
+    therapist: str
+    preferred_name: str
+    status: str
+    started_days_ago: int
+    ended_days_ago: int | None = None
+    story: str | None = None
+
+
+# Issue 4's stories, all on the supervised therapist's caseload: (a) a rupture
+# by text repaired by a call-back, (b) rising contact after sessions, (c) missing
+# the therapist through a life transition and a vacation, (d) contact after the
+# ending.  They started long enough ago for nine months of notes.
+ACTIVE, ENDED = ClientStatus.ACTIVE, ClientStatus.ENDED
+STORY_PLANS = (
+    ClientPlan("DM-001", "therapist", "Robin", ACTIVE, 430, story="repaired_rupture"),
+    ClientPlan("DM-002", "therapist", "Sasha", ACTIVE, 330, story="rising_contact"),
+    ClientPlan("DM-003", "therapist", "Jamie", ACTIVE, 380, story="life_transition"),
+    ClientPlan("DM-004", "therapist", "Morgan", ENDED, 540, 56, story="after_ending"),
+)
+
+# Stable clients per clinician, as a status sequence: A active, E ending, D ended.
+STABLE_STATUSES = {
+    "therapist": "AAAAAEDD",
+    "trainee": "AAAAAAED",
+    "therapist2": "AAAAAAAEDD",
+}
+# The trainee joined about fourteen months ago; the others have older caseloads.
+EARLIEST_START = {"therapist": 720, "trainee": 380, "therapist2": 720}
+
+PREFERRED_NAMES = (
+    "Alex", "Bailey", "Casey", "Dani", "Eden", "Frankie", "Gabi", "Harper",
+    "Indigo", "Jules", "Kit", "Lou", "Marlo", "Noor", "Ollie", "Parker",
+    "Quinn", "Remy", "Skye", "Tam", "Uri", "Vic", "Wren", "Yael", "Zuri",
+    "Ash",
+)  # fmt: skip
+
+STATUS_CODES = {
+    "A": ClientStatus.ACTIVE,
+    "E": ClientStatus.ENDING,
+    "D": ClientStatus.ENDED,
+}
+
+
+def _stable_plan(
+    rng: random.Random, *, code: str, therapist: str, name: str, letter: str
+) -> ClientPlan:
+    earliest = EARLIEST_START[therapist]
+    status = STATUS_CODES[letter]
+    if status == ClientStatus.ENDED:
+        started = rng.randint(earliest // 2 + 60, earliest)
+        ended = rng.randint(21, started - 120)
+    elif status == ClientStatus.ENDING:
+        started = rng.randint(150, earliest - 60)
+        ended = -rng.randint(14, 42)
+    else:
+        started, ended = rng.randint(30, earliest - 20), None
+    return ClientPlan(code, therapist, name, status, started, ended)
+
+
+def client_plans() -> list[ClientPlan]:
+    """The 30 demo clients: 12 of the therapist, 8 of the trainee, 10 of therapist2.
+
+    Drawn from a fixed seed, so the plan is the same on every run and machine.
+    """
+    rng = random.Random(DEMO_SEED)  # noqa: S311 (reproducible demo data, not secrets)
+    plans = list(STORY_PLANS)
+    names = iter(PREFERRED_NAMES)
+    for therapist, letters in STABLE_STATUSES.items():
+        for letter in letters:
+            code = f"DM-{len(plans) + 1:03d}"
+            plans.append(
+                _stable_plan(
+                    rng, code=code, therapist=therapist, name=next(names), letter=letter
+                )
+            )
+    return plans
+
+
+@dataclass
+class DemoResult:
+    context: extensions.DemoContext
+    seeders: list[str]
+    new_rows: Counter[str]  # per app, this run
+
+
+class _Seeding:
+    """Shared state of one run: the clock, the password and the clinic."""
+
+    def __init__(self, *, now: dt.datetime, password: str) -> None:
+        self.now = now
+        self.password = password
+        self.clinic: Clinic | None = None
+        self.today = now.date()
+
+    def audit_created(self, obj: models.Model) -> None:
+        audit_record(actor=None, action=AuditAction.CREATE, obj=obj, at=self.now)
+
+    def clinic_ensure(self) -> Clinic:
+        clinic = Clinic.objects.filter(slug=DEMO_SLUG).first()
+        if clinic is None:
+            clinic = Clinic.objects.create(
+                slug=DEMO_SLUG, name=DEMO_NAME, timezone=DEMO_TIMEZONE
+            )
+            self.audit_created(clinic)
+        self.clinic = clinic
+        self.today = self.now.astimezone(clinic.zone).date()
+        return clinic
+
+    def user_ensure(self, person: Person, *, operator: bool = False) -> User:
+        user = User.objects.filter(email=person.email).first()
+        if user is None:
+            user = User(
+                email=person.email,
+                full_name=person.full_name,
+                is_staff=operator,
+                is_superuser=operator,
+            )
+            user.set_password(self.password)
+            user.save()
+            self.audit_created(user)
+        elif not user.check_password(self.password):
+            user.set_password(self.password)
+            user.save(update_fields=["password"])
+        return user
+
+    def people_ensure(self) -> dict[str, User]:
+        people = {}
+        for person in PEOPLE:
+            user = self.user_ensure(person)
+            for role in person.roles:
+                membership, created = Membership.objects.get_or_create(
+                    user=user, clinic=self.clinic, role=role
+                )
+                if created:
+                    self.audit_created(membership)
+            people[person.key] = user
+        self.user_ensure(OPERATOR, operator=True)
+        return people
+
+    def supervision_ensure(
+        self, *, supervisor: User, supervisee: User, days_ago: int, cosign: bool
+    ) -> None:
+        link = Supervision.objects.filter(
+            clinic=self.clinic, supervisor=supervisor, supervisee=supervisee
+        ).first()
+        if link is None:
+            link = Supervision.objects.create(
+                clinic=self.clinic,
+                supervisor=supervisor,
+                supervisee=supervisee,
+                started_on=self.today - dt.timedelta(days=days_ago),
+                cosign_required=cosign,
+            )
+            self.audit_created(link)
+
+    def policy_ensure(self, *, client: Client | None = None, **values) -> None:
+        if ContactPolicy.objects.filter(clinic=self.clinic, client=client).exists():
+            return
+        defaults = {
+            "allowed_channels": DEMO_CHANNELS,
+            "contact_hours": WORKING_HOURS,
+            "weekly_limit": 3,
+            "response_window_hours": 24,
+            "after_ending_allowed": False,
+            "crisis_instructions": CRISIS_INSTRUCTIONS,
+        }
+        policy = ContactPolicy.objects.create(
+            clinic=self.clinic, client=client, **{**defaults, **values}
+        )
+        self.audit_created(policy)
+
+    def clients_ensure(self, people: dict[str, User]) -> list[Client]:
+        plans = client_plans()
+        existing = set(
+            Client.objects.filter(
+                clinic=self.clinic, code__in=[plan.code for plan in plans]
+            ).values_list("code", flat=True)
+        )
+        for plan in plans:
+            if plan.code not in existing:
+                self.audit_created(self.client_create(plan, people))
+        return list(
+            Client.objects.filter(
+                clinic=self.clinic, code__in=[plan.code for plan in plans]
+            )
+            .select_related("therapist")
+            .order_by("code")
+        )
+
+    def client_create(self, plan: ClientPlan, people: dict[str, User]) -> Client:
+        ended_on = None
+        if plan.ended_days_ago is not None:
+            ended_on = self.today - dt.timedelta(days=plan.ended_days_ago)
+        return Client.objects.create(
+            clinic=self.clinic,
+            therapist=people[plan.therapist],
+            code=plan.code,
+            preferred_name=plan.preferred_name,
+            status=plan.status,
+            started_on=self.today - dt.timedelta(days=plan.started_days_ago),
+            ended_on=ended_on,
+        )
+
+    def absence_ensure(
+        self,
+        *,
+        therapist: User,
+        covering: User,
+        note: str,
+        starts_in: int,
+        days: int,
+    ) -> None:
+        if Absence.objects.filter(
+            clinic=self.clinic, therapist=therapist, note=note
+        ).exists():
+            return
+        starts_on = self.today + dt.timedelta(days=starts_in)
+        absence = Absence.objects.create(
+            clinic=self.clinic,
+            therapist=therapist,
+            covering_therapist=covering,
+            note=note,
+            starts_on=starts_on,
+            ends_on=starts_on + dt.timedelta(days=days - 1),
+        )
+        self.audit_created(absence)
+
+
+def demo_refuse_other_clinics() -> None:
+    others = Clinic.objects.exclude(slug=DEMO_SLUG).count()
+    if others:
+        raise DemoRefused(
+            f"The database holds {others} clinic(s) besides the demo clinic; "
+            "seed_demo only runs on an empty database or one holding the demo alone. "
+            "Nothing was written."
+        )
+
+
+def demo_seeders_in_order() -> list[extensions.DemoSeeder]:
+    return sorted(extensions.demo_seeders.values(), key=lambda seeder: seeder.order)
+
+
+def _relations_ensure(seeding: _Seeding, people: dict[str, User]) -> None:
+    links = (("therapist", 700, False), ("trainee", 420, True))
+    for supervisee, days_ago, cosign in links:
+        seeding.supervision_ensure(
+            supervisor=people["supervisor"],
+            supervisee=people[supervisee],
+            days_ago=days_ago,
+            cosign=cosign,
+        )
+    seeding.policy_ensure()
+
+
+def _absences_ensure(seeding: _Seeding, people: dict[str, User]) -> None:
+    # Story (c) needs the therapist's two-week vacation, over six weeks ago.
+    seeding.absence_ensure(
+        therapist=people["therapist"],
+        covering=people["therapist2"],
+        note="Annual leave",
+        starts_in=-42 - 13,
+        days=14,
+    )
+    seeding.absence_ensure(
+        therapist=people["trainee"],
+        covering=people["supervisor"],
+        note="Study leave",
+        starts_in=35,
+        days=5,
+    )
+
+
+# The steps before the seeders, so that the progress bar knows its length.
+CLINIC_STEPS = 6
+
+
+def demo_seed(
+    *, now: dt.datetime, password: str, advance: Callable[[str], None]
+) -> DemoResult:
+    """Build or complete the demo clinic, then run every app's demo seeder.
+
+    Must run inside a transaction: it takes a transaction-scoped advisory lock
+    and refuses (raising :class:`DemoRefused`) before writing anything when the
+    database holds another clinic.  ``advance(label)`` is called after each step.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("demo_seed must run inside transaction.atomic()")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+    demo_refuse_other_clinics()
+    rows_before = project_row_counts()
+    seeding = _Seeding(now=now, password=password)
+    clinic = seeding.clinic_ensure()
+    advance("clinic")
+    people = seeding.people_ensure()
+    advance("people")
+    _relations_ensure(seeding, people)
+    advance("supervision and policy")
+    clients = seeding.clients_ensure(people)
+    advance("clients")
+    by_code = {client.code: client for client in clients}
+    stories = {plan.story: by_code[plan.code] for plan in STORY_PLANS}
+    seeding.policy_ensure(
+        client=stories["rising_contact"],
+        reason="Agreed in session: text only, and only for scheduling "
+        "(synthetic demo).",
+        allowed_channels=["text"],
+        weekly_limit=2,
+    )
+    advance("client override")
+    _absences_ensure(seeding, people)
+    advance("absences")
+    context = extensions.DemoContext(
+        clinic=clinic,
+        people=people,
+        clients=clients,
+        stories=stories,
+        stable=[client for client in clients if client not in stories.values()],
+        now=now,
+        rng=random.Random(DEMO_SEED),  # noqa: S311 (reproducible demo data)
+    )
+    ran = []
+    for seeder in demo_seeders_in_order():
+        seeder.seed(context)
+        ran.append(seeder.key)
+        advance(seeder.key)
+    new_rows = project_row_counts()
+    new_rows.subtract(rows_before)
+    return DemoResult(context=context, seeders=ran, new_rows=new_rows)
+
+
+def project_row_counts() -> Counter[str]:
+    """Rows per app of this project, change history left out.
+
+    Read through the app registry so that ``clinic`` reports what the higher
+    apps' seeders wrote without importing them.
+    """
+    counts: Counter[str] = Counter()
+    for config in apps.get_app_configs():
+        if Path(config.path).parent != settings.BASE_DIR:
+            continue
+        for model in config.get_models():
+            if model._meta.proxy or issubclass(model, pghistory.models.Event):
+                continue
+            counts[config.label] += model._default_manager.count()
+    return counts
+
+
+def demo_summary(clinic: Clinic) -> dict[str, int]:
+    """Counts of what the demo clinic holds: ids and numbers, never clinical text."""
+    statuses = dict(
+        Client.objects.filter(clinic=clinic)
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {
+        "accounts": User.objects.filter(memberships__clinic=clinic).distinct().count(),
+        "clients": sum(statuses.values()),
+        **{
+            f"{status.label.lower()} clients": statuses.get(status, 0)
+            for status in ClientStatus
+        },
+        "supervision links": Supervision.objects.filter(clinic=clinic).count(),
+        "absences": Absence.objects.filter(clinic=clinic).count(),
+        "contact policies": ContactPolicy.objects.filter(clinic=clinic).count(),
+    }
