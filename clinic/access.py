@@ -20,7 +20,7 @@ import datetime as dt
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from .models import Client, Clinic, Membership, Role, Supervision, User
@@ -97,13 +97,22 @@ def current_supervisee_ids(user: User, *, on: dt.date) -> list[int]:
 
 
 def readable_clients(user: User, *, on: dt.date) -> QuerySet[Client]:
-    """Clients whose clinical records ``user`` may read."""
+    """Clients whose clinical records ``user`` may read.
+
+    A supervision link belongs to one clinic: it opens the supervisee's
+    clients *in that clinic* only, and only while the link is current.
+    """
     if not user.is_authenticated:
         return Client.objects.none()
-    clinical_clinics = clinic_ids_with_role(user, Role.THERAPIST, Role.SUPERVISOR)
-    return Client.objects.filter(clinic_id__in=clinical_clinics).filter(
-        Q(therapist=user) | Q(therapist_id__in=current_supervisee_ids(user, on=on))
+    supervised = Supervision.objects.current(on).filter(
+        supervisor=user,
+        clinic_id__in=clinic_ids_with_role(user, Role.SUPERVISOR),
+        clinic_id=OuterRef("clinic_id"),
+        supervisee_id=OuterRef("therapist_id"),
     )
+    return Client.objects.filter(
+        clinic_id__in=clinic_ids_with_role(user, Role.THERAPIST, Role.SUPERVISOR)
+    ).filter(Q(therapist=user) | Exists(supervised))
 
 
 def writable_clients(user: User) -> QuerySet[Client]:

@@ -1,5 +1,6 @@
 """Django admin is the operator's tool: superusers only, never the clinic admin role."""
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
@@ -21,6 +22,8 @@ def superuser_only(request: HttpRequest) -> bool:
 
 
 admin.site.has_permission = superuser_only
+# Operators sign in through allauth (lockout and two-factor), never the bare admin form.
+admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Between operator admin"
 
 

@@ -21,20 +21,31 @@ class ContactPolicyForm(forms.Form):
     allowed_channels = forms.MultipleChoiceField(
         choices=Channel.choices,
         widget=forms.CheckboxSelectMultiple,
-        required=False,
         help_text="Channels the client may use between sessions.",
+        error_messages={
+            "required": "Choose at least one channel.",
+            "invalid_choice": "“%(value)s” is not a contact channel.",
+        },
     )
     weekly_limit = forms.IntegerField(
         required=False,
         min_value=0,
         max_value=200,
         help_text="Most client-initiated contacts in any rolling 7 days. Empty: no limit.",
+        error_messages={
+            "min_value": "The weekly limit cannot be negative.",
+            "max_value": "The weekly limit can be at most %(limit_value)s.",
+        },
     )
     response_window_hours = forms.IntegerField(
         min_value=1,
         max_value=336,
         initial=24,
         help_text="How soon the therapist is expected to answer, in hours.",
+        error_messages={
+            "min_value": "The response window must be at least 1 hour.",
+            "max_value": "The response window can be at most %(limit_value)s hours.",
+        },
     )
     after_ending_allowed = forms.BooleanField(
         required=False, help_text="Contact after the ending date is agreed."
@@ -114,6 +125,9 @@ class ContactPolicyForm(forms.Form):
                     "Give both a start and an end, or neither.",
                 )
                 continue
+            # Hours are stored to the minute; compare what will be stored.
+            start = start.replace(second=0, microsecond=0)
+            end = end.replace(second=0, microsecond=0)
             if end <= start:
                 self.add_error(
                     end_name, f"{day.label}: the end must be after the start."

@@ -333,8 +333,12 @@ class ContactPolicy(models.Model):
                 name="contact_policy_one_default_per_clinic",
             ),
             models.CheckConstraint(
-                condition=Q(client__isnull=True) | ~Q(reason=""),
+                condition=Q(client__isnull=True) | ~Q(reason__regex=r"^\s*$"),
                 name="contact_policy_override_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(response_window_hours__gte=1),
+                name="contact_policy_response_window_positive",
             ),
         ]
 

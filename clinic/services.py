@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.db import transaction
 
 from . import access
 from .audit import audit_record
-from .models import AuditAction, Client, Clinic, ContactPolicy, User
+from .models import AuditAction, Client, Clinic, ContactPolicy, Membership, Role, User
 from .policies import clinic_default_policy
 
 POLICY_FIELDS = (
@@ -77,13 +79,28 @@ def contact_policy_remove_override(
     policy.delete()
 
 
+@transaction.atomic
 def user_deactivate(*, actor: User, user: User, now: dt.datetime) -> None:
-    """Deactivate an account and end every session it holds."""
-    from django.contrib.sessions.models import Session
+    """Deactivate an account and end every session it holds.
 
+    Clearing ``is_active`` alone would leave an open browser signed in until
+    its session expired, so the sessions are deleted here as well.  The
+    operator (superuser) may deactivate anyone; a clinic admin only people of
+    a clinic they administer.
+    """
+    if (
+        not actor.is_superuser
+        and not Membership.objects.filter(
+            user=user, clinic_id__in=access.clinic_ids_with_role(actor, Role.ADMIN)
+        ).exists()
+    ):
+        raise access.forbidden(actor, "user", user.pk)
     user.is_active = False
     user.save(update_fields=["is_active"])
-    for session in Session.objects.filter(expire_date__gt=now).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
+    ended = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=now).iterator()
+        if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk)
+    ]
+    Session.objects.filter(session_key__in=ended).delete()
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=user, at=now)

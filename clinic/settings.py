@@ -109,6 +109,10 @@ PGHISTORY_DEFAULT_TRACKERS = (
 )
 PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
 
+# A shared cache (Redis in production) so that allauth's TOTP replay guard and
+# rate limits hold across gunicorn workers.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "clinic.User"
 
@@ -147,15 +151,23 @@ ACCOUNT_ADAPTER = "clinic.adapters.ClinicAccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# Failed sign-ins are counted by axes alone (username + IP, in the database,
+# shared by every worker).  allauth's own per-address counter lives in the
+# per-process cache and would lock an address out from every IP.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Between"
 MFA_REQUIRED = env.bool("MFA_REQUIRED", default=True)
 
-# django-axes: lock a username+IP pair after five failures.
+# django-axes: lock a username+IP pair after five failures.  allauth sends the
+# address as ``email``; the callable finds it there (and normalises its case).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_HOURS", default=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "clinic.adapters.axes_username"
+AXES_CLIENT_STR_CALLABLE = "clinic.adapters.axes_client_str"
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
