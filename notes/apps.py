@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class NotesConfig(AppConfig):
     name = "notes"
     verbose_name = "Session notes"
+
+    def ready(self) -> None:
+        from .integration import register
+
+        register()

@@ -1,0 +1,460 @@
+"""Session notes, addenda, co-signature returns, process notes and reflections.
+
+A signed session note is a legal record.  The services refuse to change one,
+and so does the database: triggers on ``notes_sessionnote`` reject any UPDATE
+that touches a signed row's content, and any change of its signature other
+than the one the return-for-revision service makes (clearing the whole
+signature of a note that was never co-signed).  Addenda and returns are
+append-only.  Every model is tracked by pghistory.
+"""
+
+from __future__ import annotations
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class NoteFormat(models.TextChoices):
+    SOAP = "soap", "SOAP"
+    DAP = "dap", "DAP"
+    BIRP = "birp", "BIRP"
+    FREE = "free", "Free text"
+
+
+class Modality(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    VIDEO = "video", "Video"
+    PHONE = "phone", "Phone"
+
+
+class Attendance(models.TextChoices):
+    ATTENDED = "attended", "Attended"
+    CANCELLED_LATE = "cancelled_late", "Cancelled late"
+    NO_SHOW = "no_show", "No-show"
+
+
+class NoteStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SIGNED = "signed", "Signed"
+    AWAITING_COSIGN = "awaiting_cosign", "Awaiting co-signature"
+    COSIGNED = "cosigned", "Co-signed"
+
+
+#: The sections of each format, in the order they are written and shown.
+FORMAT_SECTIONS: dict[str, tuple[str, ...]] = {
+    NoteFormat.SOAP: ("subjective", "objective", "assessment", "plan"),
+    NoteFormat.DAP: ("data", "assessment", "plan"),
+    NoteFormat.BIRP: ("behaviour", "intervention", "response", "plan"),
+    NoteFormat.FREE: ("free_text",),
+}
+ALL_SECTIONS: tuple[str, ...] = (
+    "subjective",
+    "objective",
+    "assessment",
+    "plan",
+    "data",
+    "behaviour",
+    "intervention",
+    "response",
+    "free_text",
+)
+
+SECTION_LABELS: dict[str, str] = {
+    "subjective": "Subjective",
+    "objective": "Objective",
+    "assessment": "Assessment",
+    "plan": "Plan",
+    "data": "Data",
+    "behaviour": "Behaviour",
+    "intervention": "Intervention",
+    "response": "Response",
+    "free_text": "Note",
+}
+
+#: Columns that make up what was recorded; frozen once the note is signed.
+CONTENT_COLUMNS: tuple[str, ...] = (
+    "client_id",
+    "author_id",
+    "session_at",
+    "duration_minutes",
+    "modality",
+    "attendance",
+    "format",
+    *ALL_SECTIONS,
+    "created_at",
+)
+SIGNATURE_COLUMNS: tuple[str, ...] = ("signed_at", "signed_by_id", "content_sha256")
+COSIGNATURE_COLUMNS: tuple[str, ...] = ("cosigned_at", "cosigned_by_id")
+
+
+def _row(alias: str, columns: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f'{alias}."{column}"' for column in columns) + ")"
+
+
+def _changed(columns: tuple[str, ...]) -> str:
+    return f"{_row('OLD', columns)} IS DISTINCT FROM {_row('NEW', columns)}"
+
+
+def _format_condition(code: str) -> Q:
+    """Rows of format ``code`` hold only that format's sections, and all of
+    them once signed."""
+    own = FORMAT_SECTIONS[code]
+    others = Q(**{name: "" for name in ALL_SECTIONS if name not in own})
+    complete = Q()
+    for name in own:
+        complete &= ~Q(**{name: ""})
+    return ~Q(format=code) | (others & (Q(signed_at__isnull=True) | complete))
+
+
+# A return for revision clears the whole signature at once, only for a note
+# that was never co-signed, and leaves the content alone (the content lock
+# below still applies to that UPDATE).
+_SIGNATURE_CLEARED = (
+    "NEW.signed_at IS NULL AND NEW.signed_by_id IS NULL "
+    "AND NEW.content_sha256 = '' AND NEW.status = 'draft' "
+    "AND OLD.cosigned_at IS NULL"
+)
+
+
+@pghistory.track()
+class NotePreference(models.Model):
+    """A therapist's default note format, used to pre-select new notes."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    default_format = models.CharField(
+        max_length=8, choices=NoteFormat.choices, default=NoteFormat.SOAP
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.default_format}"
+
+
+@pghistory.track()
+class SessionNote(models.Model):
+    """The record of one session, in one of four formats.
+
+    ``status`` is stored (rather than derived) because whether a signed note
+    needs co-signature depends on the supervision link at the moment of
+    signing; constraints keep it consistent with the signature columns.
+    """
+
+    client = models.ForeignKey(
+        "clinic.Client", on_delete=models.PROTECT, related_name="session_notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    session_at = models.DateTimeField("session start")
+    duration_minutes = models.PositiveSmallIntegerField(default=50)
+    modality = models.CharField(
+        max_length=16, choices=Modality.choices, default=Modality.IN_PERSON
+    )
+    attendance = models.CharField(
+        max_length=16, choices=Attendance.choices, default=Attendance.ATTENDED
+    )
+    format = models.CharField(
+        max_length=8, choices=NoteFormat.choices, default=NoteFormat.SOAP
+    )
+    subjective = models.TextField(blank=True)
+    objective = models.TextField(blank=True)
+    assessment = models.TextField(blank=True)
+    plan = models.TextField(blank=True)
+    data = models.TextField(blank=True)
+    behaviour = models.TextField(blank=True)
+    intervention = models.TextField(blank=True)
+    response = models.TextField(blank=True)
+    free_text = models.TextField("note", blank=True)
+    status = models.CharField(
+        max_length=16, choices=NoteStatus.choices, default=NoteStatus.DRAFT
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    content_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    cosigned_at = models.DateTimeField(null=True, blank=True)
+    cosigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-session_at", "-pk"]
+        indexes = [
+            models.Index(fields=["client", "session_at"]),
+            models.Index(fields=["status", "author"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1, duration_minutes__lte=600),
+                name="session_note_duration_range",
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=_format_condition(code),
+                    name=f"session_note_{code}_sections",
+                )
+                for code in FORMAT_SECTIONS
+            ],
+            models.CheckConstraint(
+                condition=(
+                    Q(signed_at__isnull=True)
+                    & Q(signed_by__isnull=True)
+                    & Q(content_sha256="")
+                    & Q(status=NoteStatus.DRAFT)
+                )
+                | (
+                    Q(signed_at__isnull=False)
+                    & Q(signed_by__isnull=False)
+                    & Q(content_sha256__regex=r"^[0-9a-f]{64}$")
+                    & ~Q(status=NoteStatus.DRAFT)
+                ),
+                name="session_note_signature_complete",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(cosigned_at__isnull=True)
+                    & Q(cosigned_by__isnull=True)
+                    & ~Q(status=NoteStatus.COSIGNED)
+                )
+                | (
+                    Q(cosigned_at__isnull=False)
+                    & Q(cosigned_by__isnull=False)
+                    & Q(status=NoteStatus.COSIGNED)
+                ),
+                name="session_note_cosignature_complete",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="session_note_signed_content_locked",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Condition(
+                    f"(OLD.signed_at IS NOT NULL AND {_changed(CONTENT_COLUMNS)})"
+                ),
+            ),
+            pgtrigger.Protect(
+                name="session_note_signature_locked",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Condition(
+                    f"(OLD.signed_at IS NOT NULL AND {_changed(SIGNATURE_COLUMNS)} "
+                    f"AND NOT ({_SIGNATURE_CLEARED}))"
+                ),
+            ),
+            pgtrigger.Protect(
+                name="session_note_cosignature_locked",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Condition(
+                    "((OLD.cosigned_at IS NOT NULL AND "
+                    f"({_changed(COSIGNATURE_COLUMNS)} "
+                    "OR OLD.status IS DISTINCT FROM NEW.status)) "
+                    "OR (OLD.status = 'signed' AND NEW.status <> 'signed') "
+                    "OR (NEW.status = 'cosigned' AND OLD.status <> 'cosigned' "
+                    "AND OLD.status <> 'awaiting_cosign'))"
+                ),
+            ),
+            pgtrigger.Protect(
+                name="session_note_signed_undeletable",
+                operation=pgtrigger.Delete,
+                condition=pgtrigger.Q(old__signed_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session note #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("notes:note", args=[self.pk])
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+    @property
+    def sections(self) -> list[tuple[str, str, str]]:
+        """(field name, label, text) for the sections of this note's format."""
+        return [
+            (name, SECTION_LABELS[name], getattr(self, name))
+            for name in FORMAT_SECTIONS[self.format]
+        ]
+
+
+@pghistory.track()
+class Addendum(models.Model):
+    """A dated correction or late entry under a signed note; signed at creation
+    and never changed."""
+
+    note = models.ForeignKey(
+        SessionNote, on_delete=models.PROTECT, related_name="addenda"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    written_at = models.DateTimeField()
+    text = models.TextField()
+    content_sha256 = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["written_at", "pk"]
+        verbose_name_plural = "addenda"
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="addendum_has_text"),
+            models.CheckConstraint(
+                condition=Q(content_sha256__regex=r"^[0-9a-f]{64}$"),
+                name="addendum_signed",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="addendum_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+            pgtrigger.Trigger(
+                name="addendum_only_on_settled_signed_note",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert,
+                func=(
+                    "IF NOT EXISTS (SELECT 1 FROM notes_sessionnote "
+                    "WHERE id = NEW.note_id AND status IN ('signed', 'cosigned')) "
+                    "THEN RAISE EXCEPTION 'addendum refused: note % is not signed', "
+                    "NEW.note_id USING ERRCODE = 'P0001'; END IF; RETURN NEW;"
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Addendum #{self.pk} to note #{self.note_id}"
+
+
+@pghistory.track()
+class NoteReturn(models.Model):
+    """A supervisor sent a trainee's signed note back for revision."""
+
+    note = models.ForeignKey(
+        SessionNote, on_delete=models.PROTECT, related_name="returns"
+    )
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    returned_at = models.DateTimeField()
+    comment = models.TextField()
+
+    class Meta:
+        ordering = ["returned_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(comment=""), name="note_return_has_comment"
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="note_return_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Return #{self.pk} of note #{self.note_id}"
+
+
+# The history rows leave the text out: pghistory's operator admin lists every
+# event table, and a process note's text must not appear there.  The digest
+# changes with every edit, so each edit is still recorded.
+@pghistory.track(exclude=["text"])
+class ProcessNote(models.Model):
+    """The therapist's private analysis (psychotherapy notes).
+
+    Kept apart on purpose: no list, export, search, import, scan, timeline or
+    admin page includes it.  Only ``notes.selectors.process_note_for_reading``
+    hands one out.
+    """
+
+    client = models.ForeignKey(
+        "clinic.Client", on_delete=models.PROTECT, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    written_at = models.DateTimeField()
+    text = models.TextField()
+    text_sha256 = models.CharField(max_length=64, editable=False)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-written_at", "-pk"]
+        default_permissions = ()
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="process_note_has_text"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Process note #{self.pk}"
+
+
+@pghistory.track()
+class Reflection(models.Model):
+    """The therapist's between-session thinking about a client."""
+
+    client = models.ForeignKey(
+        "clinic.Client", on_delete=models.PROTECT, related_name="reflections"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    written_at = models.DateTimeField()
+    text = models.TextField()
+    bring_to_next_session = models.BooleanField(default=False)
+    brought_in = models.ForeignKey(
+        SessionNote,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reflections_brought",
+    )
+
+    class Meta:
+        ordering = ["-written_at", "-pk"]
+        indexes = [models.Index(fields=["client", "written_at"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="reflection_has_text"),
+            models.CheckConstraint(
+                condition=Q(brought_in__isnull=True) | Q(bring_to_next_session=True),
+                name="reflection_brought_only_if_marked",
+            ),
+        ]
+        triggers = [
+            # What a signed note took up is part of its record: a reflection
+            # is linked to (or unlinked from) a note only while it is a draft.
+            pgtrigger.Trigger(
+                name="reflection_links_only_draft_notes",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(
+                    old__brought_in__df=pgtrigger.F("new__brought_in")
+                ),
+                func=(
+                    "IF EXISTS (SELECT 1 FROM notes_sessionnote WHERE id IN "
+                    "(OLD.brought_in_id, NEW.brought_in_id) AND signed_at IS NOT NULL) "
+                    "THEN RAISE EXCEPTION 'reflection % cannot change its link to a "
+                    "signed note', NEW.id; END IF; RETURN NEW;"
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reflection #{self.pk}"
