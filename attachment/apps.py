@@ -4,3 +4,39 @@ from django.apps import AppConfig
 class AttachmentConfig(AppConfig):
     name = "attachment"
     verbose_name = "Between-session records"
+
+    def ready(self) -> None:
+        """Add this app's panels, agenda items, caseload column and demo part
+        to the lower apps' registries (they never import this app)."""
+        from clinic import extensions
+        from notes.agenda import register_agenda_provider
+
+        from . import demo, selectors, views
+        from .agenda import ContactAgenda, RuptureAgenda
+        from .flag_services import register_flag_integrations
+
+        extensions.register_client_panel(
+            extensions.ClientPanel(
+                key="attachment_records",
+                order=20,
+                template="attachment/_records_panel.html",
+                context=views.records_panel,
+            )
+        )
+        extensions.register_client_panel(
+            extensions.ClientPanel(
+                key="attachment_plan",
+                order=60,
+                template="attachment/_plan_panel.html",
+                context=views.plan_panel,
+            )
+        )
+        extensions.register_caseload_annotation(
+            "last_contact_at", selectors.annotate_last_contact
+        )
+        register_agenda_provider("contact", ContactAgenda())
+        register_agenda_provider("rupture", RuptureAgenda())
+        extensions.register_demo_seeder(
+            extensions.DemoSeeder(key="attachment", order=30, seed=demo.seed)
+        )
+        register_flag_integrations()

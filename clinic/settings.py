@@ -108,6 +108,10 @@ PGHISTORY_DEFAULT_TRACKERS = (
     pghistory.DeleteEvent(),
 )
 PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
+# The admin gets no "all events" page: history rows of notes and records hold
+# clinical text, and the operator who uses the admin must not read it.  Each
+# model's own history stays reachable only where its admin allows it.
+PGHISTORY_ADMIN_ALL_EVENTS = False
 
 # A shared cache (Redis in production) so that allauth's TOTP replay guard and
 # rate limits hold across gunicorn workers.
@@ -237,11 +241,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing from a web request must fail fast when Redis is down (the
+# contact is saved anyway; attachment.tasks logs it and the nightly scan
+# catches up): a short connect timeout, and no retry (set per publish).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A queue name of its own lets the reliability tests run a worker that sees
+# only their messages.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 # Time limits sit below the visibility timeout so a stuck task is killed
 # before Redis would hand it to a second worker.
 CELERY_TASK_SOFT_TIME_LIMIT = int(CELERY_BROKER_VISIBILITY_TIMEOUT * 0.5)
 CELERY_TASK_TIME_LIMIT = int(CELERY_BROKER_VISIBILITY_TIMEOUT * 0.75)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The nightly scan's schedule lives in the database (django-celery-beat's
+# PeriodicTask "nightly pattern scan", 02:30 UTC, created by
+# attachment/migrations/0004), so it can be changed in the admin.
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_TIMEZONE = "UTC"
 

@@ -1,0 +1,230 @@
+"""The weekly contact chart: the last 26 weeks as server-rendered SVG.
+
+The counts come from one aggregate query: a zero-filled series of local weeks
+(``date_trunc('week', …)`` in the clinic's time zone) left-joined to the
+client's contacts by an index-friendly time range.  Geometry is computed here
+and drawn by ``attachment/_weekly_chart.html`` with SVG presentation
+attributes only (the Content-Security-Policy forbids inline styles), beside a
+plain table for screen readers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection
+
+from clinic.models import Absence, Client
+from clinic.policies import effective_policy
+
+WEEKS = 26
+
+WEEKLY_COUNTS_SQL = """
+WITH weeks AS (
+    SELECT generate_series(
+        date_trunc('week', %(local_now)s::timestamp) - interval '1 week' * %(back)s,
+        date_trunc('week', %(local_now)s::timestamp),
+        interval '1 week'
+    ) AS week
+)
+SELECT
+    weeks.week::date,
+    count(c.id) FILTER (WHERE c.direction = 'from_client'),
+    count(c.id) FILTER (WHERE c.direction = 'from_therapist'),
+    count(c.id) FILTER (WHERE c.direction = 'from_client' AND c.after_hours),
+    count(c.id) FILTER (WHERE c.direction = 'from_therapist' AND c.after_hours)
+FROM weeks
+LEFT JOIN attachment_contact c
+    ON c.client_id = %(client_id)s
+   AND c.occurred_at >= (weeks.week AT TIME ZONE %(zone)s)
+   AND c.occurred_at < ((weeks.week + interval '1 week') AT TIME ZONE %(zone)s)
+GROUP BY weeks.week
+ORDER BY weeks.week
+"""
+
+
+@dataclass(frozen=True)
+class Week:
+    starts_on: dt.date
+    from_client: int
+    from_therapist: int
+    client_after_hours: int
+    therapist_after_hours: int
+    absence: bool
+
+    @property
+    def total(self) -> int:
+        return self.from_client + self.from_therapist
+
+    @property
+    def after_hours_share(self) -> int | None:
+        """Percent of the week's contacts outside contact hours."""
+        if not self.total:
+            return None
+        return round(
+            100 * (self.client_after_hours + self.therapist_after_hours) / self.total
+        )
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    height: float
+    after_hours_y: float
+    after_hours_height: float
+    title: str
+
+
+@dataclass(frozen=True)
+class WeekShape:
+    week: Week
+    x: float
+    client: Bar
+    therapist: Bar
+    label: str  # shown under every fourth week
+
+
+@dataclass(frozen=True)
+class WeeklyChart:
+    weeks: list[Week]
+    weekly_limit: int | None
+    width: int
+    height: int
+    top: int
+    bottom: int
+    left: int
+    group_width: int
+    shapes: list[WeekShape]
+    ticks: list[tuple[float, int]]  # (y, value)
+    limit_y: float | None
+
+    @property
+    def plot_right(self) -> int:
+        return self.left + self.group_width * len(self.weeks)
+
+    @property
+    def plot_height(self) -> int:
+        return self.height - self.bottom - self.top
+
+    @property
+    def total_from_client(self) -> int:
+        return sum(week.from_client for week in self.weeks)
+
+
+def weekly_counts(
+    *, client: Client, now: dt.datetime, weeks: int = WEEKS
+) -> list[Week]:
+    """Counts for the ``weeks`` local weeks ending with the current one."""
+    zone = client.clinic.zone
+    local_now = now.astimezone(zone).replace(tzinfo=None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            WEEKLY_COUNTS_SQL,
+            {
+                "local_now": local_now,
+                "back": weeks - 1,
+                "client_id": client.pk,
+                "zone": client.clinic.timezone,
+            },
+        )
+        rows = cursor.fetchall()
+    absences = list(
+        Absence.objects.filter(
+            therapist_id=client.therapist_id,
+            ends_on__gte=rows[0][0],
+            starts_on__lte=rows[-1][0] + dt.timedelta(days=6),
+        ).values_list("starts_on", "ends_on")
+    )
+    return [
+        Week(
+            starts_on=starts_on,
+            from_client=from_client,
+            from_therapist=from_therapist,
+            client_after_hours=client_late,
+            therapist_after_hours=therapist_late,
+            absence=any(
+                start <= starts_on + dt.timedelta(days=6) and end >= starts_on
+                for start, end in absences
+            ),
+        )
+        for starts_on, from_client, from_therapist, client_late, therapist_late in rows
+    ]
+
+
+def _bar(x: float, count: int, late: int, scale: float, base: float, title: str) -> Bar:
+    height = count * scale
+    late_height = late * scale
+    return Bar(
+        x=x,
+        y=base - height,
+        height=height,
+        after_hours_y=base - late_height,
+        after_hours_height=late_height,
+        title=title,
+    )
+
+
+def _ticks(tallest: int) -> list[int]:
+    """About four gridlines at whole numbers, the top one at or above ``tallest``."""
+    step = max(1, -(-tallest // 4))
+    top = step * -(-tallest // step)
+    return list(range(0, top + 1, step))
+
+
+def weekly_chart(
+    *, client: Client, now: dt.datetime, weeks: int = WEEKS
+) -> WeeklyChart:
+    series = weekly_counts(client=client, now=now, weeks=weeks)
+    limit = effective_policy(client=client).weekly_limit
+    width, height, top, bottom, left, group = 680, 220, 12, 28, 32, 24
+    tallest = max(
+        [4, limit or 0, *(max(w.from_client, w.from_therapist) for w in series)]
+    )
+    ticks = _ticks(tallest)
+    top_value = ticks[-1]
+    base = height - bottom
+    scale = (base - top) / top_value
+    shapes = []
+    for index, week in enumerate(series):
+        x = left + index * group
+        when = f"week of {week.starts_on:%-d %b %Y}"
+        shapes.append(
+            WeekShape(
+                week=week,
+                x=x,
+                client=_bar(
+                    x + 3,
+                    week.from_client,
+                    week.client_after_hours,
+                    scale,
+                    base,
+                    f"{when}: {week.from_client} from client, "
+                    f"{week.client_after_hours} after hours",
+                ),
+                therapist=_bar(
+                    x + 12,
+                    week.from_therapist,
+                    week.therapist_after_hours,
+                    scale,
+                    base,
+                    f"{when}: {week.from_therapist} from therapist, "
+                    f"{week.therapist_after_hours} after hours",
+                ),
+                label=f"{week.starts_on:%-d %b}" if index % 4 == 0 else "",
+            )
+        )
+    return WeeklyChart(
+        weeks=series,
+        weekly_limit=limit,
+        width=width,
+        height=height,
+        top=top,
+        bottom=bottom,
+        left=left,
+        group_width=group,
+        shapes=shapes,
+        ticks=[(base - value * scale, value) for value in ticks],
+        limit_y=base - limit * scale if limit is not None else None,
+    )

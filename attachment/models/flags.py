@@ -1,0 +1,332 @@
+"""Flags (the pattern engine's findings), their review history, and the
+per-clinic detector settings.
+
+A flag is keyed by ``(client, kind, window_start)`` so that a scan is
+idempotent: running it twice, or re-running a crashed one, updates rows rather
+than adding them.  ``kind`` splits the two-part detectors into sub-kinds (for
+example ``absence_surge`` and ``absence_ahead``) because both parts can fire for
+one client at once; :attr:`Flag.detector` gives the detector of a sub-kind.
+"""
+
+from __future__ import annotations
+
+import pghistory
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from attachment.patterns import FIELDS, Kind, Part, ThresholdField
+from attachment.patterns.thresholds import threshold_problems
+from clinic.models import Client, Clinic
+
+
+class FlagKind(models.TextChoices):
+    """The eight detectors, with sub-kinds for the two-part ones."""
+
+    RISING_CONTACT_FREQUENCY = "rising_contact_frequency", "Rising contact frequency"
+    POLICY_PATTERN = "policy_pattern", "Contacts outside the agreed policy"
+    ABSENCE_SURGE = "absence_surge", "Contact surge during an absence"
+    ABSENCE_AHEAD = "absence_ahead", "Absence ahead: plan cover"
+    UNREPAIRED_RUPTURE = "unrepaired_rupture", "Rupture without repair"
+    REPEATED_RUPTURES = "repeated_ruptures", "Repeated ruptures"
+    DEPENDENCY_ESCALATION = "dependency_escalation", "Rising dependency intensity"
+    DEPENDENCY_MEASURE_RISE = (
+        "dependency_measure_rise",
+        "Rising preoccupied-merger score",
+    )
+    THERAPIST_OVEREXTENSION = "therapist_overextension", "Therapist overextension"
+    ABRUPT_WITHDRAWAL = "abrupt_withdrawal", "Abrupt withdrawal"
+    AFTER_ENDING_CONTACT = "after_ending_contact", "Contact after ending"
+
+
+# The second part of a two-part detector gets its own kind; everything else
+# keeps the detector's code.
+_SUB_KINDS: dict[tuple[str, str], FlagKind] = {
+    (Kind.ABSENCE_SURGE, Part.AHEAD_OF_ABSENCE): FlagKind.ABSENCE_AHEAD,
+    (Kind.UNREPAIRED_RUPTURE, Part.REPEATED): FlagKind.REPEATED_RUPTURES,
+    (Kind.DEPENDENCY_ESCALATION, Part.MEASURE_RISE): FlagKind.DEPENDENCY_MEASURE_RISE,
+}
+DETECTOR_OF_KIND: dict[str, str] = {
+    **{kind.value: kind.value for kind in FlagKind if kind.value in set(Kind)},
+    **{flag_kind.value: detector for (detector, _), flag_kind in _SUB_KINDS.items()},
+}
+
+
+def flag_kind_of(kind: str, part: str) -> FlagKind:
+    """The flag kind of a detector's finding (its kind and part)."""
+    return _SUB_KINDS.get((kind, part), FlagKind(kind))
+
+
+class FlagTier(models.TextChoices):
+    YELLOW = "yellow", "Yellow"
+    RED = "red", "Red"
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    IN_SUPERVISION = "in_supervision", "In supervision"
+    RESOLVED = "resolved", "Resolved"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+# A scan refreshes the evidence of these; a closed flag is left as reviewed.
+LIVE_FLAG_STATUSES = (
+    FlagStatus.OPEN,
+    FlagStatus.ACKNOWLEDGED,
+    FlagStatus.IN_SUPERVISION,
+)
+CLOSED_FLAG_STATUSES = (FlagStatus.RESOLVED, FlagStatus.DISMISSED)
+
+
+# Statement-level history, as on Contact: a scan upserts flags in batches, and
+# one set-based history INSERT per statement is far cheaper than a row trigger.
+@pghistory.track(
+    pghistory.InsertEvent(level=pghistory.Statement),
+    pghistory.UpdateEvent(level=pghistory.Statement),
+    pghistory.DeleteEvent(level=pghistory.Statement),
+)
+class Flag(models.Model):
+    """One detector finding for one client, awaiting (or after) review.
+
+    ``active`` says whether the pattern still held at the latest scan; the
+    same fact is in ``evidence["no_longer_active"]`` for the reviewer, and the
+    boolean is kept for fast queue queries.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="flags")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=32, choices=FlagKind.choices)
+    tier = models.CharField(max_length=8, choices=FlagTier.choices)
+    window_start = models.DateField()
+    window_end = models.DateField()
+    detected_at = models.DateTimeField()
+    score = models.FloatField()
+    evidence = models.JSONField(default=dict, blank=True)
+    explanation = models.CharField(max_length=400)
+    status = models.CharField(
+        max_length=16, choices=FlagStatus.choices, default=FlagStatus.OPEN
+    )
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-detected_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "kind", "window_start"],
+                name="flag_one_per_client_kind_window",
+            ),
+            models.CheckConstraint(
+                condition=Q(window_end__gte=models.F("window_start")),
+                name="flag_window_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=FlagKind.values), name="flag_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(tier__in=FlagTier.values), name="flag_tier_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=FlagStatus.values), name="flag_status_known"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "tier"]),
+            models.Index(fields=["client", "kind"]),
+            models.Index(fields=["therapist", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_tier_display()})"
+
+    @property
+    def detector(self) -> str:
+        """The detector (one of the eight) that raised this flag."""
+        return DETECTOR_OF_KIND[self.kind]
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_FLAG_STATUSES
+
+
+@pghistory.track()
+class FlagStatusChange(models.Model):
+    """One step of a flag's review: who moved it from which status to which."""
+
+    flag = models.ForeignKey(
+        Flag, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=16, choices=FlagStatus.choices)
+    to_status = models.CharField(max_length=16, choices=FlagStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the engine made the change.",
+    )
+    changed_at = models.DateTimeField()
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["flag", "changed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_status=models.F("to_status")),
+                name="flag_status_change_changes",
+            ),
+        ]
+        indexes = [models.Index(fields=["flag", "changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+
+def _threshold_field(spec: ThresholdField) -> models.Field:
+    """A model field for one threshold, with its documented default and range."""
+    validators = []
+    if spec.minimum is not None:
+        validators.append(MinValueValidator(spec.minimum))
+    if spec.maximum is not None:
+        validators.append(MaxValueValidator(spec.maximum))
+    options = {
+        "verbose_name": spec.label,
+        "help_text": spec.meaning,
+        "default": spec.default,
+    }
+    if spec.kind is bool:
+        return models.BooleanField(**options)
+    if spec.kind is int:
+        return models.IntegerField(validators=validators, **options)
+    return models.FloatField(validators=validators, **options)
+
+
+def _range_constraints() -> list[models.CheckConstraint]:
+    checks = []
+    for spec in FIELDS:
+        if spec.kind is bool:
+            continue
+        condition = Q()
+        if spec.minimum is not None:
+            condition &= Q(**{f"{spec.name}__gte": spec.minimum})
+        if spec.maximum is not None:
+            condition &= Q(**{f"{spec.name}__lte": spec.maximum})
+        checks.append(
+            models.CheckConstraint(
+                condition=condition, name=f"detector_{spec.name}_in_range"
+            )
+        )
+    return checks
+
+
+class DetectorSettingsBase(models.Model):
+    """Abstract holder of one field per threshold, generated from
+    :data:`attachment.patterns.FIELDS` so meaning, default and range are
+    written once."""
+
+    class Meta:
+        abstract = True
+
+
+for _spec in FIELDS:
+    DetectorSettingsBase.add_to_class(_spec.name, _threshold_field(_spec))
+
+
+@pghistory.track()
+class DetectorSettings(DetectorSettingsBase):
+    """One clinic's detector thresholds, edited by the clinic admin.
+
+    One row per clinic, created with the documented defaults on first use
+    (:func:`attachment.flag_services.detector_settings_for`).
+    """
+
+    clinic = models.OneToOneField(
+        Clinic, on_delete=models.CASCADE, related_name="detector_settings"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "detector settings"
+        constraints = _range_constraints()
+
+    def __str__(self) -> str:
+        return f"Detector settings of clinic {self.clinic_id}"
+
+    def clean(self) -> None:
+        """Cross-field rules (red at least as strict as yellow) that a
+        single-column check cannot express."""
+        values = {
+            spec.name: getattr(self, spec.name)
+            for spec in FIELDS
+            if isinstance(getattr(self, spec.name), int | float)
+        }
+        problems = threshold_problems(values)
+        if problems:
+            raise ValidationError(problems)
+
+
+@pghistory.track()
+class ScanRun(models.Model):
+    """One fanned-out full scan of a clinic, so that a second one does not
+    start while its chunks are still running, and so that progress (chunks
+    done) can be seen."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateTimeField(help_text="The moment the scan judges.")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["clinic", "finished_at"])]
+
+    def __str__(self) -> str:
+        return f"Scan of clinic {self.clinic_id} as of {self.as_of:%Y-%m-%d %H:%M}"
+
+
+@pghistory.track()
+class ScanChunk(models.Model):
+    """A range of client ids of a :class:`ScanRun`, scanned by one task."""
+
+    run = models.ForeignKey(ScanRun, on_delete=models.CASCADE, related_name="chunks")
+    first_client_id = models.BigIntegerField()
+    last_client_id = models.BigIntegerField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "first_client_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "first_client_id"], name="scan_chunk_unique_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(last_client_id__gte=models.F("first_client_id")),
+                name="scan_chunk_range_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Clients {self.first_client_id}–{self.last_client_id}"
+
+
+@pghistory.track()
+class RescanRequest(models.Model):
+    """The debounce of per-client re-scans: when one was last asked for, put
+    on the queue and done.  A save while a re-scan is already queued adds
+    nothing to the queue; the queued one reads the new contact too."""
+
+    client = models.OneToOneField(
+        Client, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    scanned_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Re-scan of client {self.client_id}"

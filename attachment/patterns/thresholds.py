@@ -1,0 +1,511 @@
+"""Detector thresholds: one frozen dataclass, documented field by field.
+
+``DetectorSettings`` (the per-clinic model the clinic admin edits) maps onto
+:class:`DetectorThresholds` field for field; :data:`FIELDS` carries the meaning,
+default and valid range of each so the admin page and the model's validators
+can be generated from one place rather than kept in step by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DetectorThresholds:
+    """Every threshold of every detector, with the documented defaults.
+
+    Build one from a ``DetectorSettings`` row with :meth:`from_mapping`;
+    ``DetectorThresholds()`` is the clinic default.  Construction validates
+    ranges, so a detector never runs on a nonsensical setting.  Meanings and
+    ranges are in :data:`FIELDS`.
+    """
+
+    rising_enabled: bool = True
+    rising_baseline_weeks: int = 52
+    rising_monitor_weeks: int = 8
+    rising_recent_weeks: int = 3
+    rising_min_recent_contacts: int = 3
+    rising_rate_floor: float = 0.25
+    rising_false_alarms_per_year: float = 0.5
+    rising_red_ratio: float = 2.0
+    policy_enabled: bool = True
+    policy_min_count: int = 3
+    policy_red_count: int = 6
+    policy_window_weeks: int = 4
+    absence_enabled: bool = True
+    absence_baseline_weeks: int = 12
+    absence_min_contacts: int = 3
+    absence_min_ratio: float = 2.0
+    absence_red_ratio: float = 2.0
+    absence_lookahead_days: int = 21
+    absence_observation_weeks: int = 8
+    absence_min_intensity: int = 3
+    rupture_enabled: bool = True
+    rupture_repair_days: int = 21
+    rupture_red_days: int = 42
+    rupture_repeat_count: int = 3
+    rupture_repeat_red_count: int = 5
+    rupture_repeat_weeks: int = 8
+    dependency_enabled: bool = True
+    dependency_window_weeks: int = 12
+    dependency_min_observations: int = 5
+    dependency_alpha: float = 0.05
+    dependency_red_alpha: float = 0.01
+    dependency_measure_rise: float = 0.5
+    dependency_measure_red_rise: float = 1.0
+    overextension_enabled: bool = True
+    overextension_baseline_weeks: int = 12
+    overextension_recent_weeks: int = 6
+    overextension_alpha: float = 0.05
+    overextension_min_signals: int = 2
+    overextension_min_actions: int = 6
+    withdrawal_enabled: bool = True
+    withdrawal_prior_weeks: int = 8
+    withdrawal_recent_weeks: int = 3
+    withdrawal_high_reply_share: float = 0.8
+    withdrawal_reply_drop: float = 0.4
+    withdrawal_slowdown: float = 3.0
+    withdrawal_alpha: float = 0.05
+    withdrawal_min_contacts: int = 4
+    after_ending_enabled: bool = True
+    after_ending_window_weeks: int = 12
+    after_ending_min_count: int = 1
+    after_ending_red_count: int = 3
+
+    def __post_init__(self) -> None:
+        problems = threshold_problems(dataclasses.asdict(self))
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> DetectorThresholds:
+        """Take the known fields from ``values`` (e.g. a model's ``__dict__``)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
+
+
+@dataclass(frozen=True)
+class ThresholdField:
+    """How the admin page shows one threshold: meaning, default and range."""
+
+    name: str
+    label: str
+    meaning: str
+    default: float | int | bool
+    minimum: float | int | None = None
+    maximum: float | int | None = None
+
+    @property
+    def kind(self) -> type:
+        return type(self.default)
+
+
+def _switch(detector: str, label: str) -> ThresholdField:
+    return ThresholdField(
+        f"{detector}_enabled",
+        f"{label}: on",
+        f"Run the {label.lower()} detector.",
+        True,
+    )
+
+
+FIELDS: tuple[ThresholdField, ...] = (
+    _switch("rising", "Rising contact frequency"),
+    ThresholdField(
+        "rising_baseline_weeks",
+        "Baseline weeks (at most)",
+        "Up to this many weeks of client-initiated contacts set the client's "
+        "usual rate and how bursty it is; they end one guard week before the "
+        "monitored weeks. A client with less history (but at least 26 weeks) is "
+        "judged on what there is, with a stricter threshold.",
+        52,
+        26,
+        104,
+    ),
+    ThresholdField(
+        "rising_monitor_weeks",
+        "Monitored weeks",
+        "How far back the CUSUM looks for the start of a rise.",
+        8,
+        4,
+        12,
+    ),
+    ThresholdField(
+        "rising_recent_weeks",
+        "Recent weeks",
+        "Weeks compared with the baseline in the exact rate-ratio test.",
+        3,
+        2,
+        6,
+    ),
+    ThresholdField(
+        "rising_min_recent_contacts",
+        "Least recent contacts",
+        "No flag unless the recent weeks hold at least this many contacts "
+        "(so 0 to 2 contacts never flags).",
+        3,
+        1,
+        20,
+    ),
+    ThresholdField(
+        "rising_rate_floor",
+        "Rate floor per week",
+        "The baseline rate (and with it the variance) is never taken as lower "
+        "than this, so a quiet baseline does not make every contact look like a "
+        "surge.",
+        0.25,
+        0.05,
+        2.0,
+    ),
+    ThresholdField(
+        "rising_false_alarms_per_year",
+        "False alarms per client-year",
+        "Target rate of flags on a client whose contact rate is stable; sets the "
+        "CUSUM threshold h.",
+        0.5,
+        0.1,
+        2.0,
+    ),
+    ThresholdField(
+        "rising_red_ratio",
+        "Red rate ratio",
+        "Red when the lower 95% bound of the recent/baseline rate ratio exceeds this.",
+        2.0,
+        1.2,
+        10.0,
+    ),
+    _switch("policy", "Policy pattern"),
+    ThresholdField(
+        "policy_min_count",
+        "Contacts outside policy",
+        "Client contacts outside the agreed policy (after hours, channel not "
+        "agreed, over the weekly limit) that make a yellow flag.",
+        3,
+        1,
+        20,
+    ),
+    ThresholdField(
+        "policy_red_count",
+        "Contacts outside policy (red)",
+        "As many or more make the flag red.",
+        6,
+        2,
+        50,
+    ),
+    ThresholdField(
+        "policy_window_weeks",
+        "Policy window weeks",
+        "The window in which they are counted.",
+        4,
+        1,
+        12,
+    ),
+    _switch("absence", "Absence surge"),
+    ThresholdField(
+        "absence_baseline_weeks",
+        "Absence baseline weeks",
+        "Weeks before an absence that set the client's usual rate.",
+        12,
+        4,
+        52,
+    ),
+    ThresholdField(
+        "absence_min_contacts",
+        "Least contacts during absence",
+        "No flag for fewer client contacts during the absence.",
+        3,
+        1,
+        20,
+    ),
+    ThresholdField(
+        "absence_min_ratio",
+        "Absence rate ratio",
+        "Contacts during the absence must run at least this many times the "
+        "usual rate, significantly (one-sided exact test at 5%).",
+        2.0,
+        1.2,
+        10.0,
+    ),
+    ThresholdField(
+        "absence_red_ratio",
+        "Absence red rate ratio",
+        "Red when the lower 95% bound of that ratio exceeds this.",
+        2.0,
+        1.2,
+        10.0,
+    ),
+    ThresholdField(
+        "absence_lookahead_days",
+        "Days ahead of an absence",
+        "How soon a planned absence must start to prompt planning cover.",
+        21,
+        1,
+        90,
+    ),
+    ThresholdField(
+        "absence_observation_weeks",
+        "Observation weeks before absence",
+        "How recent the high-intensity observations must be.",
+        8,
+        1,
+        26,
+    ),
+    ThresholdField(
+        "absence_min_intensity",
+        "High intensity",
+        "Least observation intensity (0-4) with fear of abandonment that counts.",
+        3,
+        1,
+        4,
+    ),
+    _switch("rupture", "Unrepaired rupture"),
+    ThresholdField(
+        "rupture_repair_days",
+        "Days without repair",
+        "An open rupture with no repair attempt for longer than this flags.",
+        21,
+        1,
+        180,
+    ),
+    ThresholdField(
+        "rupture_red_days",
+        "Days without repair (red)",
+        "Longer than this, or a severe rupture past the yellow limit, is red.",
+        42,
+        2,
+        365,
+    ),
+    ThresholdField(
+        "rupture_repeat_count",
+        "Repeated ruptures",
+        "This many ruptures or more within the repeat window flag.",
+        3,
+        2,
+        20,
+    ),
+    ThresholdField(
+        "rupture_repeat_red_count",
+        "Repeated ruptures (red)",
+        "As many or more make it red.",
+        5,
+        3,
+        30,
+    ),
+    ThresholdField(
+        "rupture_repeat_weeks",
+        "Repeat window weeks",
+        "The window for repeated ruptures.",
+        8,
+        1,
+        26,
+    ),
+    _switch("dependency", "Dependency escalation"),
+    ThresholdField(
+        "dependency_window_weeks",
+        "Observation window weeks",
+        "Dependency observations from this many recent weeks enter the trend test.",
+        12,
+        4,
+        52,
+    ),
+    ThresholdField(
+        "dependency_min_observations",
+        "Least observations",
+        "No trend test with fewer observations.",
+        5,
+        4,
+        50,
+    ),
+    ThresholdField(
+        "dependency_alpha",
+        "Trend significance",
+        "One-sided Mann-Kendall p-value below which a rising trend flags.",
+        0.05,
+        0.001,
+        0.2,
+    ),
+    ThresholdField(
+        "dependency_red_alpha",
+        "Trend significance (red)",
+        "Red when the p-value is below this and the latest intensity is 3 or more.",
+        0.01,
+        0.0001,
+        0.1,
+    ),
+    ThresholdField(
+        "dependency_measure_rise",
+        "Preoccupied-merger rise",
+        "Rise in the preoccupied-merger subscale score between the last two "
+        "measures that flags (scale points).",
+        0.5,
+        0.1,
+        5.0,
+    ),
+    ThresholdField(
+        "dependency_measure_red_rise",
+        "Preoccupied-merger rise (red)",
+        "A rise this large or larger is red.",
+        1.0,
+        0.2,
+        10.0,
+    ),
+    _switch("overextension", "Therapist overextension"),
+    ThresholdField(
+        "overextension_baseline_weeks",
+        "Overextension baseline weeks",
+        "Weeks of the therapist's own earlier work with this client that serve "
+        "as the baseline.",
+        12,
+        4,
+        26,
+    ),
+    ThresholdField(
+        "overextension_recent_weeks",
+        "Overextension recent weeks",
+        "Recent weeks compared with that baseline.",
+        6,
+        2,
+        12,
+    ),
+    ThresholdField(
+        "overextension_alpha",
+        "Overextension significance",
+        "One-sided p-value below which a single indicator counts.",
+        0.05,
+        0.001,
+        0.2,
+    ),
+    ThresholdField(
+        "overextension_min_signals",
+        "Indicators for a flag",
+        "How many of the three indicators (faster replies, more after-hours "
+        "replies, more therapist-initiated contacts) must rise; all three is "
+        "red.",
+        2,
+        1,
+        3,
+    ),
+    ThresholdField(
+        "overextension_min_actions",
+        "Least recent therapist actions",
+        "No flag with fewer replies and therapist contacts in the recent weeks.",
+        6,
+        1,
+        100,
+    ),
+    _switch("withdrawal", "Abrupt withdrawal"),
+    ThresholdField(
+        "withdrawal_prior_weeks",
+        "High-availability weeks",
+        "Weeks before the recent ones in which availability must have been high.",
+        8,
+        4,
+        26,
+    ),
+    ThresholdField(
+        "withdrawal_recent_weeks",
+        "Withdrawal recent weeks",
+        "Recent weeks checked for a sharp drop.",
+        3,
+        1,
+        8,
+    ),
+    ThresholdField(
+        "withdrawal_high_reply_share",
+        "High reply share",
+        "Share of client contacts answered that counts as high availability.",
+        0.8,
+        0.5,
+        1.0,
+    ),
+    ThresholdField(
+        "withdrawal_reply_drop",
+        "Reply share drop",
+        "A fall in the answered share of at least this much (fraction points) "
+        "is a sharp drop.",
+        0.4,
+        0.1,
+        0.9,
+    ),
+    ThresholdField(
+        "withdrawal_slowdown",
+        "Slowdown factor",
+        "Replies this many times slower than before are a sharp drop.",
+        3.0,
+        1.5,
+        20.0,
+    ),
+    ThresholdField(
+        "withdrawal_alpha",
+        "Withdrawal significance",
+        "One-sided p-value below which a drop counts.",
+        0.05,
+        0.001,
+        0.2,
+    ),
+    ThresholdField(
+        "withdrawal_min_contacts",
+        "Least client contacts",
+        "No flag with fewer client contacts in the recent weeks.",
+        4,
+        1,
+        50,
+    ),
+    _switch("after_ending", "After-ending contact"),
+    ThresholdField(
+        "after_ending_window_weeks",
+        "After-ending window weeks",
+        "Contacts after the ending date are counted over this many recent weeks.",
+        12,
+        1,
+        104,
+    ),
+    ThresholdField(
+        "after_ending_min_count",
+        "After-ending contacts",
+        "Client contacts beyond what the policy allows that make a yellow flag.",
+        1,
+        1,
+        20,
+    ),
+    ThresholdField(
+        "after_ending_red_count",
+        "After-ending contacts (red)",
+        "As many or more make the flag red.",
+        3,
+        1,
+        50,
+    ),
+)
+
+_BY_NAME = {f.name: f for f in FIELDS}
+
+# Pairs (yellow, red) where red must be at least as strict as yellow.
+_ORDERED = (
+    ("policy_min_count", "policy_red_count"),
+    ("rupture_repair_days", "rupture_red_days"),
+    ("rupture_repeat_count", "rupture_repeat_red_count"),
+    ("dependency_measure_rise", "dependency_measure_red_rise"),
+    ("after_ending_min_count", "after_ending_red_count"),
+)
+
+
+def threshold_problems(values: Mapping[str, Any]) -> list[str]:
+    """Every out-of-range or inconsistent value, as short messages (no data)."""
+    problems = []
+    for name, value in values.items():
+        spec = _BY_NAME.get(name)
+        if spec is None or spec.kind is bool:
+            continue
+        if spec.minimum is not None and value < spec.minimum:
+            problems.append(f"{name} must be at least {spec.minimum}")
+        if spec.maximum is not None and value > spec.maximum:
+            problems.append(f"{name} must be at most {spec.maximum}")
+    for low, high in _ORDERED:
+        if low in values and high in values and values[high] < values[low]:
+            problems.append(f"{high} must not be below {low}")
+    return problems

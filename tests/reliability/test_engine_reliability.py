@@ -1,0 +1,172 @@
+"""The pattern engine with a real broker and real worker processes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+import redis
+from django.utils import timezone
+
+from attachment.flag_services import clinic_scan
+from attachment.models import Contact, Flag, ScanChunk, ScanRun
+from tests.attachment.test_scan import contacts_at
+from tests.factories import ClientFactory, ClinicFactory, MembershipFactory, UserFactory
+
+from .conftest import ROOT, VISIBILITY_TIMEOUT, child_env, wait_for
+
+pytestmark = pytest.mark.reliability
+
+SCAN_CLINIC = "attachment.tasks.scan_clinic"
+
+
+def task_ids(log: str, event: str) -> set[str]:
+    """Ids of the chunk tasks a worker's log says were received or succeeded."""
+    return set(re.findall(rf"scan_chunk\[([0-9a-f-]+)\] {event}", log))
+
+
+def flagged_clinic(clients: int):
+    """A clinic whose every client has three contacts on a channel not agreed
+    in the last days: each must end with exactly one policy flag."""
+    clinic = ClinicFactory()
+    therapist = UserFactory()
+    MembershipFactory(user=therapist, clinic=clinic, role="therapist")
+    now = timezone.now()
+    for _ in range(clients):
+        client = ClientFactory(clinic=clinic, therapist=therapist)
+        contacts_at(
+            client,
+            [now - dt.timedelta(days=d, hours=1) for d in (1, 2, 3)],
+            channel_outside_policy=True,
+        )
+    return clinic
+
+
+def test_a_scan_enqueued_through_redis_runs_on_a_worker_and_writes_flags(
+    producer, start_worker
+):
+    clinic = flagged_clinic(3)
+    start_worker()
+
+    producer.send_task(SCAN_CLINIC, kwargs={"clinic_id": clinic.pk, "chunk_clients": 2})
+
+    wait_for(
+        lambda: ScanRun.objects.filter(
+            clinic=clinic, finished_at__isnull=False
+        ).exists(),
+        seconds=30,
+        what="the scan run to finish",
+    )
+    assert (
+        Flag.objects.filter(client__clinic=clinic, kind="policy_pattern").count() == 3
+    )
+
+
+def test_a_worker_killed_mid_scan_loses_and_duplicates_nothing(
+    producer, start_worker, broker_url
+):
+    clients = 40
+    clinic = flagged_clinic(clients)
+    first = start_worker()
+    producer.send_task(SCAN_CLINIC, kwargs={"clinic_id": clinic.pk, "chunk_clients": 1})
+
+    def chunks_done() -> int:
+        return ScanChunk.objects.filter(
+            run__clinic=clinic, done_at__isnull=False
+        ).count()
+
+    wait_for(lambda: chunks_done() >= 3, seconds=30, what="the first chunks")
+    first.kill()
+    done_at_kill = chunks_done()
+    in_flight = redis.Redis.from_url(broker_url).hlen("unacked")
+
+    assert done_at_kill < clients
+    assert in_flight >= 1, "the killed worker held no unacknowledged task"
+
+    # Redis hands an unacknowledged task out again once it is older than the
+    # visibility timeout; a worker restores such tasks when it starts.
+    time.sleep(VISIBILITY_TIMEOUT + 1)
+    second = start_worker()
+    wait_for(
+        lambda: ScanRun.objects.filter(
+            clinic=clinic, finished_at__isnull=False
+        ).exists(),
+        seconds=45,
+        what="the scan to finish on the second worker",
+    )
+    assert chunks_done() == clients
+    per_client = Flag.objects.filter(client__clinic=clinic).values_list(
+        "client_id", "kind"
+    )
+    assert len(per_client) == clients
+    assert len(set(per_client)) == clients
+    killed = task_ids(first.output(), "received") - task_ids(
+        first.output(), "succeeded"
+    )
+    assert killed, "the first worker was killed between tasks"
+    assert killed <= task_ids(second.output(), "succeeded")
+
+
+SAVE_A_CONTACT = textwrap.dedent(
+    """
+    import sys, time, django
+    django.setup()
+    from django.db import transaction
+    from django.utils import timezone
+    from attachment.services import contact_log
+    from clinic.models import Client, User
+
+    client = Client.objects.get(pk=int(sys.argv[1]))
+    actor = User.objects.get(pk=client.therapist_id)
+    started = time.monotonic()
+    with transaction.atomic():
+        contact = contact_log(
+            actor=actor, client=client, occurred_at=timezone.now(),
+            channel="social", direction="from_client", now=timezone.now(),
+        )
+    print(f"saved={contact.pk} seconds={time.monotonic() - started:.2f}")
+    """
+)
+
+
+def test_with_redis_down_a_contact_is_saved_and_the_nightly_scan_catches_up(
+    transactional_db,
+):
+    clinic = flagged_clinic(1)
+    client = clinic.clients.get()
+    before = Contact.objects.filter(client=client).count()
+
+    started = time.monotonic()
+    result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [sys.executable, "-c", SAVE_A_CONTACT, str(client.pk)],
+        cwd=ROOT,
+        env=child_env(
+            DJANGO_SETTINGS_MODULE="clinic.settings",
+            CELERY_BROKER_URL="redis://127.0.0.1:6390/0",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    elapsed = time.monotonic() - started
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "saved=" in result.stdout
+    assert float(result.stdout.split("seconds=")[1]) < 5
+    assert (
+        f"rescan not queued client={client.pk}: broker unavailable; "
+        "the nightly scan will catch up" in result.stderr
+    )
+    assert Contact.objects.filter(client=client).count() == before + 1
+    assert Flag.objects.filter(client=client).count() == 0
+    assert elapsed < 30
+
+    clinic_scan(clinic=clinic, now=timezone.now())
+
+    flag = Flag.objects.get(client=client)
+    assert flag.evidence["contacts_outside_policy"] == 4
