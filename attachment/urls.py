@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -38,4 +38,7 @@ urlpatterns = [
     path(f"{client}plan/", views.plan, name="plan"),
     path(f"{client}plan/revise/", views.plan_revise, name="plan_revise"),
     path(f"{client}plan/v<int:version>/", views.plan_version, name="plan_version"),
+    path("", include("attachment.review_urls")),
+    path("", include("attachment.supervision_urls")),
+    path("", include("attachment.oversight_urls")),
 ]

@@ -8,29 +8,27 @@ every role in another clinic.  Out-of-scope objects must answer 404.
 
 from __future__ import annotations
 
+import importlib
 from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
 
-from tests.clinic.matrix_rows import ROWS as CLINIC_ROWS
 from tests.matrix import ADMIN, ANON, OTHER, OUTSIDER, OWN, ROLES, SUPERVISOR, UNRELATED
 
-ROWS = [*CLINIC_ROWS]
-
-try:  # Each app adds its rows as it grows.
-    from tests.notes.matrix_rows import ROWS as NOTES_ROWS
-    from tests.notes.matrix_rows import build as notes_build
-except ImportError:  # pragma: no cover
-    NOTES_ROWS, notes_build = [], None
-try:
-    from tests.attachment.matrix_rows import ROWS as ATTACHMENT_ROWS
-    from tests.attachment.matrix_rows import build as attachment_build
-except ImportError:  # pragma: no cover
-    ATTACHMENT_ROWS, attachment_build = [], None
-
-ROWS += NOTES_ROWS + ATTACHMENT_ROWS
-BUILDERS = [builder for builder in (notes_build, attachment_build) if builder]
+# Each app (and each area of an app) lists its rows in a module of its own.
+ROW_MODULES = (
+    "tests.clinic.matrix_rows",
+    "tests.clinic.matrix_rows_admin",
+    "tests.notes.matrix_rows",
+    "tests.attachment.matrix_rows",
+    "tests.attachment.matrix_rows_review",
+    "tests.attachment.matrix_rows_supervision",
+    "tests.attachment.matrix_rows_oversight",
+)
+_modules = [importlib.import_module(name) for name in ROW_MODULES]
+ROWS = [row for module in _modules for row in module.ROWS]
+BUILDERS = [module.build for module in _modules if hasattr(module, "build")]
 
 
 @pytest.fixture

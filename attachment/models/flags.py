@@ -330,3 +330,28 @@ class RescanRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Re-scan of client {self.client_id}"
+
+
+@pghistory.track()
+class FlagResponse(models.Model):
+    """The treating therapist's answer to a flag on their client ("discussed
+    with client; agreed texting only for scheduling").  Clinical text: shown
+    to the therapist and the supervisor, never to the clinic admin."""
+
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="responses")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    written_at = models.DateTimeField()
+    text = models.TextField(max_length=2000)
+
+    class Meta:
+        ordering = ["flag", "written_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(text=""), name="flag_response_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Response to flag {self.flag_id}"

@@ -1,0 +1,5 @@
+"""URLs of the oversight pages, included by :mod:`attachment.urls` under its namespace."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
