@@ -14,6 +14,9 @@ class AttachmentConfig(AppConfig):
         from . import demo, selectors, views
         from .agenda import ContactAgenda, RuptureAgenda
         from .flag_services import register_flag_integrations
+        from .oversight_integration import register_oversight_integrations
+        from .review_integration import register_review_integrations
+        from .supervision_integration import register_supervision_integrations
 
         extensions.register_client_panel(
             extensions.ClientPanel(
@@ -40,3 +43,6 @@ class AttachmentConfig(AppConfig):
             extensions.DemoSeeder(key="attachment", order=30, seed=demo.seed)
         )
         register_flag_integrations()
+        register_review_integrations()
+        register_supervision_integrations()
+        register_oversight_integrations()
