@@ -9,7 +9,7 @@ DB_URL = $${DATABASE_URL:-$$($(BIN)/python -m clinic.devdb url)}
 DEV_ENV = DEBUG=$${DEBUG:-true} MFA_REQUIRED=$${MFA_REQUIRED:-false}
 TEST_ENV = SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz} SECURE_SSL_REDIRECT=false
 
-.PHONY: run test lint venv migrate seed worker beat bench-scan eval-detectors clean stop-db
+.PHONY: run test lint venv worker beat bench-scan bench-import eval-detectors clean stop-db
 
 venv: $(STAMP)
 
@@ -50,6 +50,22 @@ worker: venv
 beat: venv
 	@export DATABASE_URL="$(DB_URL)" $(DEV_ENV); \
 	$(BIN)/celery -A clinic beat --loglevel INFO
+
+# Benchmarks and the detector evaluation print figures; they are not tests.
+bench-scan: venv
+	@export DATABASE_URL="$(DB_URL)" $(TEST_ENV); \
+	$(BIN)/python manage.py migrate --no-input -v0 && \
+	LOG_LEVEL=WARNING $(BIN)/python manage.py bench_scan $(BENCH_ARGS)
+
+bench-import: venv
+	@export DATABASE_URL="$(DB_URL)" $(TEST_ENV); \
+	$(BIN)/python manage.py migrate --no-input -v0 && \
+	LOG_LEVEL=WARNING $(BIN)/python manage.py bench_import $(BENCH_ARGS)
+
+eval-detectors: venv
+	@export DATABASE_URL="$(DB_URL)" $(TEST_ENV); \
+	$(BIN)/python manage.py migrate --no-input -v0 && \
+	LOG_LEVEL=WARNING $(BIN)/python manage.py eval_detectors $(BENCH_ARGS)
 
 stop-db:
 	$(BIN)/python -m clinic.devdb stop

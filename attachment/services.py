@@ -64,8 +64,8 @@ RUPTURE_FIELDS = (
 
 
 def _request_rescan(client_id: int) -> None:
-    """The hook through which a saved contact asks the pattern engine to look at
-    its client again.  Called on commit with the client's id only.
+    """The hook through which a saved record (a contact, rupture, repair,
+    observation or measure) asks the pattern engine to look at its client again.  Called on commit with the client's id only.
 
     Debounced in :func:`attachment.tasks.request_rescan`, which never raises
     when the broker is down (the nightly scan catches up).
@@ -298,6 +298,7 @@ def rupture_record(
     _validate_rupture(rupture, now=now)
     rupture.save()
     audit_record(actor=actor, action=AuditAction.CREATE, obj=rupture, at=now)
+    transaction.on_commit(lambda: _request_rescan(client.pk))
     return rupture
 
 
@@ -317,6 +318,7 @@ def rupture_update(
     _validate_rupture(rupture, now=now)
     rupture.save()
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=rupture, at=now)
+    transaction.on_commit(lambda: _request_rescan(client.pk))
     return rupture
 
 
@@ -359,6 +361,7 @@ def repair_record(
     audit_record(
         actor=actor, action=AuditAction.CREATE, obj=attempt, client_id=client.pk, at=now
     )
+    transaction.on_commit(lambda: _request_rescan(client.pk))
     return attempt
 
 
@@ -391,6 +394,7 @@ def observation_record(
     observation.full_clean(exclude=["client"])
     observation.save()
     audit_record(actor=actor, action=AuditAction.CREATE, obj=observation, at=now)
+    transaction.on_commit(lambda: _request_rescan(client.pk))
     return observation
 
 
@@ -423,6 +427,7 @@ def measure_record(
     measure.full_clean(exclude=["client"])
     measure.save()
     audit_record(actor=actor, action=AuditAction.CREATE, obj=measure, at=now)
+    transaction.on_commit(lambda: _request_rescan(client.pk))
     return measure
 
 

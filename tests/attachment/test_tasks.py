@@ -12,8 +12,9 @@ from django_celery_beat.models import PeriodicTask
 from attachment import tasks
 from attachment.flag_services import rescan_wanted, scan_run_start
 from attachment.models import Flag, RescanRequest, ScanRun
-from attachment.services import contact_log
+from attachment.services import contact_log, rupture_record
 from clinic.celery import app
+from tests.attachment.factories import RuptureFactory
 from tests.attachment.test_scan import contacts_at
 from tests.factories import ClientFactory, ClinicFactory
 
@@ -89,6 +90,27 @@ def test_saving_a_contact_rescans_its_client(
     request = RescanRequest.objects.get(client=client)
     assert request.scanned_at is not None
     assert Flag.objects.get(client=client).kind == "policy_pattern"
+
+
+def test_recording_a_rupture_rescans_its_client(
+    client, therapist, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    for days in (20, 10):
+        RuptureFactory(client=client, noticed_at=now - dt.timedelta(days=days))
+    with django_capture_on_commit_callbacks(execute=True):
+        rupture_record(
+            actor=therapist,
+            client=client,
+            noticed_at=now - dt.timedelta(hours=2),
+            setting="in_session",
+            kind="confrontation",
+            markers=["complaint_therapist"],
+            now=now,
+        )
+
+    assert RescanRequest.objects.get(client=client).scanned_at is not None
+    assert Flag.objects.filter(client=client, kind="repeated_ruptures").exists()
 
 
 def test_a_rescan_already_queued_is_not_queued_again(client, now):
