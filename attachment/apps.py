@@ -42,6 +42,9 @@ class AttachmentConfig(AppConfig):
         extensions.register_demo_seeder(
             extensions.DemoSeeder(key="attachment", order=30, seed=demo.seed)
         )
+        extensions.register_demo_seeder(
+            extensions.DemoSeeder(key="attachment_scan", order=35, seed=demo.scan)
+        )
         register_flag_integrations()
         register_review_integrations()
         register_supervision_integrations()

@@ -35,12 +35,14 @@ from clinic.extensions import DemoContext
 from clinic.models import Absence, Client
 from notes.models import SessionNote
 
+from .flag_services import clinic_scan
 from .imports import contacts_bulk_create
 from .models import (
     AttachmentMeasure,
     Contact,
     CopingPlan,
     DependencyObservation,
+    Flag,
     RepairAttempt,
     Rupture,
 )
@@ -598,3 +600,14 @@ def seed(demo: DemoContext) -> None:
         model.objects.bulk_create(
             [row for history in histories for row in getattr(history, name)]
         )
+
+
+def scan(demo: DemoContext) -> None:
+    """Run the pattern scan over the demo clinic, three weeks ago and now, so
+    the demo opens with the flags its stories imply (the overextension that
+    comes before the withdrawal is seen by the earlier scan).  Once the clinic
+    has flags, seeding again leaves them (and their history) as they are."""
+    if Flag.objects.filter(client__clinic=demo.clinic).exists():
+        return
+    clinic_scan(clinic=demo.clinic, now=demo.now - dt.timedelta(days=21))
+    clinic_scan(clinic=demo.clinic, now=demo.now)

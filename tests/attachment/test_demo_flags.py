@@ -69,3 +69,18 @@ def test_the_quickly_repaired_rupture_is_not_flagged(demo_flags):
 
 def test_the_stable_clients_get_no_flag(demo_flags):
     assert set(demo_flags) <= set(STORY_CODES.values())
+
+
+@pytest.mark.django_db
+def test_the_seed_itself_opens_the_demo_with_its_stories_flags():
+    call_command("seed_demo", verbosity=0)
+
+    kinds = set(
+        Flag.objects.filter(client__code=STORY_CODES["rising_contact"]).values_list(
+            "kind", flat=True
+        )
+    )
+    assert "rising_contact_frequency" in kinds
+    assert not Flag.objects.filter(
+        client__code=STORY_CODES["repaired_rupture"], kind="unrepaired_rupture"
+    ).exists()
