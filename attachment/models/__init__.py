@@ -1,11 +1,36 @@
 """The attachment app's models, one module per area.
 
-``records``: what the therapist records between sessions (contacts, ruptures
-and repairs, dependency observations, measures, coping plans).
+``contacts``, ``ruptures`` (and repairs), ``dependency`` (observations and
+measures), ``coping`` (coping plans): what the therapist records between
+sessions.
 ``flags``: the pattern engine's flags, their review history, and the per-clinic
 detector settings.
 """
 
+from ._text import (
+    duration_text,
+    labels,
+)
+from .contacts import (
+    MAX_CALL_MINUTES,
+    SUMMARY_MAX_LENGTH,
+    Contact,
+    Direction,
+    Purpose,
+    Source,
+)
+from .coping import (
+    CopingPlan,
+    CopingStrategy,
+)
+from .dependency import (
+    MEASURE_MAX,
+    MEASURE_MIN,
+    AttachmentMeasure,
+    DependencyMarker,
+    DependencyObservation,
+    DependencyTrigger,
+)
 from .flags import (
     CLOSED_FLAG_STATUSES,
     DETECTOR_OF_KIND,
@@ -22,25 +47,12 @@ from .flags import (
     ScanRun,
     flag_kind_of,
 )
-from .records import (
+from .ruptures import (
     CONFRONTATION_MARKERS,
     MARKERS_OF_KIND,
-    MAX_CALL_MINUTES,
-    MEASURE_MAX,
-    MEASURE_MIN,
     OPEN_RUPTURE_STATUSES,
-    SUMMARY_MAX_LENGTH,
     WITHDRAWAL_MARKERS,
     AgendaPriority,
-    AttachmentMeasure,
-    Contact,
-    CopingPlan,
-    CopingStrategy,
-    DependencyMarker,
-    DependencyObservation,
-    DependencyTrigger,
-    Direction,
-    Purpose,
     RepairAttempt,
     RepairOutcome,
     RepairStrategy,
@@ -50,9 +62,6 @@ from .records import (
     RuptureSetting,
     RuptureStatus,
     Severity,
-    Source,
-    duration_text,
-    labels,
 )
 
 __all__ = [
