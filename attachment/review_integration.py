@@ -1,6 +1,50 @@
 """What the review pages add to other apps' pages (panels, navigation links,
 caseload columns, demo data), registered from ``AttachmentConfig.ready``."""
 
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+
+from clinic import extensions
+from clinic.models import Client, Role
+
+from . import review_selectors
+
+
+def flags_panel(*, request: HttpRequest, client: Client, now: dt.datetime) -> dict:
+    """The client page's live flags and the few most recently closed."""
+    return {
+        "client": client,
+        "live": review_selectors.live_flags_of(client=client),
+        "closed": review_selectors.recently_closed_flags_of(client=client),
+    }
+
+
+def _clinician(roles: set[str]) -> bool:
+    return bool(roles & {Role.THERAPIST, Role.SUPERVISOR})
+
 
 def register_review_integrations() -> None:
     """Register this area's panels and links with the lower apps' registries."""
+    extensions.register_nav_link(
+        extensions.NavLink(
+            key="flags",
+            order=20,
+            label="Flags",
+            url_name="attachment:flag_queue",
+            visible=_clinician,
+        )
+    )
+    extensions.register_client_panel(
+        extensions.ClientPanel(
+            key="review_flags",
+            order=10,
+            template="attachment/review/_flags_panel.html",
+            context=flags_panel,
+        )
+    )
+    extensions.register_caseload_annotation(
+        "live_flag_counts", review_selectors.annotate_live_flag_counts
+    )

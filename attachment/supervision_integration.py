@@ -1,6 +1,99 @@
 """What the supervision pages add to other apps' pages (panels, navigation links,
-caseload columns, demo data), registered from ``AttachmentConfig.ready``."""
+caseload columns, demo data), registered from ``AttachmentConfig.ready``.
+
+* Home: the user's own open action items (supervisee and supervisor alike)
+  until they are done; for a supervisor, each current supervisee's next
+  follow-up.  Each panel costs a fixed number of queries.
+* Navigation: "Supervision" and "Notifications" for clinical users.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from clinic.extensions import (
+    DemoSeeder,
+    HomePanel,
+    NavLink,
+    register_demo_seeder,
+    register_home_panel,
+    register_nav_link,
+)
+from clinic.models import Role
+
+from . import supervision_selectors as selectors
+from .supervision_demo import seed as seed_demo
+
+ITEMS_ON_HOME = 10
+CLINICAL_ROLES = {Role.THERAPIST, Role.SUPERVISOR}
+
+
+def action_items_home_panel(*, request: HttpRequest, now: dt.datetime) -> dict | None:
+    """The signed-in user's open action items, soonest due first (the
+    selector's scope already leaves out users with no clinical role)."""
+    items = list(
+        selectors.open_items_of(actor=request.user, on=now.date())[: ITEMS_ON_HOME + 1]
+    )
+    if not items:
+        return None
+    for item in items:
+        item.overdue = item.is_overdue(
+            timezone.localtime(now, item.session.clinic.zone).date()
+        )
+    return {"items": items[:ITEMS_ON_HOME], "more": len(items) > ITEMS_ON_HOME}
+
+
+def follow_ups_home_panel(*, request: HttpRequest, now: dt.datetime) -> dict | None:
+    """Per current supervisee: the latest session, its follow-up date and its
+    open items; hidden for users who supervise nobody."""
+    links = selectors.current_links(actor=request.user, on=now.date())
+    if not links:
+        return None
+    latest = {
+        session.supervisee_id: session
+        for session in selectors.follow_ups_of(actor=request.user, on=now.date())
+    }
+    rows = [(link, latest.get(link.supervisee_id)) for link in links]
+    return {"rows": rows, "today": timezone.localdate(now, links[0].clinic.zone)}
 
 
 def register_supervision_integrations() -> None:
     """Register this area's panels and links with the lower apps' registries."""
+    register_home_panel(
+        HomePanel(
+            key="supervision_action_items",
+            order=15,
+            template="attachment/supervision/_home_action_items.html",
+            context=action_items_home_panel,
+        )
+    )
+    register_home_panel(
+        HomePanel(
+            key="supervision_follow_ups",
+            order=25,
+            template="attachment/supervision/_home_follow_ups.html",
+            context=follow_ups_home_panel,
+        )
+    )
+    register_nav_link(
+        NavLink(
+            key="supervision_sessions",
+            order=40,
+            label="Supervision",
+            url_name="attachment:supervision_sessions",
+            visible=lambda roles: bool(roles & CLINICAL_ROLES),
+        )
+    )
+    register_nav_link(
+        NavLink(
+            key="notifications",
+            order=90,
+            label="Notifications",
+            url_name="attachment:notifications",
+            visible=lambda roles: bool(roles & CLINICAL_ROLES),
+        )
+    )
+    register_demo_seeder(DemoSeeder(key="supervision", order=40, seed=seed_demo))

@@ -145,3 +145,6 @@ def request_rescan(client_id: int) -> None:
             "the nightly scan will catch up",
             client_id,
         )
+
+
+from . import supervision_tasks  # noqa: E402, F401  (Celery discovers only tasks.py)

@@ -5,6 +5,7 @@ measures), ``coping`` (coping plans): what the therapist records between
 sessions.
 ``flags``: the pattern engine's flags, their review history, and the per-clinic
 detector settings.
+``supervision``: supervision sessions, action items, notifications and digests.
 """
 
 from ._text import (
@@ -63,6 +64,15 @@ from .ruptures import (
     RuptureStatus,
     Severity,
 )
+from .supervision import (
+    ActionCategory,
+    ActionItem,
+    DigestLog,
+    DiscussedFlag,
+    Notification,
+    NotificationKind,
+    SupervisionSession,
+)
 
 __all__ = [
     "CLOSED_FLAG_STATUSES",
@@ -109,4 +119,11 @@ __all__ = [
     "WITHDRAWAL_MARKERS",
     "duration_text",
     "labels",
+    "ActionCategory",
+    "ActionItem",
+    "DigestLog",
+    "DiscussedFlag",
+    "Notification",
+    "NotificationKind",
+    "SupervisionSession",
 ]

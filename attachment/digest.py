@@ -1,0 +1,174 @@
+"""The supervisors' daily digest: one e-mail per supervisor with anything to
+say, holding counts and links only.
+
+Counted for a supervisor:
+
+* new red flags: live red flags detected since the supervisor's last digest
+  (or the last day, before the first) on clients of their current supervisees;
+* action items due: open items of the sessions they led with current
+  supervisees, due today (in the session clinic's time zone) or earlier.
+
+A :class:`~attachment.models.DigestLog` row per recipient and UTC day is the
+claim: it is inserted in the transaction that sends, so running the digest
+twice the same day sends nothing the second time, and a failed send leaves no
+claim behind (the task's retry sends it).  New red flags also become an
+in-app notification.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from clinic import access
+from clinic.models import Membership, Role, Supervision, User
+
+from . import notifications
+from . import supervision_selectors as selectors
+from .models import (
+    LIVE_FLAG_STATUSES,
+    ActionItem,
+    DigestLog,
+    Flag,
+    FlagTier,
+    Notification,
+    NotificationKind,
+)
+
+FIRST_DIGEST_LOOKBACK = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Digest:
+    new_red_flags: int
+    items_due: int
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.new_red_flags or self.items_due)
+
+
+def digest_recipient_ids(*, now: dt.datetime) -> list[int]:
+    """Active supervisors with at least one current link in a clinic where
+    they hold the supervisor role."""
+    holds_role = Membership.objects.filter(
+        user_id=OuterRef("supervisor_id"),
+        clinic_id=OuterRef("clinic_id"),
+        role=Role.SUPERVISOR,
+    )
+    return sorted(
+        set(
+            Supervision.objects.current(now.date())
+            .filter(Exists(holds_role), supervisor__is_active=True)
+            .values_list("supervisor_id", flat=True)
+        )
+    )
+
+
+def digest_since(*, recipient: User, now: dt.datetime) -> dt.datetime:
+    last = (
+        DigestLog.objects.filter(recipient=recipient, sent_at__lte=now)
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    return last or now - FIRST_DIGEST_LOOKBACK
+
+
+def new_red_flag_count(
+    *, supervisor: User, since: dt.datetime, now: dt.datetime
+) -> int:
+    supervised = access.readable_clients(supervisor, on=now.date()).exclude(
+        therapist=supervisor
+    )
+    return Flag.objects.filter(
+        client__in=supervised,
+        tier=FlagTier.RED,
+        status__in=LIVE_FLAG_STATUSES,
+        detected_at__gt=since,
+        detected_at__lte=now,
+    ).count()
+
+
+def items_due_count(*, supervisor: User, now: dt.datetime) -> int:
+    """Open items due by today where each session's clinic lives; one query
+    (the clinic's day is at most a day either side of the UTC one)."""
+    rows = ActionItem.objects.filter(
+        session__in=selectors.visible_sessions(actor=supervisor, on=now.date()),
+        session__supervisor=supervisor,
+        done_at__isnull=True,
+        due_on__lte=now.date() + dt.timedelta(days=1),
+    ).values_list("due_on", "session__clinic__timezone")
+    return sum(1 for due_on, zone in rows if due_on <= _local_date(now, zone))
+
+
+def _local_date(now: dt.datetime, zone_name: str) -> dt.date:
+    return timezone.localtime(now, zoneinfo.ZoneInfo(zone_name)).date()
+
+
+def digest_of(*, supervisor: User, now: dt.datetime) -> Digest:
+    since = digest_since(recipient=supervisor, now=now)
+    return Digest(
+        new_red_flags=new_red_flag_count(supervisor=supervisor, since=since, now=now),
+        items_due=items_due_count(supervisor=supervisor, now=now),
+    )
+
+
+def digest_email(
+    *, recipient: User, digest: Digest, now: dt.datetime
+) -> tuple[str, str]:
+    """Subject and body: counts, fixed wording and links, nothing else."""
+    context = {
+        "name": recipient.full_name,
+        "day": now.date(),
+        "digest": digest,
+        "red_flags_line": notifications.red_flags_message(digest.new_red_flags),
+        "items_due_line": notifications.items_due_message(digest.items_due),
+        "red_flags_url": notifications.absolute(notifications.red_flags_path()),
+        "sessions_url": notifications.absolute(notifications.sessions_path()),
+        "notifications_url": notifications.absolute(notifications.notifications_path()),
+    }
+    subject = render_to_string("email/digest_subject.txt", context).strip()
+    return subject, render_to_string("email/digest_body.txt", context)
+
+
+def digest_send(*, supervisor_id: int, now: dt.datetime) -> bool:
+    """Send one supervisor's digest of ``now``'s UTC day, once; True if sent."""
+    recipient = User.objects.get(pk=supervisor_id)
+    day = now.date()
+    if DigestLog.objects.filter(recipient=recipient, sent_on=day).exists():
+        return False
+    digest = digest_of(supervisor=recipient, now=now)
+    if digest.is_empty:
+        return False
+    with transaction.atomic():
+        _, claimed = DigestLog.objects.get_or_create(
+            recipient=recipient,
+            sent_on=day,
+            defaults={
+                "sent_at": now,
+                "new_red_flags": digest.new_red_flags,
+                "items_due": digest.items_due,
+            },
+        )
+        if not claimed:
+            return False
+        if digest.new_red_flags:
+            Notification.objects.create(
+                recipient=recipient,
+                kind=NotificationKind.NEW_RED_FLAGS,
+                created_at=now,
+                url=notifications.red_flags_path(),
+                message=notifications.red_flags_message(digest.new_red_flags),
+            )
+        subject, body = digest_email(recipient=recipient, digest=digest, now=now)
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
+    return True

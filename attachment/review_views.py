@@ -1,0 +1,225 @@
+"""Pages of the flag review: the queue, one flag, and the POST-only steps.
+
+The queue serves supervisors (their current supervisees' flags) and
+therapists (their own clients' flags) alike; a clinic admin, who never reads
+flags or their evidence, is refused.  A flag is scoped like its client: 404
+out of scope, 403 for the admin.  Each step is a POST of its own form; a
+refused step (a closed flag, say) comes back as a message on the flag page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clinic import access
+from clinic.audit import audit_record
+from clinic.models import AuditAction
+
+from . import review_selectors as selectors
+from . import review_services as services
+from .flag_charts import flag_series_chart
+from .forms import show_refusal
+from .models import Flag
+from .review_evidence import evidence_rows, flag_gauge
+from .review_filters import FlagQueueFilter
+from .review_forms import FlagCloseForm, FlagResponseForm, FlagStepForm
+
+QUEUE_PAGE_SIZE = 25
+
+
+@login_required
+def flag_queue(request: HttpRequest) -> HttpResponse:
+    access.require_clinical_role(request.user)
+    now = timezone.now()
+    today = now.date()
+    filters = FlagQueueFilter(
+        request.GET,
+        queryset=selectors.flags_readable(user=request.user, on=today),
+        reviewers=selectors.queue_reviewers(user=request.user, on=today),
+    )
+    flags = filters.qs
+    page = Paginator(selectors.flag_queue(flags=flags), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    services.flags_read_record(
+        actor=request.user, flags=page.object_list, now=now, request=request
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "attachment/review/queue.html",
+        {
+            "filters": filters,
+            "page": page,
+            "counts": selectors.tier_counts(flags=flags),
+            "query": query.urlencode() + "&" if query else "",
+        },
+    )
+
+
+def _flag_page(
+    request: HttpRequest, flag: Flag, now: dt.datetime, **forms: Form
+) -> HttpResponse:
+    """The flag page, with any bound form that came back with errors."""
+    user = request.user
+    treating = services.is_treating(actor=user, flag=flag)
+    supervising = services.is_supervising(actor=user, flag=flag, on=now.date())
+    live = not flag.is_closed
+    step: dict[str, Any] = {}
+    if live and (treating or supervising) and flag.status == "open":
+        step["acknowledge_form"] = FlagStepForm(
+            flag_id=flag.pk, action="attachment:flag_acknowledge", submit="Acknowledge"
+        )
+    if live and supervising and flag.status != "in_supervision":
+        step["supervision_form"] = FlagStepForm(
+            flag_id=flag.pk,
+            action="attachment:flag_to_supervision",
+            submit="Add to the next supervision",
+        )
+    if live and supervising:
+        step["close_form"] = FlagCloseForm(flag_id=flag.pk)
+    if treating:
+        step["response_form"] = FlagResponseForm(flag_id=flag.pk)
+    step.update(forms)
+    audit_record(
+        actor=user,
+        action=AuditAction.READ,
+        obj=flag,
+        client_id=flag.client_id,
+        clinic_id=flag.client.clinic_id,
+        at=now,
+        request=request,
+    )
+    with timezone.override(flag.client.clinic.zone):
+        return render(
+            request,
+            "attachment/review/flag_detail.html",
+            {
+                "flag": flag,
+                "client": flag.client,
+                "rows": evidence_rows(flag.evidence),
+                "chart": flag_series_chart(flag=flag),
+                "gauge": flag_gauge(flag=flag),
+                "records": selectors.records_behind(flag=flag),
+                "history": selectors.status_history(flag=flag),
+                "responses": selectors.responses_to(flag=flag),
+                "treating": treating,
+                "supervising": supervising,
+                "now": now,
+                "inactive_since": _inactive_since(flag),
+                **step,
+            },
+        )
+
+
+def _inactive_since(flag: Flag) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(flag.evidence.get("no_longer_active_since")))
+    except ValueError:
+        return None
+
+
+def _flag(request: HttpRequest, flag_id: int, now: dt.datetime) -> Flag:
+    return selectors.flag_for_reading(user=request.user, flag_id=flag_id, on=now.date())
+
+
+@login_required
+def flag_detail(request: HttpRequest, flag_id: int) -> HttpResponse:
+    now = timezone.now()
+    return _flag_page(request, _flag(request, flag_id, now), now)
+
+
+def _stepped(request: HttpRequest, flag: Flag, step, done: str) -> HttpResponse:
+    try:
+        step()
+    except services.ReviewRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, done)
+    return redirect("attachment:flag_detail", flag.pk)
+
+
+@login_required
+@require_POST
+def flag_acknowledge(request: HttpRequest, flag_id: int) -> HttpResponse:
+    now = timezone.now()
+    flag = _flag(request, flag_id, now)
+    return _stepped(
+        request,
+        flag,
+        lambda: services.flag_acknowledge(actor=request.user, flag=flag, now=now),
+        "Flag acknowledged.",
+    )
+
+
+@login_required
+@require_POST
+def flag_to_supervision(request: HttpRequest, flag_id: int) -> HttpResponse:
+    now = timezone.now()
+    flag = _flag(request, flag_id, now)
+    return _stepped(
+        request,
+        flag,
+        lambda: services.flag_to_supervision(actor=request.user, flag=flag, now=now),
+        "Flag added to the next supervision session.",
+    )
+
+
+@login_required
+@require_POST
+def flag_close(request: HttpRequest, flag_id: int) -> HttpResponse:
+    now = timezone.now()
+    flag = _flag(request, flag_id, now)
+    if not services.is_supervising(actor=request.user, flag=flag, on=now.date()):
+        raise access.forbidden(request.user, "flag-review", flag.pk)
+    form = FlagCloseForm(request.POST, flag_id=flag.pk)
+    if form.is_valid():
+        try:
+            return _stepped(
+                request,
+                flag,
+                lambda: services.flag_close(
+                    actor=request.user,
+                    flag=flag,
+                    outcome=form.cleaned_data["outcome"],
+                    reason=form.cleaned_data["reason"],
+                    now=now,
+                ),
+                "Flag closed.",
+            )
+        except ValidationError as error:
+            show_refusal(form, error)
+    return _flag_page(request, flag, now, close_form=form)
+
+
+@login_required
+@require_POST
+def flag_respond(request: HttpRequest, flag_id: int) -> HttpResponse:
+    now = timezone.now()
+    flag = _flag(request, flag_id, now)
+    if not services.is_treating(actor=request.user, flag=flag):
+        raise access.forbidden(request.user, "flag-response", flag.pk)
+    form = FlagResponseForm(request.POST, flag_id=flag.pk)
+    if form.is_valid():
+        try:
+            services.flag_respond(
+                actor=request.user, flag=flag, text=form.cleaned_data["text"], now=now
+            )
+        except ValidationError as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, "Response added.")
+            return redirect("attachment:flag_detail", flag.pk)
+    return _flag_page(request, flag, now, response_form=form)
