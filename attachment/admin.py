@@ -1,45 +1,109 @@
-"""Operator admin (superusers only, see ``clinic.admin``): read-mostly lists by id."""
+"""Operator admin (superusers only, see ``clinic.admin``): metadata only,
+read-only.
+
+Lists and detail pages show ids, people, dates and codes.  No field that can
+hold clinical text (summaries, descriptions, notes, plans, flag explanations
+and evidence, responses, review reasons, supervision notes and action items)
+is shown anywhere, and nothing can be edited here: records change through
+Between's own pages, which check scope and write the audit trail.
+"""
 
 from django.contrib import admin
 
+from notes.admin import MetadataOnlyAdmin
+
 from .models import (
+    ActionItem,
     AttachmentMeasure,
     Contact,
     CopingPlan,
     DependencyObservation,
+    DetectorSettings,
+    Flag,
+    FlagStatusChange,
     RepairAttempt,
     Rupture,
+    SupervisionSession,
 )
 
-admin.site.register(
+
+def _metadata(model, *, list_display, list_filter=(), fields):
+    admin.site.register(
+        model,
+        type(
+            f"{model.__name__}Admin",
+            (MetadataOnlyAdmin,),
+            {
+                "list_display": list_display,
+                "list_filter": list_filter,
+                "fields": fields,
+                "readonly_fields": fields,
+            },
+        ),
+    )
+
+
+_metadata(
     Contact,
     list_display=["id", "client", "occurred_at", "channel", "direction", "source"],
     list_filter=["channel", "direction", "source"],
-    raw_id_fields=["client"],
+    fields=["client", "occurred_at", "channel", "direction", "purpose", "source"],
 )
-admin.site.register(
+_metadata(
     Rupture,
     list_display=["id", "client", "noticed_at", "kind", "severity", "status"],
     list_filter=["kind", "status"],
-    raw_id_fields=["client"],
+    fields=["client", "noticed_at", "setting", "kind", "severity", "status"],
 )
-admin.site.register(
+_metadata(
     RepairAttempt,
     list_display=["id", "rupture", "attempted_at", "strategy", "outcome"],
-    raw_id_fields=["rupture"],
+    fields=["rupture", "attempted_at", "setting", "strategy", "outcome"],
 )
-admin.site.register(
+_metadata(
     DependencyObservation,
     list_display=["id", "client", "observed_at", "intensity"],
-    raw_id_fields=["client"],
+    fields=["client", "observed_at", "intensity"],
 )
-admin.site.register(
+_metadata(
     AttachmentMeasure,
     list_display=["id", "client", "measured_on"],
-    raw_id_fields=["client"],
+    fields=["client", "measured_on"],
 )
-admin.site.register(
+_metadata(
     CopingPlan,
     list_display=["id", "client", "version", "written_at"],
-    raw_id_fields=["client"],
+    fields=["client", "version", "written_at"],
 )
+_metadata(
+    Flag,
+    list_display=["id", "client", "kind", "tier", "status", "detected_at"],
+    list_filter=["kind", "tier", "status"],
+    fields=[
+        "client",
+        "therapist",
+        "kind",
+        "tier",
+        "status",
+        "window_start",
+        "window_end",
+        "detected_at",
+        "active",
+    ],
+)
+_metadata(
+    FlagStatusChange,
+    list_display=["id", "flag", "from_status", "to_status", "changed_at"],
+    fields=["flag", "from_status", "to_status", "changed_by", "changed_at"],
+)
+_metadata(
+    SupervisionSession,
+    list_display=["id", "supervisor", "supervisee", "held_at"],
+    fields=["supervisor", "supervisee", "held_at"],
+)
+_metadata(
+    ActionItem,
+    list_display=["id", "session", "owner", "due_on", "done_at"],
+    fields=["session", "owner", "due_on", "done_at"],
+)
+admin.site.register(DetectorSettings, list_display=["id", "clinic", "updated_at"])

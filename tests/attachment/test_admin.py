@@ -1,0 +1,43 @@
+"""The operator's Django admin shows the records' metadata, never their text."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.attachment.factories import ContactFactory, RuptureFactory
+from tests.attachment.factories_review import FlagFactory
+from tests.factories import UserFactory
+
+SECRET = "Zephyrine-confided-text"
+
+
+@pytest.fixture
+def operator(db):
+    return UserFactory(email="operator@example.test", is_staff=True, is_superuser=True)
+
+
+@pytest.mark.parametrize(
+    ("make", "admin_name"),
+    [
+        (lambda c: ContactFactory(client=c, summary=SECRET), "attachment_contact"),
+        (lambda c: RuptureFactory(client=c, description=SECRET), "attachment_rupture"),
+        (lambda c: FlagFactory(client=c, explanation=SECRET), "attachment_flag"),
+    ],
+)
+def test_the_operator_sees_metadata_but_no_clinical_text(
+    login, operator, client, make, admin_name
+):
+    record = make(client)
+    http = login(operator)
+
+    listing = http.get(reverse(f"admin:{admin_name}_changelist"))
+    detail = http.get(reverse(f"admin:{admin_name}_change", args=[record.pk]))
+
+    assert listing.status_code == detail.status_code == 200
+    assert SECRET not in listing.content.decode()
+    assert SECRET not in detail.content.decode()
+    assert (
+        http.post(reverse(f"admin:{admin_name}_change", args=[record.pk])).status_code
+        == 403
+    )
