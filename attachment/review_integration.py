@@ -48,3 +48,11 @@ def register_review_integrations() -> None:
     extensions.register_caseload_annotation(
         "live_flag_counts", review_selectors.annotate_live_flag_counts
     )
+    extensions.register_caseload_column(
+        extensions.CaseloadColumn(
+            key="flags",
+            order=10,
+            header="Flags",
+            template="attachment/review/_caseload_flags.html",
+        )
+    )

@@ -94,6 +94,7 @@ def register_supervision_integrations() -> None:
             label="Notifications",
             url_name="attachment:notifications",
             visible=lambda roles: bool(roles & CLINICAL_ROLES),
+            badge=lambda user: selectors.unread_count(actor=user),
         )
     )
     register_demo_seeder(DemoSeeder(key="supervision", order=40, seed=seed_demo))

@@ -1,8 +1,36 @@
 from django.http import HttpRequest
+from django.urls import reverse
 
 from . import access
-from .extensions import nav_links
+from .extensions import NavLink, admin_links, caseload_columns_in_order, nav_links
 from .models import Role
+
+
+def _is_admin(roles: set[str]) -> bool:
+    return Role.ADMIN in roles
+
+
+# The Administration section's own pages; higher apps add theirs through
+# clinic.extensions.register_admin_link.
+ADMIN_PAGES = (
+    NavLink("clients", 10, "Clients", "clinic:manage_clients", _is_admin),
+    NavLink("policy", 20, "Default policy", "clinic:policy_default", _is_admin),
+    NavLink("overrides", 30, "Policy overrides", "clinic:policy_overrides", _is_admin),
+    NavLink("absences", 40, "Absences", "clinic:absence_list", _is_admin),
+    NavLink("supervision", 50, "Supervision", "clinic:supervision_list", _is_admin),
+)
+
+
+def _admin_navigation(request: HttpRequest) -> list[dict]:
+    """The Administration sub-navigation; the page whose address is the
+    longest prefix of this one is marked current."""
+    links = sorted([*ADMIN_PAGES, *admin_links.values()], key=lambda link: link.order)
+    shown = [{"label": link.label, "url": reverse(link.url_name)} for link in links]
+    matching = [item for item in shown if request.path.startswith(item["url"])]
+    current = max(matching, key=lambda item: len(item["url"]), default=None)
+    for item in shown:
+        item["current"] = item is current
+    return shown
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -19,5 +47,14 @@ def navigation(request: HttpRequest) -> dict:
         "user_roles": roles,
         "is_clinician": bool(roles & {Role.THERAPIST, Role.SUPERVISOR}),
         "is_clinic_admin": Role.ADMIN in roles,
-        "nav_links": links,
+        "nav_links": [
+            {
+                "label": link.label,
+                "url_name": link.url_name,
+                "badge": link.badge(user) if link.badge else 0,
+            }
+            for link in links
+        ],
+        "caseload_columns": caseload_columns_in_order(),
+        "admin_nav": _admin_navigation(request) if Role.ADMIN in roles else [],
     }

@@ -33,6 +33,7 @@ class NavLink:
     label: str
     url_name: str
     visible: Callable[[set[str]], bool]  # roles -> shown?
+    badge: Callable[[Any], int] | None = None  # user -> count shown beside it
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,29 @@ def register_caseload_annotation(
     key: str, annotate: Callable[[QuerySet], QuerySet]
 ) -> None:
     caseload_annotations[key] = annotate
+
+
+@dataclass(frozen=True)
+class CaseloadColumn:
+    """A column of the caseload table: a header and the template of one cell,
+    rendered with ``client`` (annotated through a caseload annotation, so a
+    column costs no query per client)."""
+
+    key: str
+    order: int
+    header: str
+    template: str
+
+
+caseload_columns: dict[str, CaseloadColumn] = {}
+
+
+def register_caseload_column(column: CaseloadColumn) -> None:
+    caseload_columns[column.key] = column
+
+
+def caseload_columns_in_order() -> list[CaseloadColumn]:
+    return sorted(caseload_columns.values(), key=lambda column: column.order)
 
 
 def register_nav_link(link: NavLink) -> None:
@@ -130,3 +154,48 @@ demo_seeders: dict[str, DemoSeeder] = {}
 
 def register_demo_seeder(seeder: DemoSeeder) -> None:
     demo_seeders[seeder.key] = seeder
+
+
+@dataclass(frozen=True)
+class BoundaryChange:
+    """A change to what a contact is judged against, in ids and dates only.
+
+    ``client_ids`` are the clients whose policy changed (an override saved or
+    removed); ``clinic_id`` alone, with no clients and no therapist, is a
+    change of the clinic's default policy; ``therapist_id`` with ``period`` is
+    an absence added, moved or removed (both dates inclusive, covering the old
+    and the new dates).
+    """
+
+    clinic_id: int
+    client_ids: tuple[int, ...] = ()
+    therapist_id: int | None = None
+    period: tuple[dt.date, dt.date] | None = None
+
+    @property
+    def is_default_policy(self) -> bool:
+        return not self.client_ids and self.therapist_id is None
+
+
+boundary_listeners: dict[str, Callable[..., None]] = {}
+
+
+def register_boundary_listener(key: str, listen: Callable[..., None]) -> None:
+    """``listen(change=, now=)`` runs inside the transaction that changed the
+    boundary, so that derived facts change with it or not at all; slow work
+    belongs in a task the listener queues on commit."""
+    boundary_listeners[key] = listen
+
+
+def boundary_changed(*, change: BoundaryChange, now: dt.datetime) -> None:
+    for listen in boundary_listeners.values():
+        listen(change=change, now=now)
+
+
+admin_links: dict[str, NavLink] = {}
+
+
+def register_admin_link(link: NavLink) -> None:
+    """A page of the clinic admin's Administration section provided by a
+    higher app (for example the detector settings)."""
+    admin_links[link.key] = link

@@ -1,4 +1,8 @@
-"""Writes for the clinic app: contact policies and client assignment."""
+"""Writes for the clinic app: contact policies and client assignment.
+
+A policy change tells the boundary listeners (:mod:`clinic.extensions`), so
+that the facts the records app derived from the old policy are derived again.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from django.db import transaction
 
 from . import access
 from .audit import audit_record
+from .extensions import BoundaryChange, boundary_changed
 from .models import AuditAction, Client, Clinic, ContactPolicy, Membership, Role, User
 from .policies import clinic_default_policy
 
@@ -36,6 +41,7 @@ def contact_policy_save_default(
     policy.full_clean()
     policy.save()
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=policy, at=now)
+    boundary_changed(change=BoundaryChange(clinic_id=clinic.pk), now=now)
     return policy
 
 
@@ -64,6 +70,10 @@ def contact_policy_save_override(
         obj=policy,
         at=now,
     )
+    boundary_changed(
+        change=BoundaryChange(clinic_id=client.clinic_id, client_ids=(client.pk,)),
+        now=now,
+    )
     return policy
 
 
@@ -77,6 +87,10 @@ def contact_policy_remove_override(
         return
     audit_record(actor=actor, action=AuditAction.DELETE, obj=policy, at=now)
     policy.delete()
+    boundary_changed(
+        change=BoundaryChange(clinic_id=client.clinic_id, client_ids=(client.pk,)),
+        now=now,
+    )
 
 
 @transaction.atomic

@@ -133,7 +133,7 @@ def policy_client(request: HttpRequest, client_id: int) -> HttpResponse:
         messages.success(
             request, f"The contact policy override for {client.code} is saved."
         )
-        return redirect("clinic:manage_clients")
+        return redirect("clinic:policy_overrides")
     return render(
         request,
         "clinic/policy_form.html",
@@ -154,4 +154,4 @@ def policy_client_remove(request: HttpRequest, client_id: int) -> HttpResponse:
         actor=request.user, client=client, now=timezone.now()
     )
     messages.success(request, f"{client.code} now follows the clinic's default policy.")
-    return redirect("clinic:manage_clients")
+    return redirect("clinic:policy_overrides")

@@ -69,3 +69,16 @@ def test_an_email_link_is_the_path_on_the_site_address(settings):
         notifications.absolute(notifications.notifications_path())
         == "https://between.example.test/records/notifications/"
     )
+
+
+def test_the_navigation_shows_the_unread_count_until_read(login, therapist):
+    NotificationFactory.create_batch(3, recipient=therapist)
+    http = login(therapist)
+    home = reverse("clinic:home")
+
+    assert (
+        '3<span class="visually-hidden"> unread</span>'
+        in http.get(home).content.decode()
+    )
+    http.post(reverse("attachment:notifications_read"))
+    assert 'visually-hidden"> unread' not in http.get(home).content.decode()

@@ -75,3 +75,15 @@ def test_the_caseload_counts_live_flags_by_tier_in_one_query(
         rows[clients[1].pk].live_red_flags,
         rows[clients[1].pk].live_yellow_flags,
     ) == (0, 0)
+
+
+def test_the_caseload_table_shows_a_flags_column(login, clinic, therapist):
+    flagged = ClientFactory(clinic=clinic, therapist=therapist)
+    ClientFactory(clinic=clinic, therapist=therapist)
+    FlagFactory(client=flagged, tier="red")
+
+    html = login(therapist).get(reverse("clinic:home")).content.decode()
+
+    assert '<th scope="col">Flags</th>' in html
+    assert "1 red" in html
+    assert html.count('<span class="text-muted">none</span>') == 1

@@ -1,0 +1,99 @@
+"""The caseload overview (supervisors: their current supervisees; clinic
+admins: every therapist, counts only) and the admin's detector settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clinic import access
+from clinic.models import Role
+
+from . import oversight_selectors, oversight_services
+from .flag_services import detector_settings_for
+from .oversight_forms import DetectorSettingsForm
+from .oversight_selectors import WEEKS
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """Per current supervisee: the figures a supervisor scans before supervision."""
+    if Role.SUPERVISOR not in access.roles_of(request.user):
+        raise access.forbidden(request.user, "overview", None)
+    return render(
+        request,
+        "attachment/oversight/overview.html",
+        {
+            "rows": oversight_selectors.supervisee_overview(
+                user=request.user, now=timezone.now()
+            ),
+            "weeks": WEEKS,
+            "links_to_queue": True,
+            "title": "Caseload overview",
+            "who": "supervisee",
+        },
+    )
+
+
+@login_required
+def clinic_overview(request: HttpRequest) -> HttpResponse:
+    """Per therapist of the clinic: the same figures, counts only."""
+    clinic = access.admin_clinic(request.user)
+    return render(
+        request,
+        "attachment/oversight/overview.html",
+        {
+            "rows": oversight_selectors.clinic_overview(
+                clinic=clinic, now=timezone.now()
+            ),
+            "weeks": WEEKS,
+            "title": f"Clinic overview · {clinic}",
+            "who": "therapist",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def detector_settings(request: HttpRequest) -> HttpResponse:
+    clinic = access.admin_clinic(request.user)
+    row = detector_settings_for(clinic=clinic)
+    form = DetectorSettingsForm(
+        request.POST or None, initial=DetectorSettingsForm.initial_from(row)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            oversight_services.detector_settings_save(
+                actor=request.user,
+                clinic=clinic,
+                values=form.cleaned_data,
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, "The detector settings are saved; the clinic is re-scanned."
+            )
+            return redirect("attachment:detector_settings")
+    return render(
+        request,
+        "attachment/oversight/detector_settings.html",
+        {"form": form, "clinic": clinic, "updated_at": row.updated_at},
+    )
+
+
+@login_required
+@require_POST
+def detector_settings_reset(request: HttpRequest) -> HttpResponse:
+    clinic = access.admin_clinic(request.user)
+    oversight_services.detector_settings_reset(
+        actor=request.user, clinic=clinic, now=timezone.now()
+    )
+    messages.success(request, "Every threshold is back to its default.")
+    return redirect("attachment:detector_settings")

@@ -1,0 +1,320 @@
+"""Deriving contact facts again when a boundary changes, and re-scanning.
+
+The rule: a contact's stored facts (after hours, channel outside policy, over
+the weekly limit, after ending, during an absence) judge it against the
+boundaries agreed *now*, not those in force when it was logged.  So when the
+clinic admin changes a client's policy, the clinic's default or a
+therapist's absence, the facts of the contacts concerned are derived again
+and the clients are re-scanned: the next scan shows the effect of the change.
+The policy's history (pghistory) still tells what was agreed when.
+
+The clinic app announces the change through
+:func:`clinic.extensions.boundary_changed` (it must not import this app) with
+ids and dates only.  One client's change is refreshed inside the admin's
+transaction; a change of the clinic's default, which may concern thousands of
+clients, is refreshed by Celery tasks in chunks of client ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from itertools import groupby
+from operator import itemgetter
+
+from celery import shared_task
+from django.db import connection, transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
+
+from clinic.extensions import BoundaryChange
+from clinic.models import Client, Clinic
+from clinic.policies import effective_policies
+
+from . import flag_services
+from .facts import FROM_CLIENT, over_limit_flags
+from .models import Contact
+from .services import absence_periods, apply_facts
+from .tasks import PUBLISH_NO_RETRY, TASK_OPTIONS, request_rescan
+
+log = logging.getLogger("attachment.policy_refresh")
+
+# Facts set by apply_facts; over_weekly_limit is refreshed over whole series.
+FACT_FIELDS = (
+    "after_hours",
+    "channel_outside_policy",
+    "during_absence",
+    "after_ending",
+    "response_minutes",
+    "responded_after_hours",
+)
+READ_FIELDS = (
+    "id",
+    "client_id",
+    "occurred_at",
+    "channel",
+    "direction",
+    "responded_at",
+    "over_weekly_limit",
+    *FACT_FIELDS,
+)
+BATCH = 2000
+# Clients per task when the clinic's default policy changed.
+REFRESH_CHUNK_CLIENTS = 500
+# Absence dates are local; contacts are stored in UTC.  A day either side
+# covers every time zone, and deriving an unaffected contact again is harmless.
+ZONE_MARGIN = dt.timedelta(days=1)
+
+
+def contact_facts_refresh(
+    *,
+    client_ids: Iterable[int],
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    weekly_limits: bool = True,
+) -> int:
+    """Derive the stored facts of the clients' contacts (those between
+    ``since`` and ``until`` if given) against the effective policy and the
+    therapists' absences now; returns how many contacts changed.
+
+    Set-based: the contacts are read in batches and only changed rows are
+    written, a batch per statement; the weekly-limit fact is recomputed over
+    each client's whole series (:func:`attachment.facts.over_limit_flags`).
+    """
+    clients = {
+        client.pk: client
+        for client in Client.objects.filter(pk__in=list(client_ids)).select_related(
+            "clinic"
+        )
+    }
+    if not clients:
+        return 0
+    policies = {}
+    for clinic_id in {client.clinic_id for client in clients.values()}:
+        ids = [pk for pk, client in clients.items() if client.clinic_id == clinic_id]
+        clinic = next(c.clinic for c in clients.values() if c.clinic_id == clinic_id)
+        policies.update(effective_policies(clinic=clinic, client_ids=ids))
+    absences = absence_periods(
+        therapist_ids={client.therapist_id for client in clients.values()}
+    )
+    contacts = Contact.objects.filter(client_id__in=list(clients))
+    if since is not None:
+        contacts = contacts.filter(occurred_at__gte=since)
+    if until is not None:
+        contacts = contacts.filter(occurred_at__lte=until)
+    changed = 0
+    batch: list[Contact] = []
+    for contact in contacts.only(*READ_FIELDS).order_by("pk").iterator(BATCH):
+        client = clients[contact.client_id]
+        before = [getattr(contact, name) for name in FACT_FIELDS]
+        apply_facts(
+            contact,
+            client=client,
+            policy=policies[client.pk],
+            absences=absences.get(client.therapist_id, []),
+        )
+        if before != [getattr(contact, name) for name in FACT_FIELDS]:
+            batch.append(contact)
+        if len(batch) >= BATCH:
+            changed += _write(batch)
+    changed += _write(batch)
+    if weekly_limits:
+        changed += _weekly_limits_refresh(
+            {pk: policies[pk].weekly_limit for pk in clients}
+        )
+    return changed
+
+
+UPDATE_SQL = """
+    UPDATE attachment_contact AS k
+    SET {assignments}
+    FROM unnest({arrays}) AS v(id, {columns})
+    WHERE k.id = v.id
+"""
+COLUMN_TYPES = {
+    "over_weekly_limit": "boolean",
+    "after_hours": "boolean",
+    "channel_outside_policy": "boolean",
+    "during_absence": "boolean",
+    "after_ending": "boolean",
+    "response_minutes": "integer",
+    "responded_after_hours": "boolean",
+}
+
+
+def _update(rows: list[tuple], columns: tuple[str, ...]) -> int:
+    """Write ``rows`` (id, then ``columns``) in one UPDATE … FROM unnest():
+    Django's ``bulk_update`` builds a CASE per row and field, which cost
+    most of a large refresh's time."""
+    if not rows:
+        return 0
+    sql = UPDATE_SQL.format(
+        assignments=", ".join(f"{name} = v.{name}" for name in columns),
+        arrays=", ".join(
+            ["%s::bigint[]", *(f"%s::{COLUMN_TYPES[name]}[]" for name in columns)]
+        ),
+        columns=", ".join(columns),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(values) for values in zip(*rows, strict=True)])
+    return len(rows)
+
+
+def _write(batch: list[Contact]) -> int:
+    written = _update(
+        [(c.pk, *(getattr(c, name) for name in FACT_FIELDS)) for c in batch],
+        FACT_FIELDS,
+    )
+    batch.clear()
+    return written
+
+
+def _weekly_limits_refresh(limits: dict[int, int | None]) -> int:
+    """``over_weekly_limit`` of every client-initiated contact of the clients
+    in ``limits`` (client id → limit), one client series at a time."""
+    rows = (
+        Contact.objects.filter(client_id__in=list(limits), direction=FROM_CLIENT)
+        .order_by("client_id", "occurred_at", "pk")
+        .values_list("pk", "client_id", "occurred_at", "over_weekly_limit")
+        .iterator(BATCH)
+    )
+    changed: list[tuple[int, bool]] = []
+    for client_id, series in groupby(rows, key=itemgetter(1)):
+        series = list(series)
+        flags = over_limit_flags([row[2] for row in series], limits[client_id])
+        changed.extend(
+            (row[0], flag)
+            for row, flag in zip(series, flags, strict=True)
+            if row[3] != flag
+        )
+    return _update(changed, ("over_weekly_limit",))
+
+
+def _rescan_on_commit(client_ids: Iterable[int]) -> None:
+    ids = sorted(set(client_ids))
+    transaction.on_commit(lambda: [request_rescan(pk) for pk in ids])
+
+
+def clients_following_default(
+    *, clinic_id: int, first_id: int | None = None, last_id: int | None = None
+) -> list[int]:
+    clients = Client.objects.filter(clinic_id=clinic_id, policy_override__isnull=True)
+    if first_id is not None:
+        clients = clients.filter(pk__gte=first_id)
+    if last_id is not None:
+        clients = clients.filter(pk__lte=last_id)
+    return list(clients.order_by("pk").values_list("pk", flat=True))
+
+
+def default_policy_refresh_chunk(
+    *, clinic_id: int, first_id: int, last_id: int, now: dt.datetime
+) -> int:
+    """Refresh and scan the clients in ``first_id..last_id`` that follow the
+    clinic's default policy; one set-based scan for the whole chunk."""
+    client_ids = clients_following_default(
+        clinic_id=clinic_id, first_id=first_id, last_id=last_id
+    )
+    if not client_ids:
+        return 0
+    with transaction.atomic():
+        changed = contact_facts_refresh(client_ids=client_ids)
+    flag_services.clinic_scan(
+        clinic=Clinic.objects.get(pk=clinic_id), now=now, client_ids=client_ids
+    )
+    log.info(
+        "default policy refresh clinic=%s clients=%s..%s changed=%s",
+        clinic_id,
+        first_id,
+        last_id,
+        changed,
+    )
+    return changed
+
+
+def default_policy_chunks(*, clinic_id: int, size: int) -> list[tuple[int, int]]:
+    ids = clients_following_default(clinic_id=clinic_id)
+    return [
+        (ids[start], ids[min(start + size, len(ids)) - 1])
+        for start in range(0, len(ids), size)
+    ]
+
+
+@shared_task(**TASK_OPTIONS)
+def refresh_default_policy(*, clinic_id: int, chunk_clients: int | None = None) -> int:
+    """Fan the refresh after a change of the clinic's default policy out in
+    chunks of client ids; returns how many chunks were queued."""
+    chunks = default_policy_chunks(
+        clinic_id=clinic_id, size=chunk_clients or REFRESH_CHUNK_CLIENTS
+    )
+    for first_id, last_id in chunks:
+        refresh_default_policy_chunk.apply_async(
+            kwargs={"clinic_id": clinic_id, "first_id": first_id, "last_id": last_id}
+        )
+    return len(chunks)
+
+
+@shared_task(**TASK_OPTIONS)
+def refresh_default_policy_chunk(*, clinic_id: int, first_id: int, last_id: int) -> int:
+    return default_policy_refresh_chunk(
+        clinic_id=clinic_id, first_id=first_id, last_id=last_id, now=timezone.now()
+    )
+
+
+def _queue_default_refresh(clinic_id: int) -> None:
+    """Queue the default-policy refresh; with the broker down, do it here
+    (slower for the admin, but the facts must not stay stale: the nightly
+    scan reads them, it does not derive them)."""
+    try:
+        refresh_default_policy.apply_async(
+            kwargs={"clinic_id": clinic_id}, **PUBLISH_NO_RETRY
+        )
+    except (BrokerUnavailable, OSError):
+        log.warning(
+            "default policy refresh clinic=%s runs inline: no broker", clinic_id
+        )
+        for first_id, last_id in default_policy_chunks(
+            clinic_id=clinic_id, size=REFRESH_CHUNK_CLIENTS
+        ):
+            default_policy_refresh_chunk(
+                clinic_id=clinic_id,
+                first_id=first_id,
+                last_id=last_id,
+                now=timezone.now(),
+            )
+
+
+def _moments_around(
+    period: tuple[dt.date, dt.date], zone: dt.tzinfo
+) -> tuple[dt.datetime, dt.datetime]:
+    """The moments from the first to the last day of ``period``, a margin
+    either side, kept inside what a datetime can hold."""
+    first = max(period[0], dt.date.min + ZONE_MARGIN)
+    last = min(period[1], dt.date.max - ZONE_MARGIN)
+    return (
+        dt.datetime.combine(first, dt.time.min, zone) - ZONE_MARGIN,
+        dt.datetime.combine(last, dt.time.max, zone) + ZONE_MARGIN,
+    )
+
+
+def boundary_refresh(*, change: BoundaryChange, now: dt.datetime) -> None:
+    """The boundary listener (registered from ``AttachmentConfig.ready``)."""
+    if change.client_ids:
+        contact_facts_refresh(client_ids=change.client_ids)
+        _rescan_on_commit(change.client_ids)
+    elif change.therapist_id is not None and change.period is not None:
+        client_ids = list(
+            Client.objects.filter(therapist_id=change.therapist_id).values_list(
+                "pk", flat=True
+            )
+        )
+        since, until = _moments_around(
+            change.period, Clinic.objects.get(pk=change.clinic_id).zone
+        )
+        contact_facts_refresh(
+            client_ids=client_ids, since=since, until=until, weekly_limits=False
+        )
+        _rescan_on_commit(client_ids)
+    else:
+        clinic_id = change.clinic_id
+        transaction.on_commit(lambda: _queue_default_refresh(clinic_id))

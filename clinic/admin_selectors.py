@@ -1,0 +1,106 @@
+"""Reads for the clinic admin's configuration pages.
+
+Everything here is configuration (who is away, who supervises whom, which
+client has which boundaries and why), never clinical content; every query is
+limited to the clinic the admin administers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from .models import Absence, Channel, Clinic, ContactPolicy, Role, Supervision, User
+from .policies import clinic_default_policy
+
+
+def clinic_people(*, clinic: Clinic, role: str) -> QuerySet[User]:
+    return User.objects.filter(
+        memberships__clinic=clinic, memberships__role=role, is_active=True
+    ).order_by("full_name")
+
+
+def clinic_therapists(*, clinic: Clinic) -> QuerySet[User]:
+    return clinic_people(clinic=clinic, role=Role.THERAPIST)
+
+
+def absences_of_clinic(*, clinic: Clinic) -> QuerySet[Absence]:
+    return (
+        Absence.objects.filter(clinic=clinic)
+        .select_related("therapist", "covering_therapist")
+        .order_by("-starts_on", "therapist__full_name")
+    )
+
+
+def absence_of_clinic(*, clinic: Clinic, absence_id: int) -> Absence | None:
+    return absences_of_clinic(clinic=clinic).filter(pk=absence_id).first()
+
+
+def supervision_links(*, clinic: Clinic) -> QuerySet[Supervision]:
+    """Open links first, then ended ones, newest first."""
+    return (
+        Supervision.objects.filter(clinic=clinic)
+        .select_related("supervisor", "supervisee")
+        .order_by("ended_on", "supervisor__full_name", "-started_on")
+    )
+
+
+def supervision_link(*, clinic: Clinic, link_id: int) -> Supervision | None:
+    return supervision_links(clinic=clinic).filter(pk=link_id).first()
+
+
+@dataclass(frozen=True)
+class OverrideRow:
+    """A client's override with what differs from the clinic's default."""
+
+    policy: ContactPolicy
+    differences: list[str]
+
+
+def _channels(values: list[str]) -> str:
+    labels = dict(Channel.choices)
+    return ", ".join(labels.get(value, value) for value in values) or "none"
+
+
+def _limit(value: int | None) -> str:
+    return "no limit" if value is None else str(value)
+
+
+def policy_differences(policy: ContactPolicy, default: ContactPolicy) -> list[str]:
+    """Short phrases naming what ``policy`` changes; the crisis steps are only
+    said to differ, so that the list stays a summary of terms."""
+    found = []
+    if sorted(policy.allowed_channels) != sorted(default.allowed_channels):
+        found.append(f"channels: {_channels(policy.allowed_channels)}")
+    if policy.contact_hours != default.contact_hours:
+        found.append("contact hours")
+    if policy.weekly_limit != default.weekly_limit:
+        found.append(
+            f"weekly limit {_limit(policy.weekly_limit)} "
+            f"(default {_limit(default.weekly_limit)})"
+        )
+    if policy.response_window_hours != default.response_window_hours:
+        found.append(
+            f"response within {policy.response_window_hours} h "
+            f"(default {default.response_window_hours} h)"
+        )
+    if policy.after_ending_allowed != default.after_ending_allowed:
+        allowed = "allowed" if policy.after_ending_allowed else "not agreed"
+        found.append(f"contact after ending {allowed}")
+    if policy.crisis_instructions != default.crisis_instructions:
+        found.append("crisis steps")
+    return found
+
+
+def override_rows(*, clinic: Clinic) -> list[OverrideRow]:
+    default = clinic_default_policy(clinic=clinic)
+    overrides = (
+        ContactPolicy.objects.filter(clinic=clinic, client__isnull=False)
+        .select_related("client", "client__therapist")
+        .order_by("client__code")
+    )
+    return [
+        OverrideRow(policy=policy, differences=policy_differences(policy, default))
+        for policy in overrides
+    ]

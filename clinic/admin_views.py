@@ -1,0 +1,222 @@
+"""The clinic admin's Administration pages: policy overrides, absences with
+cover, supervision links.
+
+Only a clinic admin may use them (anyone else signed in: 403); a record of
+another clinic answers 404.  Views are thin: access, form, one service call.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import access, admin_selectors, admin_services
+from .admin_forms import AbsenceForm, SupervisionEndForm, SupervisionLinkForm
+from .models import Absence, Clinic, Supervision, User
+
+
+def _show_refusal(form: Form, error: ValidationError) -> None:
+    """Put a service's refusal on the form, field by field where it can."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, problems in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, problems)
+
+
+def _absence(user: User, clinic: Clinic, absence_id: int) -> Absence:
+    absence = admin_selectors.absence_of_clinic(clinic=clinic, absence_id=absence_id)
+    if absence is None:
+        raise access.not_found(user, "absence", absence_id)
+    return absence
+
+
+def _link(user: User, clinic: Clinic, link_id: int) -> Supervision:
+    link = admin_selectors.supervision_link(clinic=clinic, link_id=link_id)
+    if link is None:
+        raise access.not_found(user, "supervision", link_id)
+    return link
+
+
+@login_required
+def policy_overrides(request: HttpRequest) -> HttpResponse:
+    clinic = access.admin_clinic(request.user)
+    return render(
+        request,
+        "clinic/admin/policy_overrides.html",
+        {"clinic": clinic, "rows": admin_selectors.override_rows(clinic=clinic)},
+    )
+
+
+@login_required
+def absence_list(request: HttpRequest) -> HttpResponse:
+    clinic = access.admin_clinic(request.user)
+    today = timezone.now().astimezone(clinic.zone).date()
+    return render(
+        request,
+        "clinic/admin/absence_list.html",
+        {
+            "clinic": clinic,
+            "absences": admin_selectors.absences_of_clinic(clinic=clinic),
+            "today": today,
+        },
+    )
+
+
+def _absence_form_page(
+    request: HttpRequest, clinic: Clinic, absence: Absence | None
+) -> HttpResponse:
+    form = AbsenceForm(request.POST or None, clinic=clinic, absence=absence)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            admin_services.absence_save(
+                actor=request.user,
+                clinic=clinic,
+                absence=absence,
+                therapist=data["therapist"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                covering_therapist=data["covering_therapist"],
+                note=data["note"],
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            _show_refusal(form, error)
+        else:
+            messages.success(request, "The absence is saved.")
+            return redirect("clinic:absence_list")
+    today = timezone.now().astimezone(clinic.zone).date()
+    return render(
+        request,
+        "clinic/admin/absence_form.html",
+        {
+            "form": form,
+            "absence": absence,
+            "can_delete": absence is not None and absence.starts_on > today,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def absence_new(request: HttpRequest) -> HttpResponse:
+    clinic = access.admin_clinic(request.user)
+    return _absence_form_page(request, clinic, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def absence_edit(request: HttpRequest, absence_id: int) -> HttpResponse:
+    clinic = access.admin_clinic(request.user)
+    return _absence_form_page(
+        request, clinic, _absence(request.user, clinic, absence_id)
+    )
+
+
+@login_required
+@require_POST
+def absence_delete(request: HttpRequest, absence_id: int) -> HttpResponse:
+    clinic = access.admin_clinic(request.user)
+    absence = _absence(request.user, clinic, absence_id)
+    try:
+        admin_services.absence_delete(
+            actor=request.user, absence=absence, now=timezone.now()
+        )
+    except admin_services.AbsenceAlreadyBegun as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, "The absence is deleted.")
+    return redirect("clinic:absence_list")
+
+
+@login_required
+def supervision_list(request: HttpRequest) -> HttpResponse:
+    clinic = access.admin_clinic(request.user)
+    return render(
+        request,
+        "clinic/admin/supervision_list.html",
+        {
+            "clinic": clinic,
+            "links": admin_selectors.supervision_links(clinic=clinic),
+            "today": timezone.now().astimezone(clinic.zone).date(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supervision_new(request: HttpRequest) -> HttpResponse:
+    clinic = access.admin_clinic(request.user)
+    form = SupervisionLinkForm(request.POST or None, clinic=clinic)
+    if request.method == "POST" and form.is_valid():
+        try:
+            admin_services.supervision_link_create(
+                actor=request.user,
+                clinic=clinic,
+                now=timezone.now(),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            _show_refusal(form, error)
+        else:
+            messages.success(request, "The supervision link is created.")
+            return redirect("clinic:supervision_list")
+    return render(
+        request,
+        "clinic/admin/form_page.html",
+        {"form": form, "title": "New supervision link"},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supervision_end(request: HttpRequest, link_id: int) -> HttpResponse:
+    clinic = access.admin_clinic(request.user)
+    link = _link(request.user, clinic, link_id)
+    form = SupervisionEndForm(
+        request.POST or None,
+        started_on=link.started_on,
+        initial={"ended_on": timezone.now().astimezone(clinic.zone).date()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            admin_services.supervision_link_end(
+                actor=request.user,
+                link=link,
+                ended_on=form.cleaned_data["ended_on"],
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            _show_refusal(form, error)
+        else:
+            messages.success(request, "The supervision link is ended.")
+            return redirect("clinic:supervision_list")
+    return render(
+        request,
+        "clinic/admin/form_page.html",
+        {"form": form, "title": f"End the link: {link}", "link": link},
+    )
+
+
+@login_required
+@require_POST
+def supervision_cosign(request: HttpRequest, link_id: int) -> HttpResponse:
+    clinic = access.admin_clinic(request.user)
+    link = _link(request.user, clinic, link_id)
+    required = request.POST.get("required") == "on"
+    admin_services.supervision_cosign_set(
+        actor=request.user, link=link, required=required, now=timezone.now()
+    )
+    messages.success(
+        request,
+        f"Co-signature {'required' if required else 'no longer required'} "
+        f"for {link.supervisee}'s notes.",
+    )
+    return redirect("clinic:supervision_list")

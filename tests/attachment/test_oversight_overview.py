@@ -1,0 +1,189 @@
+"""The caseload overview: per current supervisee for a supervisor, per
+therapist for the clinic admin (counts only), in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from attachment.models import Flag, FlagStatus, FlagTier
+from attachment.oversight_selectors import clinic_overview, supervisee_overview
+from clinic.models import Role
+from notes.models import NoteStatus
+from tests.attachment.factories import ContactFactory, RuptureFactory
+from tests.factories import (
+    ClientFactory,
+    MembershipFactory,
+    SupervisionFactory,
+    UserFactory,
+)
+from tests.notes.factories import SessionNoteFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 3, 18, 12, 0, tzinfo=dt.UTC)
+EXPLANATION = "Nine client contacts in the last four weeks fell outside policy."
+
+
+def _flag(client, tier: str, status: str = FlagStatus.OPEN, day: int = 1) -> Flag:
+    return Flag.objects.create(
+        client=client,
+        therapist=client.therapist,
+        kind="policy_pattern",
+        tier=tier,
+        window_start=dt.date(2026, 3, day),
+        window_end=dt.date(2026, 3, 10),
+        detected_at=NOW,
+        score=1.0,
+        explanation=EXPLANATION,
+        status=status,
+        updated_at=NOW,
+    )
+
+
+def _awaiting_cosign(client):
+    return SessionNoteFactory(
+        client=client,
+        status=NoteStatus.AWAITING_COSIGN,
+        signed_at=NOW,
+        signed_by=client.therapist,
+        content_sha256="a" * 64,
+    )
+
+
+@pytest.fixture
+def caseload(client, therapist):
+    """The supervisee's figures: 2 active clients, 1 red and 2 yellow live
+    flags, 1 rupture open for over 21 days, client contacts in two weeks, one
+    late contact by the therapist, one note awaiting co-signature."""
+    second = ClientFactory(clinic=client.clinic, therapist=therapist)
+    ClientFactory(
+        clinic=client.clinic,
+        therapist=therapist,
+        status="ended",
+        ended_on=dt.date(2026, 1, 1),
+    )
+    _flag(client, FlagTier.RED)
+    _flag(client, FlagTier.YELLOW, day=2)
+    _flag(second, FlagTier.YELLOW, status=FlagStatus.ACKNOWLEDGED)
+    _flag(second, FlagTier.RED, status=FlagStatus.DISMISSED, day=3)
+    RuptureFactory(client=client, noticed_at=NOW - dt.timedelta(days=30))
+    RuptureFactory(client=client, noticed_at=NOW - dt.timedelta(days=10))
+    RuptureFactory(
+        client=second, noticed_at=NOW - dt.timedelta(days=40), status="resolved"
+    )
+    for ago in (dt.timedelta(days=1), dt.timedelta(days=2), dt.timedelta(days=22)):
+        ContactFactory(client=client, occurred_at=NOW - ago)
+    ContactFactory(client=second, occurred_at=NOW - dt.timedelta(weeks=13))
+    ContactFactory(
+        client=client,
+        direction="from_therapist",
+        occurred_at=NOW - dt.timedelta(days=3),
+        after_hours=True,
+    )
+    ContactFactory(
+        client=client,
+        direction="from_therapist",
+        occurred_at=NOW - dt.timedelta(days=3),
+    )
+    _awaiting_cosign(second)
+    return [client, second]
+
+
+def test_a_supervisor_sees_each_current_supervisees_figures(
+    supervisor, therapist, caseload
+):
+    (row,) = supervisee_overview(user=supervisor, now=NOW)
+    assert row.therapist == therapist
+    assert (row.active_clients, row.red_flags, row.yellow_flags) == (2, 1, 2)
+    assert row.old_ruptures == 1
+    assert row.weekly_from_client == [0] * 8 + [1, 0, 0, 2]
+    assert row.after_hours_replies == 1
+    assert row.cosign_waiting == 1
+
+
+def test_a_former_supervisee_is_not_in_the_overview(
+    supervisor, clinic, other_therapist
+):
+    SupervisionFactory(
+        clinic=clinic,
+        supervisor=supervisor,
+        supervisee=other_therapist,
+        started_on=dt.date(2025, 1, 1),
+        ended_on=dt.date(2026, 1, 31),
+    )
+    names = [row.therapist for row in supervisee_overview(user=supervisor, now=NOW)]
+    assert other_therapist not in names
+
+
+def test_the_clinic_overview_has_a_row_for_every_therapist(
+    clinic, therapist, other_therapist, supervisor, caseload
+):
+    rows = {row.therapist: row for row in clinic_overview(clinic=clinic, now=NOW)}
+    assert set(rows) == {therapist, other_therapist, supervisor}
+    assert rows[therapist].red_flags == 1
+    assert rows[other_therapist].active_clients == 0
+
+
+def test_the_admins_page_shows_counts_and_no_client_or_clinical_text(
+    login, admin, caseload
+):
+    page = login(admin).get(reverse("attachment:clinic_overview")).content.decode()
+    assert "Tess Therapist" in page
+    for client in caseload:
+        assert client.code not in page
+        assert client.preferred_name not in page
+    assert EXPLANATION not in page
+    assert "flags/" not in page
+
+
+def test_the_supervisors_rows_link_to_the_flag_queue_of_the_supervisee(
+    login, supervisor, therapist, caseload
+):
+    page = login(supervisor).get(reverse("attachment:overview")).content.decode()
+    queue = reverse("attachment:flag_queue")
+    assert f'href="{queue}?supervisee={therapist.pk}"' in page
+    assert "<svg" in page and "style=" not in page
+
+
+def _more_supervisees(clinic, supervisor, count: int) -> None:
+    for _ in range(count):
+        supervisee = UserFactory()
+        MembershipFactory(user=supervisee, clinic=clinic, role=Role.THERAPIST)
+        SupervisionFactory(clinic=clinic, supervisor=supervisor, supervisee=supervisee)
+        for _ in range(3):
+            client = ClientFactory(clinic=clinic, therapist=supervisee)
+            _flag(client, FlagTier.RED)
+            ContactFactory(client=client, occurred_at=NOW - dt.timedelta(days=4))
+            RuptureFactory(client=client, noticed_at=NOW - dt.timedelta(days=25))
+            _awaiting_cosign(client)
+
+
+@pytest.mark.parametrize("supervisees", [1, 8])
+def test_the_supervisors_page_costs_the_same_queries_at_any_size(
+    login, supervisor, clinic, caseload, supervisees, django_assert_max_num_queries
+):
+    _more_supervisees(clinic, supervisor, supervisees)
+    http = login(supervisor)
+    with django_assert_max_num_queries(22):
+        response = http.get(reverse("attachment:overview"))
+    assert len(response.context["rows"]) == supervisees + 1
+
+
+@pytest.mark.parametrize("supervisees", [1, 8])
+def test_the_admins_page_costs_the_same_queries_at_any_size(
+    login,
+    admin,
+    supervisor,
+    clinic,
+    caseload,
+    supervisees,
+    django_assert_max_num_queries,
+):
+    _more_supervisees(clinic, supervisor, supervisees)
+    http = login(admin)
+    with django_assert_max_num_queries(19):
+        response = http.get(reverse("attachment:clinic_overview"))
+    assert len(response.context["rows"]) >= supervisees + 2

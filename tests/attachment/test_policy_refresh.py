@@ -1,0 +1,259 @@
+"""A boundary change re-derives the stored contact facts and re-scans: the
+admin changes a boundary and sees the effect on the next scan."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from attachment import policy_refresh
+from attachment.flag_services import clinic_scan
+from attachment.models import Contact, Flag, FlagKind, RescanRequest
+from attachment.policy_refresh import contact_facts_refresh
+from clinic import admin_services, services
+from clinic.policies import clinic_default_policy
+from tests.attachment.factories import ContactFactory
+from tests.factories import ClientFactory, ContactPolicyFactory
+
+pytestmark = pytest.mark.django_db
+
+# Tuesday 10 March 2026, 10:00 in London: inside weekday contact hours.
+MONDAY = dt.datetime(2026, 3, 9, 10, 0, tzinfo=dt.UTC)
+
+
+def _texts(client, count: int, start: dt.datetime = MONDAY) -> list[Contact]:
+    """``count`` client texts, one a day at 10:00 on weekdays from ``start``."""
+    contacts = []
+    day = start
+    while len(contacts) < count:
+        if day.weekday() < 5:
+            contacts.append(ContactFactory(client=client, occurred_at=day))
+        day += dt.timedelta(days=1)
+    return contacts
+
+
+def _values(policy, **changes):
+    """The terms of ``policy`` with ``changes``, as the policy services take them."""
+    return {
+        **{field: getattr(policy, field) for field in services.POLICY_FIELDS},
+        **changes,
+    }
+
+
+def _policy_flags(client):
+    return Flag.objects.filter(client=client, kind=FlagKind.POLICY_PATTERN)
+
+
+def test_lowering_a_clients_weekly_limit_raises_a_policy_flag_on_the_next_scan(
+    admin, client, policy, now, django_capture_on_commit_callbacks
+):
+    _texts(client, 3, start=dt.datetime(2026, 3, 16, 10, 0, tzinfo=dt.UTC))
+    contact_facts_refresh(client_ids=[client.pk])
+    clinic_scan(clinic=client.clinic, now=now)
+    assert not _policy_flags(client).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contact_policy_save_override(
+            actor=admin,
+            client=client,
+            values=_values(policy, weekly_limit=0),
+            reason="Agreed: scheduling texts only, none unprompted.",
+            now=now,
+        )
+
+    assert Contact.objects.filter(client=client, over_weekly_limit=True).count() == 3
+    clinic_scan(clinic=client.clinic, now=now)
+    flag = _policy_flags(client).get()
+    assert flag.evidence["over_weekly_limit"] == 3
+
+
+def test_removing_the_override_judges_the_contacts_by_the_default_again(
+    admin, client, policy, now
+):
+    ContactPolicyFactory(
+        clinic=client.clinic,
+        client=client,
+        reason="Texts are fine in the evening for now.",
+        allowed_channels=["text"],
+        contact_hours={str(day): ["09:00", "22:00"] for day in range(7)},
+        weekly_limit=None,
+    )
+    evening = ContactFactory(
+        client=client, occurred_at=dt.datetime(2026, 3, 10, 20, 0, tzinfo=dt.UTC)
+    )
+    contact_facts_refresh(client_ids=[client.pk])
+    evening.refresh_from_db()
+    assert not evening.after_hours
+
+    services.contact_policy_remove_override(actor=admin, client=client, now=now)
+
+    evening.refresh_from_db()
+    assert evening.after_hours
+
+
+def test_a_channel_no_longer_agreed_is_marked_outside_policy(
+    admin, client, policy, now
+):
+    (text,) = _texts(client, 1)
+    services.contact_policy_save_override(
+        actor=admin,
+        client=client,
+        values=_values(policy, allowed_channels=["email"]),
+        reason="Only e-mail between sessions.",
+        now=now,
+    )
+    text.refresh_from_db()
+    assert text.channel_outside_policy
+
+
+def test_a_client_change_requests_a_rescan_of_that_client_only(
+    admin, client, policy, therapist, now, django_capture_on_commit_callbacks
+):
+    neighbour = ClientFactory(clinic=client.clinic, therapist=therapist)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contact_policy_save_override(
+            actor=admin,
+            client=client,
+            values=_values(policy, weekly_limit=1),
+            reason="Fewer texts agreed in session.",
+            now=now,
+        )
+    assert RescanRequest.objects.filter(client=client).exists()
+    assert not RescanRequest.objects.filter(client=neighbour).exists()
+
+
+def test_a_default_change_refreshes_only_the_clients_following_the_default(
+    admin, client, policy, therapist, now, django_capture_on_commit_callbacks
+):
+    own_terms = ClientFactory(clinic=client.clinic, therapist=therapist)
+    ContactPolicyFactory(
+        clinic=client.clinic,
+        client=own_terms,
+        reason="Phone only.",
+        allowed_channels=["text"],
+    )
+    following, kept = _texts(client, 1)[0], _texts(own_terms, 1)[0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contact_policy_save_default(
+            actor=admin,
+            clinic=client.clinic,
+            values=_values(policy, allowed_channels=["phone"]),
+            now=now,
+        )
+
+    following.refresh_from_db()
+    kept.refresh_from_db()
+    assert following.channel_outside_policy
+    assert not kept.channel_outside_policy
+
+
+def test_a_default_change_is_refreshed_in_chunks_of_client_ids(
+    admin, clinic, therapist, policy, now, monkeypatch
+):
+    clients = [ClientFactory(clinic=clinic, therapist=therapist) for _ in range(5)]
+    for each in clients:
+        _texts(each, 1)
+    clinic_default_policy(clinic=clinic)
+    chunks = policy_refresh.default_policy_chunks(clinic_id=clinic.pk, size=2)
+    assert chunks == [
+        (clients[0].pk, clients[1].pk),
+        (clients[2].pk, clients[3].pk),
+        (clients[4].pk, clients[4].pk),
+    ]
+    policy.allowed_channels = ["email"]
+    policy.save()
+    assert (
+        policy_refresh.refresh_default_policy(clinic_id=clinic.pk, chunk_clients=2) == 3
+    )
+    assert Contact.objects.filter(channel_outside_policy=True).count() == 5
+
+
+def test_an_absence_marks_the_contacts_in_its_dates_and_rescans(
+    admin,
+    client,
+    policy,
+    therapist,
+    other_therapist,
+    now,
+    django_capture_on_commit_callbacks,
+):
+    before, during, after = (
+        ContactFactory(client=client, occurred_at=MONDAY + dt.timedelta(days=d))
+        for d in (0, 2, 4)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        absence = admin_services.absence_save(
+            actor=admin,
+            clinic=client.clinic,
+            therapist=therapist,
+            starts_on=dt.date(2026, 3, 10),
+            ends_on=dt.date(2026, 3, 12),
+            covering_therapist=other_therapist,
+            now=now,
+        )
+    for contact, expected in ((before, False), (during, True), (after, False)):
+        contact.refresh_from_db()
+        assert contact.during_absence is expected
+    assert RescanRequest.objects.filter(client=client).exists()
+
+    admin_services.absence_save(
+        actor=admin,
+        clinic=client.clinic,
+        absence=absence,
+        therapist=therapist,
+        starts_on=dt.date(2026, 3, 13),
+        ends_on=dt.date(2026, 3, 14),
+        now=now,
+    )
+    for contact, expected in ((before, False), (during, False), (after, True)):
+        contact.refresh_from_db()
+        assert contact.during_absence is expected
+
+
+def test_deleting_a_future_absence_clears_its_contacts_fact(
+    admin, client, policy, therapist, now
+):
+    later = now + dt.timedelta(days=30)
+    absence = admin_services.absence_save(
+        actor=admin,
+        clinic=client.clinic,
+        therapist=therapist,
+        starts_on=later.date(),
+        ends_on=later.date() + dt.timedelta(days=3),
+        now=now,
+    )
+    # A contact logged ahead of time (an imported schedule, say) in its dates.
+    contact = ContactFactory(client=client, occurred_at=later)
+    contact_facts_refresh(client_ids=[client.pk])
+    contact.refresh_from_db()
+    assert contact.during_absence
+
+    admin_services.absence_delete(actor=admin, absence=absence, now=now)
+
+    contact.refresh_from_db()
+    assert not contact.during_absence
+
+
+def test_the_refresh_writes_only_contacts_whose_facts_change(client, policy):
+    _texts(client, 4)
+    assert contact_facts_refresh(client_ids=[client.pk]) > 0
+    assert contact_facts_refresh(client_ids=[client.pk]) == 0
+
+
+def test_an_absence_at_the_ends_of_the_calendar_is_refreshed_without_error(
+    admin, client, therapist, now
+):
+    admin_services.absence_save(
+        actor=admin,
+        clinic=client.clinic,
+        therapist=therapist,
+        starts_on=dt.date.min,
+        ends_on=dt.date.max,
+        now=now,
+    )
+    (contact,) = _texts(client, 1)
+    contact_facts_refresh(client_ids=[client.pk])
+    contact.refresh_from_db()
+    assert contact.during_absence
