@@ -10,12 +10,12 @@ import factory
 from attachment.models import (
     ActionCategory,
     ActionItem,
-    Flag,
     FlagKind,
     Notification,
     NotificationKind,
     SupervisionSession,
 )
+from tests.attachment import factories_review
 
 HELD_AT = dt.datetime(2026, 3, 11, 14, 0, tzinfo=dt.UTC)
 
@@ -53,11 +53,9 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     message = "1 action item was assigned to you in supervision."
 
 
-class FlagFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Flag
+class FlagFactory(factories_review.FlagFactory):
+    """A red rising-frequency flag, the kind a supervision session discusses."""
 
-    therapist = factory.LazyAttribute(lambda flag: flag.client.therapist)
     kind = FlagKind.RISING_CONTACT_FREQUENCY
     tier = "red"
     window_start = factory.Sequence(
@@ -69,4 +67,5 @@ class FlagFactory(factory.django.DjangoModelFactory):
     detected_at = HELD_AT
     updated_at = factory.LazyAttribute(lambda flag: flag.detected_at)
     score = 3.0
+    evidence = factory.LazyFunction(dict)
     explanation = "Client-initiated contacts rose from 1.0 to 4.0 a week."
