@@ -28,6 +28,7 @@ from tqdm import tqdm
 from clinic.models import AuditAction, AuditEvent, Channel, Client, Clinic
 from clinic.policies import effective_policies
 
+from .contact_columns import contact_columns_update
 from .facts import FROM_CLIENT, ROLLING_WEEK, over_limit_flags
 from .models import SUMMARY_MAX_LENGTH, Contact, Direction, Purpose, Source
 from .services import FUTURE_TOLERANCE, _request_rescan, absence_periods, apply_facts
@@ -269,7 +270,10 @@ def contacts_bulk_create(
         contacts, {pk: policy.weekly_limit for pk, policy in policies.items()}
     )
     _copy(contacts, progress=progress)
-    Contact.objects.bulk_update(changed, ["over_weekly_limit"], batch_size=2000)
+    contact_columns_update(
+        [(contact.pk, contact.over_weekly_limit) for contact in changed],
+        ("over_weekly_limit",),
+    )
     return len(contacts)
 
 

@@ -24,7 +24,7 @@ from itertools import groupby
 from operator import itemgetter
 
 from celery import shared_task
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
@@ -33,6 +33,7 @@ from clinic.models import Client, Clinic
 from clinic.policies import effective_policies
 
 from . import flag_services
+from .contact_columns import contact_columns_update
 from .facts import FROM_CLIENT, over_limit_flags
 from .models import Contact
 from .services import absence_periods, apply_facts
@@ -126,43 +127,8 @@ def contact_facts_refresh(
     return changed
 
 
-UPDATE_SQL = """
-    UPDATE attachment_contact AS k
-    SET {assignments}
-    FROM unnest({arrays}) AS v(id, {columns})
-    WHERE k.id = v.id
-"""
-COLUMN_TYPES = {
-    "over_weekly_limit": "boolean",
-    "after_hours": "boolean",
-    "channel_outside_policy": "boolean",
-    "during_absence": "boolean",
-    "after_ending": "boolean",
-    "response_minutes": "integer",
-    "responded_after_hours": "boolean",
-}
-
-
-def _update(rows: list[tuple], columns: tuple[str, ...]) -> int:
-    """Write ``rows`` (id, then ``columns``) in one UPDATE … FROM unnest():
-    Django's ``bulk_update`` builds a CASE per row and field, which cost
-    most of a large refresh's time."""
-    if not rows:
-        return 0
-    sql = UPDATE_SQL.format(
-        assignments=", ".join(f"{name} = v.{name}" for name in columns),
-        arrays=", ".join(
-            ["%s::bigint[]", *(f"%s::{COLUMN_TYPES[name]}[]" for name in columns)]
-        ),
-        columns=", ".join(columns),
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [list(values) for values in zip(*rows, strict=True)])
-    return len(rows)
-
-
 def _write(batch: list[Contact]) -> int:
-    written = _update(
+    written = contact_columns_update(
         [(c.pk, *(getattr(c, name) for name in FACT_FIELDS)) for c in batch],
         FACT_FIELDS,
     )
@@ -188,7 +154,7 @@ def _weekly_limits_refresh(limits: dict[int, int | None]) -> int:
             for row, flag in zip(series, flags, strict=True)
             if row[3] != flag
         )
-    return _update(changed, ("over_weekly_limit",))
+    return contact_columns_update(changed, ("over_weekly_limit",))
 
 
 def _rescan_on_commit(client_ids: Iterable[int]) -> None:

@@ -23,6 +23,7 @@ from clinic.audit import audit_record
 from clinic.models import Absence, AuditAction, Client, ContactPolicy, User
 from clinic.policies import effective_policy
 
+from .contact_columns import contact_columns_update
 from .facts import FROM_CLIENT, ROLLING_WEEK, Period, derive_facts, over_limit_flags
 from .models import (
     MARKERS_OF_KIND,
@@ -153,14 +154,13 @@ def weekly_limit_refresh(
     by_client: dict[int, list[tuple[int, dt.datetime, bool]]] = {}
     for pk, client_id, occurred_at, flag in rows:
         by_client.setdefault(client_id, []).append((pk, occurred_at, flag))
-    changed: list[Contact] = []
+    changed: list[tuple[int, bool]] = []
     for client_id, series in by_client.items():
         flags = over_limit_flags([moment for _, moment, _ in series], limits[client_id])
         for (pk, moment, stored), flag in zip(series, flags, strict=True):
             if moment >= start and stored != flag:
-                changed.append(Contact(pk=pk, over_weekly_limit=flag))
-    Contact.objects.bulk_update(changed, ["over_weekly_limit"], batch_size=2000)
-    return len(changed)
+                changed.append((pk, flag))
+    return contact_columns_update(changed, ("over_weekly_limit",))
 
 
 def _validate_contact(contact: Contact, *, now: dt.datetime) -> None:
