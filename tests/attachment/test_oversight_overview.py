@@ -140,12 +140,26 @@ def test_the_admins_page_shows_counts_and_no_client_or_clinical_text(
 
 
 def test_the_supervisors_rows_link_to_the_flag_queue_of_the_supervisee(
-    login, supervisor, therapist, caseload
+    login, supervisor, therapist, client, caseload
 ):
-    page = login(supervisor).get(reverse("attachment:overview")).content.decode()
+    other = UserFactory()
+    MembershipFactory(user=other, clinic=client.clinic, role=Role.THERAPIST)
+    SupervisionFactory(clinic=client.clinic, supervisor=supervisor, supervisee=other)
+    other_client = ClientFactory(
+        clinic=client.clinic, therapist=other, code="ELSEWHERE-1"
+    )
+    _flag(other_client, FlagTier.RED)
+    http = login(supervisor)
+    page = http.get(reverse("attachment:overview")).content.decode()
     queue = reverse("attachment:flag_queue")
-    assert f'href="{queue}?supervisee={therapist.pk}"' in page
+    link = f"{queue}?therapist={therapist.pk}"
+    assert f'href="{link}"' in page
     assert "<svg" in page and "style=" not in page
+
+    filtered = http.get(link).content.decode()
+    own_codes = {flag.client.code for flag in Flag.objects.filter(therapist=therapist)}
+    assert own_codes and all(code in filtered for code in own_codes)
+    assert "ELSEWHERE-1" not in filtered
 
 
 def _more_supervisees(clinic, supervisor, count: int) -> None:
