@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 import redis
@@ -89,7 +89,9 @@ def database_url() -> str:
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     auth = f"{user}{password}@" if user else ""
     host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or "5432"
-    return f"postgres://{auth}{host}:{port}/{db['NAME']}"
+    # A socket directory (the embedded PostgreSQL of `make test`) goes in
+    # percent-encoded, as in the URL the parent was given.
+    return f"postgres://{auth}{quote(host, safe='')}:{port}/{db['NAME']}"
 
 
 def child_env(**extra: str) -> dict[str, str]:
