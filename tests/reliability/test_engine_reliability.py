@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
@@ -36,6 +38,23 @@ def unacknowledged_task_ids(broker_url: str) -> set[str]:
     (kombu keeps them in the ``unacked`` hash until the ack)."""
     held = redis.Redis.from_url(broker_url).hvals("unacked")
     return {json.loads(raw)[0]["headers"]["id"] for raw in held}
+
+
+def kill_while_holding_a_task(worker, broker_url: str) -> set[str]:
+    """SIGKILL ``worker`` at a moment it holds an unacknowledged task, and
+    return that task's id.  The worker is frozen (SIGSTOP) while Redis is
+    looked at, so the kill cannot fall between an acknowledgement and the
+    next delivery; if it holds nothing at that instant it is let go on."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        os.kill(worker.process.pid, signal.SIGSTOP)
+        held = unacknowledged_task_ids(broker_url)
+        if held:
+            worker.kill()
+            return held
+        os.kill(worker.process.pid, signal.SIGCONT)
+        time.sleep(0.02)
+    return set()
 
 
 def flagged_clinic(clients: int):
@@ -89,9 +108,8 @@ def test_a_worker_killed_mid_scan_loses_and_duplicates_nothing(
         ).count()
 
     wait_for(lambda: chunks_done() >= 3, seconds=30, what="the first chunks")
-    first.kill()
+    held = kill_while_holding_a_task(first, broker_url)
     done_at_kill = chunks_done()
-    held = unacknowledged_task_ids(broker_url)
 
     assert done_at_kill < clients
     assert held, "the killed worker held no unacknowledged task"
