@@ -84,6 +84,35 @@ def _local_now(client: Client, now: dt.datetime) -> str:
     return timezone.localtime(now, client.clinic.zone).strftime("%Y-%m-%dT%H:%M")
 
 
+def _record_list(
+    request: HttpRequest,
+    client_id: int,
+    *,
+    rows: Callable[[Client], Any],
+    template: str,
+    extra: Callable[[Client], dict] = lambda client: {},
+) -> HttpResponse:
+    """A client's records of one kind, newest first, paginated; the read is
+    audited and shown in the clinic's time zone."""
+    now = timezone.now()
+    client = selectors.client_for_reading(
+        actor=request.user, client_id=client_id, now=now
+    )
+    _audit_read(request, client, now)
+    page = Paginator(rows(client), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    with timezone.override(client.clinic.zone):
+        return render(
+            request,
+            template,
+            {
+                "client": client,
+                "page": page,
+                "can_write": client.therapist_id == request.user.pk,
+                **extra(client),
+            },
+        )
+
+
 # Client page panels -------------------------------------------------------
 
 
@@ -155,24 +184,12 @@ def timeline(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 def contact_list(request: HttpRequest, client_id: int) -> HttpResponse:
-    now = timezone.now()
-    client = selectors.client_for_reading(
-        actor=request.user, client_id=client_id, now=now
+    return _record_list(
+        request,
+        client_id,
+        rows=lambda client: selectors.contacts_of(client=client),
+        template="attachment/contact_list.html",
     )
-    _audit_read(request, client, now)
-    page = Paginator(selectors.contacts_of(client=client), LIST_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    with timezone.override(client.clinic.zone):
-        return render(
-            request,
-            "attachment/contact_list.html",
-            {
-                "client": client,
-                "page": page,
-                "can_write": client.therapist_id == request.user.pk,
-            },
-        )
 
 
 @login_required
@@ -228,24 +245,12 @@ def contact_edit(request: HttpRequest, client_id: int, contact_id: int) -> HttpR
 
 @login_required
 def rupture_list(request: HttpRequest, client_id: int) -> HttpResponse:
-    now = timezone.now()
-    client = selectors.client_for_reading(
-        actor=request.user, client_id=client_id, now=now
+    return _record_list(
+        request,
+        client_id,
+        rows=lambda client: selectors.ruptures_of(client=client),
+        template="attachment/rupture_list.html",
     )
-    _audit_read(request, client, now)
-    page = Paginator(selectors.ruptures_of(client=client), LIST_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    with timezone.override(client.clinic.zone):
-        return render(
-            request,
-            "attachment/rupture_list.html",
-            {
-                "client": client,
-                "page": page,
-                "can_write": client.therapist_id == request.user.pk,
-            },
-        )
 
 
 @login_required
@@ -356,25 +361,15 @@ def repair_new(request: HttpRequest, client_id: int, rupture_id: int) -> HttpRes
 
 @login_required
 def observation_list(request: HttpRequest, client_id: int) -> HttpResponse:
-    now = timezone.now()
-    client = selectors.client_for_reading(
-        actor=request.user, client_id=client_id, now=now
+    return _record_list(
+        request,
+        client_id,
+        rows=lambda client: selectors.observations_of(client=client),
+        template="attachment/observation_list.html",
+        extra=lambda client: {
+            "measures": list(selectors.measures_of(client=client)[:20])
+        },
     )
-    _audit_read(request, client, now)
-    page = Paginator(selectors.observations_of(client=client), LIST_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    with timezone.override(client.clinic.zone):
-        return render(
-            request,
-            "attachment/observation_list.html",
-            {
-                "client": client,
-                "page": page,
-                "measures": list(selectors.measures_of(client=client)[:20]),
-                "can_write": client.therapist_id == request.user.pk,
-            },
-        )
 
 
 @login_required
