@@ -20,8 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from itertools import groupby
-from operator import itemgetter
 
 from celery import shared_task
 from django.db import transaction
@@ -34,9 +32,8 @@ from clinic.policies import effective_policies
 
 from . import flag_services
 from .contact_columns import contact_columns_update
-from .facts import FROM_CLIENT, over_limit_flags
 from .models import Contact
-from .services import absence_periods, apply_facts
+from .services import absence_periods, apply_facts, weekly_limit_refresh
 from .tasks import PUBLISH_NO_RETRY, TASK_OPTIONS, request_rescan
 
 log = logging.getLogger("attachment.policy_refresh")
@@ -61,6 +58,11 @@ READ_FIELDS = (
     *FACT_FIELDS,
 )
 BATCH = 2000
+# Bounds wide enough for any contact (the rolling week is taken off the start).
+WHOLE_HISTORY = (
+    dt.datetime(1900, 1, 8, tzinfo=dt.UTC),
+    dt.datetime(2200, 1, 1, tzinfo=dt.UTC),
+)
 # Clients per task when the clinic's default policy changed.
 REFRESH_CHUNK_CLIENTS = 500
 # Absence dates are local; contacts are stored in UTC.  A day either side
@@ -138,23 +140,11 @@ def _write(batch: list[Contact]) -> int:
 
 def _weekly_limits_refresh(limits: dict[int, int | None]) -> int:
     """``over_weekly_limit`` of every client-initiated contact of the clients
-    in ``limits`` (client id → limit), one client series at a time."""
-    rows = (
-        Contact.objects.filter(client_id__in=list(limits), direction=FROM_CLIENT)
-        .order_by("client_id", "occurred_at", "pk")
-        .values_list("pk", "client_id", "occurred_at", "over_weekly_limit")
-        .iterator(BATCH)
+    in ``limits`` (client id → limit): the contact service's refresh over the
+    clients' whole history."""
+    return weekly_limit_refresh(
+        limits=limits, start=WHOLE_HISTORY[0], end=WHOLE_HISTORY[1]
     )
-    changed: list[tuple[int, bool]] = []
-    for client_id, series in groupby(rows, key=itemgetter(1)):
-        series = list(series)
-        flags = over_limit_flags([row[2] for row in series], limits[client_id])
-        changed.extend(
-            (row[0], flag)
-            for row, flag in zip(series, flags, strict=True)
-            if row[3] != flag
-        )
-    return contact_columns_update(changed, ("over_weekly_limit",))
 
 
 def _rescan_on_commit(client_ids: Iterable[int]) -> None:
