@@ -9,7 +9,7 @@ DB_URL = $${DATABASE_URL:-$$($(BIN)/python -m clinic.devdb url)}
 DEV_ENV = DEBUG=$${DEBUG:-true} MFA_REQUIRED=$${MFA_REQUIRED:-false}
 TEST_ENV = SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz} SECURE_SSL_REDIRECT=false
 
-.PHONY: run test lint venv worker beat bench-scan bench-import eval-detectors clean stop-db
+.PHONY: run test lint venv worker beat bench-scan bench-import eval-detectors mutants mutation-score clean stop-db
 
 venv: $(STAMP)
 
@@ -67,8 +67,21 @@ eval-detectors: venv
 	$(BIN)/python manage.py migrate --no-input -v0 && \
 	LOG_LEVEL=WARNING $(BIN)/python manage.py eval_detectors $(BENCH_ARGS)
 
+# Mutation testing of the critical modules ([tool.mutmut] in pyproject.toml),
+# then the score per module against its goal.  Not part of `make test`.
+# It keeps a test database of its own (test_between_mutants) between runs.
+mutants: venv
+	@export DATABASE_URL="$(DB_URL)" $(TEST_ENV); \
+	export DATABASE_URL="$${DATABASE_URL%/*}/between_mutants"; \
+	rm -rf mutants && \
+	$(BIN)/mutmut run --max-children $${MUTANT_CHILDREN:-1}; \
+	$(BIN)/python tests/mutation_score.py --survivors
+
+mutation-score: venv
+	$(BIN)/python tests/mutation_score.py --survivors
+
 stop-db:
 	$(BIN)/python -m clinic.devdb stop
 
 clean: stop-db
-	rm -rf var $(VENV)
+	rm -rf var mutants $(VENV)

@@ -1,0 +1,125 @@
+"""``audit_record`` field by field: what it takes from the object, what an
+explicit argument overrides, and what it leaves empty."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
+
+from clinic.audit import audit_record, request_ip
+from clinic.models import AuditAction, AuditEvent
+
+AT = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
+
+
+def stored(event: AuditEvent) -> AuditEvent:
+    return AuditEvent.objects.get(pk=event.pk)
+
+
+def test_an_object_gives_its_type_id_client_and_clinic(therapist, client, clinic):
+    event = stored(
+        audit_record(actor=therapist, action=AuditAction.READ, obj=client, at=AT)
+    )
+    assert event.actor == therapist
+    assert event.action == AuditAction.READ
+    assert event.object_type == "clinic.client"
+    assert event.object_id == client.pk
+    assert event.clinic_id == clinic.pk
+    assert event.at == AT
+    assert event.ip is None
+
+
+def test_an_object_with_a_client_gives_the_client_id(therapist, client, clinic):
+    # A membership carries no client; an object with ``client_id`` does.
+    membership = therapist.memberships.get()
+    event = stored(
+        audit_record(actor=therapist, action=AuditAction.UPDATE, obj=membership, at=AT)
+    )
+    assert event.object_type == "clinic.membership"
+    assert event.object_id == membership.pk
+    assert event.client_id is None
+    assert event.clinic_id == clinic.pk
+
+
+def test_a_record_of_a_client_is_filed_under_that_client(therapist, client):
+    from tests.attachment.factories import ContactFactory
+
+    contact = ContactFactory(client=client)
+    event = stored(
+        audit_record(actor=therapist, action=AuditAction.CREATE, obj=contact, at=AT)
+    )
+    assert event.client_id == client.pk
+    assert event.object_type == "attachment.contact"
+    assert event.object_id == contact.pk
+
+
+def test_explicit_ids_and_type_win_over_the_objects(therapist, client, other_clinic):
+    event = stored(
+        audit_record(
+            actor=therapist,
+            action=AuditAction.READ,
+            obj=client,
+            object_type="attachment.timeline",
+            client_id=client.pk + 1000,
+            clinic_id=other_clinic.pk,
+            at=AT,
+        )
+    )
+    assert event.object_type == "attachment.timeline"
+    assert event.client_id == client.pk + 1000
+    assert event.clinic_id == other_clinic.pk
+    assert event.object_id == client.pk
+
+
+def test_without_an_object_only_the_given_ids_are_kept(admin, clinic):
+    event = stored(
+        audit_record(
+            actor=admin,
+            action=AuditAction.EXPORT,
+            object_type="attachment.flag",
+            clinic_id=clinic.pk,
+            at=AT,
+        )
+    )
+    assert event.object_type == "attachment.flag"
+    assert event.object_id is None
+    assert event.client_id is None
+    assert event.clinic_id == clinic.pk
+
+
+def test_without_an_object_or_type_the_type_is_blank(admin):
+    event = stored(audit_record(actor=admin, action=AuditAction.READ, at=AT))
+    assert event.object_type == ""
+
+
+def test_an_anonymous_or_missing_actor_is_stored_as_none(client):
+    for actor in (AnonymousUser(), None):
+        event = stored(
+            audit_record(actor=actor, action=AuditAction.READ, obj=client, at=AT)
+        )
+        assert event.actor_id is None
+
+
+def test_the_request_gives_the_ip(therapist, client):
+    request = RequestFactory().get("/", REMOTE_ADDR="198.51.100.23")
+    event = stored(
+        audit_record(
+            actor=therapist,
+            action=AuditAction.READ,
+            obj=client,
+            at=AT,
+            request=request,
+        )
+    )
+    assert event.ip == "198.51.100.23"
+
+
+def test_request_ip_is_none_without_a_request_or_an_address():
+    assert request_ip(None) is None
+    request = RequestFactory().get("/")
+    request.META["REMOTE_ADDR"] = ""
+    assert request_ip(request) is None
+    request.META.pop("REMOTE_ADDR")
+    assert request_ip(request) is None

@@ -1,0 +1,131 @@
+"""Print the mutation score per module after ``mutmut run`` (``make mutants``).
+
+A module's score is the share of its mutants that a test killed (a timeout
+counts as killed: the mutant made the code loop), leaving out the mutants
+listed in ``tests/mutants_equivalent.toml`` with the reason each one cannot
+change behaviour.  A mutant no test reached counts as surviving.
+
+Exit status 1 when a module is below its goal, so the command can gate.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTANTS = ROOT / "mutants"
+EQUIVALENT = Path(__file__).resolve().parent / "mutants_equivalent.toml"
+
+# The goal per group of modules, in the order they are printed.
+GOALS: tuple[tuple[str, str, float], ...] = (
+    ("access rules", "clinic/access.py", 0.90),
+    ("audit", "clinic/audit.py", 0.90),
+    ("client import", "clinic/imports.py", 0.90),
+    ("contact import", "attachment/imports.py", 0.90),
+    ("contact column writer", "attachment/contact_columns.py", 0.90),
+    ("note services", "notes/services.py", 0.0),
+    ("detectors", "attachment/patterns/*.py", 0.80),
+)
+
+KILLED = {1, 3, 36, 24, -24, 152, 255}  # test failure, pytest error, timeouts
+SURVIVED = {0, 5, 33}  # tests passed, or no test reached the mutant
+
+
+@dataclass
+class Tally:
+    killed: int = 0
+    survived: int = 0
+    equivalent: int = 0
+    unchecked: int = 0
+
+    @property
+    def score(self) -> float | None:
+        judged = self.killed + self.survived
+        return self.killed / judged if judged else None
+
+
+def equivalent_mutants() -> dict[str, str]:
+    if not EQUIVALENT.exists():
+        return {}
+    entries = tomllib.loads(EQUIVALENT.read_text())
+    return {name: reason for name, reason in entries.get("equivalent", {}).items()}
+
+
+def exit_codes() -> dict[str, dict[str, int | None]]:
+    """Mutant name → exit code, per source file, from mutmut's meta files."""
+    found = {}
+    for meta in sorted(MUTANTS.rglob("*.py.meta")):
+        source = meta.relative_to(MUTANTS).as_posix().removesuffix(".meta")
+        found[source] = json.loads(meta.read_text())["exit_code_by_key"]
+    return found
+
+
+def tally(
+    codes: dict[str, dict[str, int | None]], equivalent: dict[str, str]
+) -> tuple[dict[str, Tally], list[str]]:
+    tallies = {label: Tally() for label, _, _ in GOALS}
+    survivors = []
+    for source, by_mutant in codes.items():
+        label = next((lbl for lbl, pat, _ in GOALS if fnmatch(source, pat)), None)
+        if label is None:
+            continue
+        for name, code in by_mutant.items():
+            t = tallies[label]
+            if name in equivalent:
+                t.equivalent += 1
+            elif code in KILLED:
+                t.killed += 1
+            elif code in SURVIVED:
+                t.survived += 1
+                survivors.append(name)
+            else:
+                t.unchecked += 1
+    return tallies, survivors
+
+
+def main(argv: list[str]) -> int:
+    codes = exit_codes()
+    if not codes:
+        print("No mutation results under mutants/: run `make mutants` first.")
+        return 2
+    equivalent = equivalent_mutants()
+    tallies, survivors = tally(codes, equivalent)
+    print(
+        f"{'module':<24}{'killed':>8}{'survived':>10}{'equivalent':>12}"
+        f"{'score':>8}{'goal':>7}"
+    )
+    below = []
+    for label, _, goal in GOALS:
+        t = tallies[label]
+        score = t.score
+        shown = "-" if score is None else f"{score:.1%}"
+        print(
+            f"{label:<24}{t.killed:>8}{t.survived:>10}{t.equivalent:>12}"
+            f"{shown:>8}{goal:>7.0%}"
+        )
+        if score is not None and score < goal:
+            below.append(label)
+        if t.unchecked:
+            print(f"  ({t.unchecked} mutants not checked: interrupted run?)")
+    if "--survivors" in argv:
+        print("\nSurviving mutants (`.venv/bin/mutmut show NAME` shows the change):")
+        for name in sorted(survivors):
+            print(f"  {name}")
+    stale = sorted(set(equivalent) - {n for c in codes.values() for n in c})
+    if stale:
+        print("\nListed as equivalent but no longer generated (edit the list):")
+        for name in stale:
+            print(f"  {name}")
+    if below:
+        print(f"\nBelow goal: {', '.join(below)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
