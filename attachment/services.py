@@ -471,18 +471,40 @@ def coping_plan_revise(
     return plan
 
 
+def _audit_ticked(note: Any, records: Sequence[Contact | Rupture]) -> None:
+    """The note's author ticked the agenda items, so the audit names them."""
+    for record in records:
+        audit_record(
+            actor=note.author, action=AuditAction.UPDATE, obj=record, at=note.updated_at
+        )
+
+
 def contacts_mark_discussed(*, note: Any, ids: Sequence[int]) -> int:
     """Link the client's contacts ``ids`` to the session note where they were
     brought up, so that they leave the agenda.  Ids of other clients' contacts
     are ignored."""
-    return Contact.objects.filter(
-        pk__in=list(ids), client_id=note.client_id, discussed_in__isnull=True
-    ).update(discussed_in=note)
+    contacts = list(
+        Contact.objects.select_for_update()
+        .filter(pk__in=list(ids), client_id=note.client_id, discussed_in__isnull=True)
+        .only("pk", "client_id")
+    )
+    Contact.objects.filter(pk__in=[contact.pk for contact in contacts]).update(
+        discussed_in=note
+    )
+    _audit_ticked(note, contacts)
+    return len(contacts)
 
 
 def ruptures_mark_discussed(*, note: Any, ids: Sequence[int], at: dt.datetime) -> int:
     """Record that open ruptures were discussed in ``note``; they stay open (an
     open rupture is an agenda item until resolved) but leave this agenda."""
-    return Rupture.objects.filter(pk__in=list(ids), client_id=note.client_id).update(
+    ruptures = list(
+        Rupture.objects.select_for_update()
+        .filter(pk__in=list(ids), client_id=note.client_id)
+        .only("pk", "client_id")
+    )
+    Rupture.objects.filter(pk__in=[rupture.pk for rupture in ruptures]).update(
         last_discussed_in=note, last_discussed_at=at
     )
+    _audit_ticked(note, ruptures)
+    return len(ruptures)

@@ -14,6 +14,7 @@ import datetime as dt
 from django.http import HttpRequest
 from django.utils import timezone
 
+from clinic.audit import request_ip
 from clinic.extensions import (
     DemoSeeder,
     HomePanel,
@@ -22,9 +23,10 @@ from clinic.extensions import (
     register_home_panel,
     register_nav_link,
 )
-from clinic.models import Role
+from clinic.models import AuditAction, AuditEvent, Role
 
 from . import supervision_selectors as selectors
+from .models import ActionItem
 from .supervision_demo import seed as seed_demo
 
 ITEMS_ON_HOME = 10
@@ -43,7 +45,23 @@ def action_items_home_panel(*, request: HttpRequest, now: dt.datetime) -> dict |
         item.overdue = item.is_overdue(
             timezone.localtime(now, item.session.clinic.zone).date()
         )
-    return {"items": items[:ITEMS_ON_HOME], "more": len(items) > ITEMS_ON_HOME}
+    shown = items[:ITEMS_ON_HOME]
+    # The panel shows each item's text, as the session page does: one read
+    # event per item on its client's trail, in one INSERT.
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=request.user,
+            action=AuditAction.READ,
+            object_type=ActionItem._meta.label_lower,
+            object_id=item.pk,
+            client_id=item.client_id,
+            clinic_id=item.session.clinic_id,
+            at=now,
+            ip=request_ip(request),
+        )
+        for item in shown
+    )
+    return {"items": shown, "more": len(items) > ITEMS_ON_HOME}
 
 
 def follow_ups_home_panel(*, request: HttpRequest, now: dt.datetime) -> dict | None:

@@ -47,6 +47,8 @@ FORM_TEMPLATE = "attachment/form_page.html"
 
 
 def _audit_read(request: HttpRequest, client: Client, now: dt.datetime, obj=None):
+    """A read of the client's records; an edit form counts too, as it shows
+    the record's text."""
     audit_record(
         actor=request.user,
         action=AuditAction.READ,
@@ -225,6 +227,7 @@ def contact_edit(request: HttpRequest, client_id: int, contact_id: int) -> HttpR
         actor=request.user, client_id=client_id, now=now
     )
     contact = selectors.contact_of(client=client, contact_id=contact_id)
+    _audit_read(request, client, now, obj=contact)
     with timezone.override(client.clinic.zone):
         initial = {name: getattr(contact, name) for name in services.CONTACT_FIELDS}
         form = ContactForm(request.POST or None, initial=initial)
@@ -310,6 +313,7 @@ def rupture_edit(request: HttpRequest, client_id: int, rupture_id: int) -> HttpR
         actor=request.user, client_id=client_id, now=now
     )
     rupture = selectors.rupture_of(client=client, rupture_id=rupture_id)
+    _audit_read(request, client, now, obj=rupture)
     with timezone.override(client.clinic.zone):
         form = RuptureForm(
             request.POST or None,
@@ -472,6 +476,7 @@ def plan_revise(request: HttpRequest, client_id: int) -> HttpResponse:
         actor=request.user, client_id=client_id, now=now
     )
     current = selectors.current_plan(client=client)
+    _audit_read(request, client, now, obj=current)
     initial = (
         {name: getattr(current, name) for name in CopingPlanForm.base_fields}
         if current

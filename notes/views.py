@@ -49,6 +49,16 @@ def _session_start_default(now, zone):
 def note_create(request: HttpRequest, client_id: int) -> HttpResponse:
     now = timezone.now()
     client = access.client_for_writing(request.user, client_id, on=now.date())
+    # The form lists the client's agenda, reflections' words included.
+    audit_record(
+        actor=request.user,
+        action=AuditAction.READ,
+        obj=client,
+        object_type="notes.agenda",
+        client_id=client.pk,
+        at=now,
+        request=request,
+    )
     note_format = _chosen_format(
         request, selectors.default_format_of(user=request.user)
     )

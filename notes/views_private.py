@@ -146,6 +146,14 @@ def reflection_edit(request: HttpRequest, reflection_id: int) -> HttpResponse:
             request, "This reflection was brought into a session and is kept as it was."
         )
         return redirect(client)
+    # The form shows the reflection's text.
+    audit_record(
+        actor=request.user,
+        action=AuditAction.READ,
+        obj=reflection,
+        at=now,
+        request=request,
+    )
     form = ReflectionForm(
         request.POST or None,
         initial={

@@ -11,7 +11,8 @@ from tests.matrix import CLINICAL_READ, CLINICAL_WRITE, Row
 from .factories import ContactFactory, CopingPlanFactory, RuptureFactory
 
 
-def build(world: SimpleNamespace) -> None:
+def build_records(world: SimpleNamespace) -> None:
+    """The records these rows read and write, on ``world.client``."""
     world.contact = ContactFactory(client=world.client)
     world.rupture = RuptureFactory(client=world.client)
     world.plan = CopingPlanFactory(client=world.client)

@@ -1,35 +1,42 @@
-from tests.matrix import ADMIN_ONLY, ANON, CLINICAL_READ, OUTSIDER, Row, expect
+"""Permission-matrix rows of the clinic pages (see :mod:`tests.matrix`).
+
+The home page is everyone's (the clinic admin is sent on to the client
+management page); the client page is clinical; a client's own policy is the
+clinic admin's to configure, and nobody else learns that the client exists.
+"""
+
+from tests.matrix import (
+    ADMIN,
+    ADMIN_ONLY,
+    ANON,
+    ANY_SIGNED_IN,
+    CLINICAL_READ,
+    OUTSIDER,
+    ROLES,
+    Row,
+    expect,
+)
+
+CONFIGURE = {role: 404 for role in ROLES} | {ADMIN: 200, ANON: 302}
+CLINIC_WIDE = expect(ADMIN_ONLY, **{OUTSIDER: 200})
+
+
+def _client(w):
+    return [w.client.pk]
+
 
 ROWS = [
-    Row(
-        "clinic:home",
-        expected=expect(
-            {role: 200 for role in CLINICAL_READ}, admin=302, anonymous=302
-        ),
-    ),
-    Row("clinic:client", lambda w: [w.client.pk], expected=CLINICAL_READ),
-    Row("clinic:manage_clients", expected=expect(ADMIN_ONLY, **{OUTSIDER: 200})),
-    Row("clinic:policy_default", expected=expect(ADMIN_ONLY, **{OUTSIDER: 200})),
-    Row(
-        "clinic:policy_default",
-        method="POST",
-        expected=expect(ADMIN_ONLY, **{OUTSIDER: 200}),
-    ),
-    Row(
-        "clinic:policy_client",
-        lambda w: [w.client.pk],
-        expected={**{role: 404 for role in CLINICAL_READ}, "admin": 200, ANON: 302},
-    ),
-    Row(
-        "clinic:policy_client",
-        lambda w: [w.client.pk],
-        method="POST",
-        expected={**{role: 404 for role in CLINICAL_READ}, "admin": 200, ANON: 302},
-    ),
+    Row("clinic:home", expected=expect(ANY_SIGNED_IN, **{ADMIN: 302})),
+    Row("clinic:client", _client, expected=CLINICAL_READ),
+    Row("clinic:manage_clients", expected=CLINIC_WIDE),
+    Row("clinic:policy_default", expected=CLINIC_WIDE),
+    Row("clinic:policy_default", method="POST", expected=CLINIC_WIDE),
+    Row("clinic:policy_client", _client, expected=CONFIGURE),
+    Row("clinic:policy_client", _client, method="POST", expected=CONFIGURE),
     Row(
         "clinic:policy_client_remove",
-        lambda w: [w.client.pk],
+        _client,
         method="POST",
-        expected={**{role: 404 for role in CLINICAL_READ}, "admin": 302, ANON: 302},
+        expected=expect(CONFIGURE, **{ADMIN: 302}),
     ),
 ]

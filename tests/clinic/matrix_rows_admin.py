@@ -1,7 +1,7 @@
 """Permission-matrix rows of the clinic admin's configuration pages.
 
-Only the clinic admin may use them; everyone else signed in in the clinic gets
-403.  The outsider administers another clinic, so the clinic-wide pages show
+Only the clinic admin may use them; everyone else signed in without the admin
+role (in this clinic or, like the operator, in none) gets 403.  The outsider administers another clinic, so the clinic-wide pages show
 them their own clinic (200) while this clinic's records answer 404.
 """
 
@@ -23,7 +23,9 @@ def build(world: SimpleNamespace) -> None:
         starts_on=dt.date(2099, 7, 1),
         ends_on=dt.date(2099, 7, 14),
     )
-    world.supervision = Supervision.objects.get(supervisor=world.people[SUPERVISOR])
+    world.supervision = Supervision.objects.get(
+        supervisor=world.people[SUPERVISOR], supervisee=world.people[OWN]
+    )
 
 
 CLINIC_WIDE = expect(ADMIN_ONLY, **{OUTSIDER: 200})

@@ -1,0 +1,1141 @@
+"""Every call site of the audit trail leaves exactly the event it should.
+
+``SITES`` is the one table: each write service, and each page that shows
+clinical text, with the events one call (or one GET by a permitted user) must
+write.  The completeness tests keep the table whole, so that a new service or
+page without an event fails here:
+
+* every function of the code that writes an audit event is exercised by an
+  entry;
+* every public function of a services module is an entry, or is listed in
+  ``SERVICES_WITHOUT_EVENT`` with the reason it writes none;
+* every page of the permission matrix that answers 200 to a GET is an entry,
+  or is listed in ``PAGES_WITHOUT_CLINICAL_TEXT`` with what it shows instead.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import importlib
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Max
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from attachment import imports as contact_imports
+from attachment import (
+    oversight_services,
+    review_services,
+    review_views,
+    supervision_services,
+    supervision_views,
+)
+from attachment import services as records
+from attachment import views as record_views
+from attachment.flag_services import default_thresholds_row, flag_status_change
+from attachment.management.commands.export_flags import Command as ExportFlags
+from attachment.models import ActionCategory, ActionItem
+from attachment.supervision_integration import action_items_home_panel
+from clinic import admin_services
+from clinic import imports as client_imports
+from clinic import services as clinic_services
+from clinic.demo import _Seeding
+from clinic.models import AuditAction, AuditEvent, Supervision
+from notes import selectors as note_selectors
+from notes import services as notes_services
+from notes.digests import note_digest
+from notes.models import NoteStatus
+from tests.attachment.factories import ContactFactory, CopingPlanFactory, RuptureFactory
+from tests.attachment.factories_review import FlagFactory
+from tests.attachment.factories_supervision import (
+    ActionItemFactory,
+    SupervisionSessionFactory,
+)
+from tests.factories import AbsenceFactory, ContactPolicyFactory
+from tests.notes.factories import (
+    ProcessNoteFactory,
+    ReflectionFactory,
+    SessionNoteFactory,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+APPS = ("clinic", "notes", "attachment")
+READ, CREATE, UPDATE = AuditAction.READ, AuditAction.CREATE, AuditAction.UPDATE
+DELETE, SIGN, EXPORT = AuditAction.DELETE, AuditAction.SIGN, AuditAction.EXPORT
+
+
+# --- the world the entries act in ------------------------------------------
+
+
+class World:
+    """The conftest cast, with each record built on first use by factories,
+    which write no audit events of their own."""
+
+    def __init__(
+        self, *, client, therapist, other_therapist, supervisor, admin, password, login
+    ) -> None:
+        self.therapist = therapist
+        self.other_therapist = other_therapist
+        self.supervisor = supervisor
+        self.admin = admin
+        self.client = client
+        self.clinic = client.clinic
+        self.password = password
+        self.login = login
+        self.now = timezone.now()
+        self.today = timezone.localdate(self.now, self.clinic.zone)
+
+    def ago(self, **delta: float) -> dt.datetime:
+        return self.now - dt.timedelta(**delta)
+
+    @cached_property
+    def contact(self):
+        return ContactFactory(client=self.client, summary="Asked to move Thursday.")
+
+    @cached_property
+    def rupture(self):
+        return RuptureFactory(client=self.client, description="Went quiet.")
+
+    @cached_property
+    def plan(self):
+        return CopingPlanFactory(client=self.client)
+
+    @cached_property
+    def draft(self):
+        return SessionNoteFactory(client=self.client)
+
+    def _signed(self, status: str):
+        note = SessionNoteFactory(client=self.client)
+        note.signed_at = note.session_at
+        note.signed_by = note.author
+        note.status = status
+        note.content_sha256 = note_digest(note)
+        note.save()
+        return note
+
+    @cached_property
+    def signed(self):
+        return self._signed(NoteStatus.SIGNED)
+
+    @cached_property
+    def awaiting(self):
+        Supervision.objects.filter(pk=self.link.pk).update(cosign_required=True)
+        return self._signed(NoteStatus.AWAITING_COSIGN)
+
+    @cached_property
+    def reflection(self):
+        return ReflectionFactory(client=self.client)
+
+    @cached_property
+    def process_note(self):
+        return ProcessNoteFactory(client=self.client)
+
+    @cached_property
+    def flag(self):
+        return FlagFactory(client=self.client)
+
+    @cached_property
+    def session(self):
+        return SupervisionSessionFactory(
+            supervisor=self.supervisor, supervisee=self.therapist, clinic=self.clinic
+        )
+
+    @cached_property
+    def item(self):
+        return ActionItemFactory(
+            session=self.session, client=self.client, due_on=self.today
+        )
+
+    @cached_property
+    def link(self):
+        return Supervision.objects.get(
+            supervisor=self.supervisor, supervisee=self.therapist
+        )
+
+    @cached_property
+    def absence(self):
+        return AbsenceFactory(
+            clinic=self.clinic,
+            therapist=self.therapist,
+            starts_on=self.today + dt.timedelta(days=30),
+            ends_on=self.today + dt.timedelta(days=37),
+        )
+
+    @cached_property
+    def override(self):
+        return ContactPolicyFactory(
+            clinic=self.clinic, client=self.client, reason="Works nights."
+        )
+
+    @property
+    def policy_values(self) -> dict[str, Any]:
+        return {
+            "allowed_channels": ["text"],
+            "contact_hours": {"0": ["09:00", "17:00"]},
+            "weekly_limit": 2,
+            "response_window_hours": 24,
+            "after_ending_allowed": False,
+            "crisis_instructions": "Call the crisis line.",
+        }
+
+    @property
+    def note_values(self) -> dict[str, Any]:
+        return {
+            "session_at": self.ago(hours=2),
+            "duration_minutes": 50,
+            "modality": "in_person",
+            "attendance": "attended",
+            "format": "free",
+            "free_text": "Spoke about the gap between sessions.",
+        }
+
+
+# --- what an entry expects --------------------------------------------------
+
+
+class Event(NamedTuple):
+    actor_id: int | None
+    action: str
+    object_type: str
+    object_id: int | None
+    client_id: int | None
+
+
+def event(
+    actor,
+    action: str,
+    obj=None,
+    *,
+    client=None,
+    object_type: str | None = None,
+) -> Event:
+    return Event(
+        actor_id=actor.pk if actor is not None else None,
+        action=str(action),
+        object_type=object_type or obj._meta.label_lower,
+        object_id=obj.pk if obj is not None else None,
+        client_id=client.pk if client is not None else None,
+    )
+
+
+def key(function: Callable) -> str:
+    return f"{function.__module__}:{function.__qualname__}"
+
+
+@dataclass(frozen=True)
+class Site:
+    """One call site: how to call it, the events it must write, and the
+    functions of the code that write them (the service itself, and any helper
+    or selector on the way)."""
+
+    id: str
+    call: Callable[[World], Any]
+    expect: Callable[[World, Any], list[Event]]
+    functions: tuple[str, ...] = ()
+    url_name: str | None = None
+
+
+def service(
+    function: Callable,
+    call: Callable[[World, Callable], Any],
+    expect: Callable[[World, Any], list[Event]],
+    *,
+    via: tuple[Callable, ...] = (),
+    case: str = "",
+) -> Site:
+    return Site(
+        id=key(function) + (f" ({case})" if case else ""),
+        call=lambda w: call(w, function),
+        expect=expect,
+        functions=(key(function), *map(key, via)),
+    )
+
+
+def page(
+    url_name: str,
+    args: Callable[[World], list[Any]],
+    expect: Callable[[World, Any], list[Event]],
+    *,
+    as_: str = "therapist",
+    given: Callable[[World], Any] = lambda w: None,
+    via: tuple[Callable, ...] = (),
+) -> Site:
+    """A GET by a permitted user, after ``given`` built what the page lists;
+    the view itself joins ``functions`` when the table is checked (see
+    :func:`view_keys`)."""
+
+    def call(w: World):
+        given(w)
+        response = w.login(getattr(w, as_)).get(reverse(url_name, args=args(w)))
+        assert response.status_code == 200, f"{url_name} as {as_}"
+        return response
+
+    return Site(
+        id=f"GET {url_name}",
+        call=call,
+        expect=expect,
+        functions=tuple(map(key, via)),
+        url_name=url_name,
+    )
+
+
+def client_read(w: World, obj=None, *, object_type: str | None = None) -> list[Event]:
+    """The therapist's read of one of the client's records (or of the client's
+    page of a kind, named by ``object_type``)."""
+    return [
+        event(
+            w.therapist, READ, obj or w.client, client=w.client, object_type=object_type
+        )
+    ]
+
+
+def _client(w: World) -> list[int]:
+    return [w.client.pk]
+
+
+CONTACTS_CSV = (
+    "client_code,occurred_at,channel,direction,purpose,summary,responded_at\n"
+    "RS-001,2026-03-09T10:00:00+00:00,text,from_client,scheduling,Move Thursday?,\n"
+)
+CLIENTS_CSV = (
+    b"code,therapist_email,started_on,ended_on\n"
+    b"RS-777,therapist@example.test,2026-01-05,\n"
+)
+
+
+# --- the table --------------------------------------------------------------
+
+SITES: list[Site] = [
+    # clinic: the clinic admin's configuration, accounts, imports, demo
+    service(
+        admin_services.absence_save,
+        lambda w, f: f(
+            actor=w.admin,
+            clinic=w.clinic,
+            therapist=w.therapist,
+            starts_on=w.today + dt.timedelta(days=60),
+            ends_on=w.today + dt.timedelta(days=61),
+            now=w.now,
+        ),
+        lambda w, absence: [event(w.admin, CREATE, absence)],
+        case="new",
+    ),
+    service(
+        admin_services.absence_save,
+        lambda w, f: f(
+            actor=w.admin,
+            clinic=w.clinic,
+            therapist=w.therapist,
+            starts_on=w.absence.starts_on,
+            ends_on=w.absence.ends_on + dt.timedelta(days=1),
+            now=w.now,
+            absence=w.absence,
+        ),
+        lambda w, absence: [event(w.admin, UPDATE, w.absence)],
+        case="change",
+    ),
+    service(
+        admin_services.absence_delete,
+        lambda w, f: f(actor=w.admin, absence=w.absence, now=w.now),
+        lambda w, _: [event(w.admin, DELETE, w.absence)],
+    ),
+    service(
+        admin_services.supervision_link_create,
+        lambda w, f: f(
+            actor=w.admin,
+            clinic=w.clinic,
+            supervisor=w.supervisor,
+            supervisee=w.other_therapist,
+            started_on=w.today,
+            now=w.now,
+        ),
+        lambda w, link: [event(w.admin, CREATE, link)],
+    ),
+    service(
+        admin_services.supervision_link_end,
+        lambda w, f: f(actor=w.admin, link=w.link, ended_on=w.today, now=w.now),
+        lambda w, _: [event(w.admin, UPDATE, w.link)],
+    ),
+    service(
+        admin_services.supervision_cosign_set,
+        lambda w, f: f(actor=w.admin, link=w.link, required=True, now=w.now),
+        lambda w, _: [event(w.admin, UPDATE, w.link)],
+    ),
+    service(
+        clinic_services.contact_policy_save_default,
+        lambda w, f: f(
+            actor=w.admin, clinic=w.clinic, values=w.policy_values, now=w.now
+        ),
+        lambda w, policy: [event(w.admin, UPDATE, policy)],
+    ),
+    service(
+        clinic_services.contact_policy_save_override,
+        lambda w, f: f(
+            actor=w.admin,
+            client=w.client,
+            values=w.policy_values,
+            reason="Evening work.",
+            now=w.now,
+        ),
+        lambda w, policy: [event(w.admin, CREATE, policy, client=w.client)],
+        case="new",
+    ),
+    service(
+        clinic_services.contact_policy_save_override,
+        lambda w, f: f(
+            actor=w.admin,
+            client=w.override.client,
+            values=w.policy_values,
+            reason="Evening work.",
+            now=w.now,
+        ),
+        lambda w, _: [event(w.admin, UPDATE, w.override, client=w.client)],
+        case="change",
+    ),
+    service(
+        clinic_services.contact_policy_remove_override,
+        lambda w, f: f(actor=w.admin, client=w.override.client, now=w.now),
+        lambda w, _: [event(w.admin, DELETE, w.override, client=w.client)],
+    ),
+    service(
+        clinic_services.user_deactivate,
+        lambda w, f: f(actor=w.admin, user=w.other_therapist, now=w.now),
+        lambda w, _: [event(w.admin, UPDATE, w.other_therapist)],
+    ),
+    # The import writes no client id: the event names the client as its object.
+    service(
+        client_imports.clients_import_csv,
+        lambda w, f: f(clinic=w.clinic, data=CLIENTS_CSV, now=w.now),
+        lambda w, _: [
+            event(None, CREATE, w.clinic.clients.get(code="RS-777")),
+        ],
+        via=(client_imports._client_write,),
+    ),
+    service(
+        _Seeding.audit_created,
+        lambda w, f: _Seeding(now=w.now, password=w.password).clinic_ensure(),
+        lambda w, clinic: [event(None, CREATE, clinic)],
+    ),
+    page(
+        "clinic:client",
+        _client,
+        lambda w, _: [event(w.therapist, READ, w.client, client=w.client)],
+    ),
+    page(
+        "clinic:home",
+        lambda w: [],
+        lambda w, _: [event(w.therapist, READ, w.item, client=w.client)],
+        given=lambda w: w.item,
+        via=(action_items_home_panel,),
+    ),
+    # notes: session notes, addenda, co-signature, process notes, reflections
+    service(
+        notes_services.note_preference_set,
+        lambda w, f: f(actor=w.therapist, default_format="dap", now=w.now),
+        lambda w, preference: [event(w.therapist, CREATE, preference)],
+    ),
+    service(
+        notes_services.note_create,
+        lambda w, f: f(
+            actor=w.therapist,
+            client=w.client,
+            values=w.note_values,
+            discussed_keys=[],
+            now=w.now,
+        ),
+        lambda w, note: [event(w.therapist, CREATE, note, client=w.client)],
+    ),
+    service(
+        notes_services.note_update,
+        lambda w, f: f(
+            actor=w.therapist,
+            note=w.draft,
+            values=w.note_values,
+            discussed_keys=[],
+            now=w.now,
+        ),
+        lambda w, _: [event(w.therapist, UPDATE, w.draft, client=w.client)],
+    ),
+    service(
+        notes_services.note_sign,
+        lambda w, f: f(actor=w.therapist, note=w.draft, password=w.password, now=w.now),
+        lambda w, _: [event(w.therapist, SIGN, w.draft, client=w.client)],
+    ),
+    service(
+        notes_services.note_cosign,
+        lambda w, f: f(
+            actor=w.supervisor, note=w.awaiting, password=w.password, now=w.now
+        ),
+        lambda w, _: [event(w.supervisor, SIGN, w.awaiting, client=w.client)],
+    ),
+    # The return carries no client id; the note's update beside it does.
+    service(
+        notes_services.note_return,
+        lambda w, f: f(
+            actor=w.supervisor, note=w.awaiting, comment="Add the plan.", now=w.now
+        ),
+        lambda w, returned: [
+            event(w.supervisor, CREATE, returned),
+            event(w.supervisor, UPDATE, w.awaiting, client=w.client),
+        ],
+    ),
+    service(
+        notes_services.addendum_add,
+        lambda w, f: f(
+            actor=w.therapist,
+            note=w.signed,
+            text="Late entry.",
+            password=w.password,
+            now=w.now,
+        ),
+        lambda w, addendum: [event(w.therapist, SIGN, addendum, client=w.client)],
+    ),
+    service(
+        notes_services.process_note_create,
+        lambda w, f: f(actor=w.therapist, client=w.client, text="Tired.", now=w.now),
+        lambda w, note: [event(w.therapist, CREATE, note, client=w.client)],
+    ),
+    service(
+        notes_services.process_note_update,
+        lambda w, f: f(
+            actor=w.therapist, note=w.process_note, text="Less tired.", now=w.now
+        ),
+        lambda w, _: [event(w.therapist, UPDATE, w.process_note, client=w.client)],
+    ),
+    service(
+        notes_services.reflection_create,
+        lambda w, f: f(
+            actor=w.therapist,
+            client=w.client,
+            text="Ask about the weekend.",
+            bring_to_next_session=True,
+            now=w.now,
+        ),
+        lambda w, reflection: [event(w.therapist, CREATE, reflection, client=w.client)],
+    ),
+    service(
+        notes_services.reflection_update,
+        lambda w, f: f(
+            actor=w.therapist,
+            reflection=w.reflection,
+            text="Ask about Sunday.",
+            bring_to_next_session=False,
+            now=w.now,
+        ),
+        lambda w, _: [event(w.therapist, UPDATE, w.reflection, client=w.client)],
+    ),
+    service(
+        notes_services.reflections_mark_brought,
+        lambda w, f: f(note=w.draft, ids=[w.reflection.pk]),
+        lambda w, _: [event(w.therapist, UPDATE, w.reflection, client=w.client)],
+    ),
+    page(
+        "notes:client_notes",
+        _client,
+        lambda w, _: client_read(w, object_type="notes.sessionnote_list"),
+    ),
+    page(
+        "notes:note_create",
+        _client,
+        lambda w, _: client_read(w, object_type="notes.agenda"),
+    ),
+    page(
+        "notes:note",
+        lambda w: [w.draft.pk],
+        lambda w, _: [event(w.therapist, READ, w.draft, client=w.client)],
+        via=(note_selectors.note_for_reading,),
+    ),
+    page(
+        "notes:note_edit",
+        lambda w: [w.draft.pk],
+        lambda w, _: [event(w.therapist, READ, w.draft, client=w.client)],
+        via=(note_selectors.note_for_editing,),
+    ),
+    page(
+        "notes:note_sign",
+        lambda w: [w.draft.pk],
+        lambda w, _: [event(w.therapist, READ, w.draft, client=w.client)],
+        via=(note_selectors.note_for_editing,),
+    ),
+    page(
+        "notes:note_cosign",
+        lambda w: [w.awaiting.pk],
+        lambda w, _: [event(w.supervisor, READ, w.awaiting, client=w.client)],
+        as_="supervisor",
+        via=(note_selectors.note_for_reading,),
+    ),
+    page(
+        "notes:note_return",
+        lambda w: [w.awaiting.pk],
+        lambda w, _: [event(w.supervisor, READ, w.awaiting, client=w.client)],
+        as_="supervisor",
+        via=(note_selectors.note_for_reading,),
+    ),
+    page(
+        "notes:addendum_create",
+        lambda w: [w.signed.pk],
+        lambda w, _: [event(w.therapist, READ, w.signed, client=w.client)],
+        via=(note_selectors.note_for_reading,),
+    ),
+    page(
+        "notes:reflection_edit",
+        lambda w: [w.reflection.pk],
+        lambda w, _: [event(w.therapist, READ, w.reflection, client=w.client)],
+    ),
+    page(
+        "notes:process_notes",
+        _client,
+        lambda w, _: client_read(w, object_type="notes.processnote_list"),
+    ),
+    page(
+        "notes:process_note",
+        lambda w: [w.process_note.pk],
+        lambda w, _: [event(w.therapist, READ, w.process_note, client=w.client)],
+        via=(note_selectors.process_note_for_reading,),
+    ),
+    page(
+        "notes:process_note_edit",
+        lambda w: [w.process_note.pk],
+        lambda w, _: [event(w.therapist, READ, w.process_note, client=w.client)],
+        via=(note_selectors.process_note_for_editing,),
+    ),
+    # attachment: between-session records
+    service(
+        records.contact_log,
+        lambda w, f: f(
+            actor=w.therapist,
+            client=w.client,
+            occurred_at=w.ago(hours=3),
+            channel="text",
+            direction="from_client",
+            now=w.now,
+        ),
+        lambda w, contact: [event(w.therapist, CREATE, contact, client=w.client)],
+    ),
+    service(
+        records.contact_update,
+        lambda w, f: f(actor=w.therapist, contact=w.contact, now=w.now, summary="Ok."),
+        lambda w, _: [event(w.therapist, UPDATE, w.contact, client=w.client)],
+    ),
+    service(
+        records.rupture_record,
+        lambda w, f: f(
+            actor=w.therapist,
+            client=w.client,
+            noticed_at=w.ago(hours=3),
+            setting="in_session",
+            kind="withdrawal",
+            now=w.now,
+        ),
+        lambda w, rupture: [event(w.therapist, CREATE, rupture, client=w.client)],
+    ),
+    service(
+        records.rupture_update,
+        lambda w, f: f(actor=w.therapist, rupture=w.rupture, now=w.now, severity=2),
+        lambda w, _: [event(w.therapist, UPDATE, w.rupture, client=w.client)],
+    ),
+    service(
+        records.repair_record,
+        lambda w, f: f(
+            actor=w.therapist,
+            rupture=w.rupture,
+            attempted_at=w.ago(hours=1),
+            setting="in_session",
+            strategy="validate",
+            outcome="partial",
+            now=w.now,
+        ),
+        lambda w, attempt: [event(w.therapist, CREATE, attempt, client=w.client)],
+    ),
+    service(
+        records.observation_record,
+        lambda w, f: f(
+            actor=w.therapist,
+            client=w.client,
+            observed_at=w.ago(hours=1),
+            markers=["longing"],
+            intensity=2,
+            now=w.now,
+        ),
+        lambda w, observation: [
+            event(w.therapist, CREATE, observation, client=w.client)
+        ],
+    ),
+    service(
+        records.measure_record,
+        lambda w, f: f(
+            actor=w.therapist,
+            client=w.client,
+            measured_on=w.today,
+            secure=Decimal("4.00"),
+            avoidant_fearful=Decimal("2.00"),
+            preoccupied_merger=Decimal("3.00"),
+            now=w.now,
+        ),
+        lambda w, measure: [event(w.therapist, CREATE, measure, client=w.client)],
+    ),
+    service(
+        records.coping_plan_revise,
+        lambda w, f: f(actor=w.therapist, client=w.client, now=w.now, supports="A."),
+        lambda w, plan: [event(w.therapist, CREATE, plan, client=w.client)],
+    ),
+    service(
+        records.contacts_mark_discussed,
+        lambda w, f: f(note=w.draft, ids=[w.contact.pk]),
+        lambda w, _: [event(w.therapist, UPDATE, w.contact, client=w.client)],
+        via=(records._audit_ticked,),
+    ),
+    service(
+        records.ruptures_mark_discussed,
+        lambda w, f: f(note=w.draft, ids=[w.rupture.pk], at=w.now),
+        lambda w, _: [event(w.therapist, UPDATE, w.rupture, client=w.client)],
+        via=(records._audit_ticked,),
+    ),
+    service(
+        contact_imports.contacts_import,
+        lambda w, f: f(clinic=w.clinic, text=CONTACTS_CSV, now=w.now),
+        lambda w, _: [
+            event(None, CREATE, object_type="attachment.contact", client=w.client)
+        ],
+    ),
+    page(
+        "attachment:timeline",
+        _client,
+        lambda w, _: client_read(w),
+        via=(record_views._audit_read,),
+    ),
+    page(
+        "attachment:contact_list",
+        _client,
+        lambda w, _: client_read(w),
+        via=(record_views._audit_read,),
+    ),
+    page(
+        "attachment:contact_edit",
+        lambda w: [w.client.pk, w.contact.pk],
+        lambda w, _: client_read(w, w.contact),
+        via=(record_views._audit_read,),
+    ),
+    page(
+        "attachment:rupture_list",
+        _client,
+        lambda w, _: client_read(w),
+        via=(record_views._audit_read,),
+    ),
+    page(
+        "attachment:rupture_detail",
+        lambda w: [w.client.pk, w.rupture.pk],
+        lambda w, _: client_read(w, w.rupture),
+        via=(record_views._audit_read,),
+    ),
+    page(
+        "attachment:rupture_edit",
+        lambda w: [w.client.pk, w.rupture.pk],
+        lambda w, _: client_read(w, w.rupture),
+        via=(record_views._audit_read,),
+    ),
+    page(
+        "attachment:observation_list",
+        _client,
+        lambda w, _: client_read(w),
+        via=(record_views._audit_read,),
+    ),
+    page(
+        "attachment:plan",
+        lambda w: [w.plan.client_id],
+        lambda w, _: client_read(w, w.plan),
+        via=(record_views._audit_read,),
+    ),
+    page(
+        "attachment:plan_version",
+        lambda w: [w.client.pk, w.plan.version],
+        lambda w, _: client_read(w, w.plan),
+        via=(record_views._audit_read,),
+    ),
+    page(
+        "attachment:plan_revise",
+        lambda w: [w.plan.client_id],
+        lambda w, _: client_read(w, w.plan),
+        via=(record_views._audit_read,),
+    ),
+    # attachment: flags and their review
+    service(
+        flag_status_change,
+        lambda w, f: f(
+            actor=w.supervisor, flag=w.flag, to_status="acknowledged", now=w.now
+        ),
+        lambda w, _: [event(w.supervisor, UPDATE, w.flag, client=w.client)],
+    ),
+    service(
+        review_services.flag_acknowledge,
+        lambda w, f: f(actor=w.therapist, flag=w.flag, now=w.now),
+        lambda w, _: [event(w.therapist, UPDATE, w.flag, client=w.client)],
+        via=(flag_status_change,),
+    ),
+    service(
+        review_services.flag_to_supervision,
+        lambda w, f: f(actor=w.supervisor, flag=w.flag, now=w.now),
+        lambda w, _: [event(w.supervisor, UPDATE, w.flag, client=w.client)],
+        via=(flag_status_change,),
+    ),
+    service(
+        review_services.flag_close,
+        lambda w, f: f(
+            actor=w.supervisor,
+            flag=w.flag,
+            outcome="resolved",
+            reason="Agreed in supervision.",
+            now=w.now,
+        ),
+        lambda w, _: [event(w.supervisor, UPDATE, w.flag, client=w.client)],
+        via=(flag_status_change,),
+    ),
+    service(
+        review_services.flag_respond,
+        lambda w, f: f(actor=w.therapist, flag=w.flag, text="Discussed.", now=w.now),
+        lambda w, response: [event(w.therapist, CREATE, response, client=w.client)],
+    ),
+    page(
+        "attachment:flag_queue",
+        lambda w: [],
+        lambda w, _: [event(w.therapist, READ, w.flag, client=w.client)],
+        given=lambda w: w.flag,
+        via=(review_services.flags_read_record,),
+    ),
+    page(
+        "attachment:flag_detail",
+        lambda w: [w.flag.pk],
+        lambda w, _: [event(w.therapist, READ, w.flag, client=w.client)],
+        via=(review_views._flag_page,),
+    ),
+    service(
+        ExportFlags.handle,
+        lambda w, f: call_command(
+            "export_flags", stdout=io.StringIO(), stderr=io.StringIO()
+        ),
+        lambda w, _: [event(None, EXPORT, object_type="attachment.flag")],
+    ),
+    # attachment: supervision sessions and the clinic admin's detector settings
+    service(
+        supervision_services.supervision_session_record,
+        lambda w, f: f(
+            actor=w.supervisor,
+            supervisee_id=w.therapist.pk,
+            held_at=w.ago(hours=1),
+            notes="Talked through the pattern.",
+            follow_up_on=None,
+            flag_ids=[w.flag.pk],
+            items=[
+                supervision_services.ActionItemValues(
+                    owner_id=w.therapist.pk,
+                    text="Revisit the agreement.",
+                    category=ActionCategory.OTHER,
+                    due_on=w.today + dt.timedelta(days=7),
+                    client_id=w.client.pk,
+                )
+            ],
+            now=w.now,
+        ),
+        lambda w, session: [
+            event(w.supervisor, CREATE, session),
+            event(w.supervisor, UPDATE, w.flag, client=w.client),
+            event(
+                w.supervisor,
+                CREATE,
+                ActionItem.objects.get(session=session),
+                client=w.client,
+            ),
+        ],
+        via=(supervision_services._add_items, flag_status_change),
+    ),
+    service(
+        supervision_services.action_item_done,
+        lambda w, f: f(actor=w.therapist, item=w.item, now=w.now),
+        lambda w, _: [event(w.therapist, UPDATE, w.item, client=w.client)],
+    ),
+    page(
+        "attachment:supervision_session",
+        lambda w: [w.item.session_id],
+        lambda w, _: [event(w.therapist, READ, w.session, client=w.client)],
+        via=(supervision_views._audit_session_read,),
+    ),
+    service(
+        oversight_services.detector_settings_save,
+        lambda w, f: f(
+            actor=w.admin, clinic=w.clinic, values=default_thresholds_row(), now=w.now
+        ),
+        lambda w, row: [event(w.admin, UPDATE, row)],
+    ),
+    service(
+        oversight_services.detector_settings_reset,
+        lambda w, f: f(actor=w.admin, clinic=w.clinic, now=w.now),
+        lambda w, row: [event(w.admin, UPDATE, row)],
+        via=(oversight_services.detector_settings_save,),
+    ),
+]
+
+
+# Public functions of the services modules that write no audit event of
+# their own, and why.
+SERVICES_WITHOUT_EVENT = {
+    # Reads and predicates.
+    "attachment.flag_services:detector_settings_for": "reads the settings row "
+    "(the defaults are created on first use; changes go through "
+    "detector_settings_save)",
+    "attachment.flag_services:thresholds_for": "read",
+    "attachment.flag_services:default_thresholds_row": "the documented defaults",
+    "attachment.flag_services:open_flags_of": "read",
+    "attachment.review_services:is_treating": "predicate",
+    "attachment.review_services:is_supervising": "predicate",
+    "attachment.services:absence_periods": "read",
+    "attachment.supervision_services:local_today": "pure",
+    "attachment.supervision_services:due_on_problem": "pure",
+    "attachment.supervision_services:held_at_problem": "pure",
+    "notes.services:is_current_supervisor": "predicate",
+    "notes.services:cosign_required_for": "predicate",
+    "notes.services:missing_sections": "pure",
+    "notes.services:can_add_addendum": "predicate",
+    # Derived facts: recomputed after a write that is audited itself.
+    "attachment.services:apply_facts": "sets the derived facts of a contact "
+    "that the calling service saves and audits",
+    "attachment.services:weekly_limit_refresh": "recomputes the weekly-limit "
+    "fact after an audited write of a contact or a policy",
+    # The pattern engine: no person acts, and pghistory keeps every change of
+    # a flag.
+    "attachment.flag_services:clinic_scan": "the engine's scan",
+    "attachment.flag_services:clinic_scan_exclusive": "the engine's scan",
+    "attachment.flag_services:scan_run_start": "the engine's bookkeeping",
+    "attachment.flag_services:scan_chunk_done": "the engine's bookkeeping",
+    "attachment.flag_services:rescan_wanted": "the engine's bookkeeping",
+    "attachment.flag_services:rescan_not_queued": "the engine's bookkeeping",
+    "attachment.flag_services:rescan_due": "the engine's bookkeeping",
+    "attachment.flag_services:rescan_done": "the engine's bookkeeping",
+    "attachment.flag_services:register_flag_integrations": "start-up wiring",
+    # The user's own notifications are no record of a client.
+    "attachment.supervision_services:notifications_mark_read": "own "
+    "notifications' read state",
+}
+
+# Pages the permission matrix serves (200 to a GET for some role) that show no
+# clinical text, and what they show instead.
+PAGES_WITHOUT_CLINICAL_TEXT = {
+    # The clinic admin's configuration: people, dates, codes and counts.
+    "clinic:manage_clients": "client codes and counts per therapist",
+    "clinic:policy_default": "the clinic's contact policy",
+    "clinic:policy_client": "a client's contact boundaries, set by the admin",
+    "clinic:policy_overrides": "which clients have their own boundaries",
+    "clinic:absence_list": "therapists' absences and cover",
+    "clinic:absence_new": "an empty form",
+    "clinic:absence_edit": "an absence's dates and cover",
+    "clinic:supervision_list": "supervision links",
+    "clinic:supervision_new": "an empty form",
+    "clinic:supervision_end": "a supervision link's dates",
+    "attachment:clinic_overview": "counts",
+    "attachment:detector_settings": "thresholds",
+    # Clinicians' pages of codes, dates and counts.
+    "notes:cosign_queue": "client codes, authors and dates",
+    "notes:preferences": "the user's default note format",
+    "attachment:supervision_sessions": "dates, people and counts",
+    "attachment:supervision_session_new": "flags by client code, tier and kind",
+    "attachment:notifications": "messages with counts and links",
+    "attachment:overview": "counts per therapist",
+    # Empty forms under the client's header.
+    "notes:reflection_create": "an empty form",
+    "notes:process_note_create": "an empty form",
+    "attachment:contact_new": "an empty form",
+    "attachment:rupture_new": "an empty form",
+    "attachment:repair_new": "an empty form under the rupture's kind and severity",
+    "attachment:observation_new": "an empty form",
+    "attachment:measure_new": "an empty form",
+}
+
+
+# --- the one test per entry -------------------------------------------------
+
+
+@pytest.fixture
+def world(
+    client, therapist, other_therapist, supervisor, admin, password, login
+) -> World:
+    return World(
+        client=client,
+        therapist=therapist,
+        other_therapist=other_therapist,
+        supervisor=supervisor,
+        admin=admin,
+        password=password,
+        login=login,
+    )
+
+
+def _new_events(after: int) -> list[Event]:
+    rows = AuditEvent.objects.filter(pk__gt=after).values_list(
+        "actor_id", "action", "object_type", "object_id", "client_id"
+    )
+    return sorted((Event(*row) for row in rows), key=repr)
+
+
+@pytest.mark.parametrize("site", SITES, ids=[site.id for site in SITES])
+def test_each_call_site_writes_exactly_its_audit_events(site, world):
+    after = AuditEvent.objects.aggregate(last=Max("pk"))["last"] or 0
+    result = site.call(world)
+    assert _new_events(after) == sorted(site.expect(world, result), key=repr)
+
+
+# --- the table is complete --------------------------------------------------
+
+
+def _python_files() -> Iterator[Path]:
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield path
+
+
+def _module(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
+def _writes_an_event(call: ast.Call) -> bool:
+    """``audit_record(...)``, or a row written straight through the model."""
+    function = call.func
+    if isinstance(function, ast.Name):
+        return function.id == "audit_record"
+    if isinstance(function, ast.Attribute):
+        if function.attr == "audit_record":
+            return True
+        return function.attr in ("create", "bulk_create") and ast.unparse(
+            function.value
+        ).endswith("AuditEvent.objects")
+    return False
+
+
+def _event_writers(tree: ast.Module) -> set[str]:
+    """Qualified names of the functions and methods whose body writes an
+    audit event (a nested function counts as the one it is defined in)."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST, scope: list[str], in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef) and not in_function:
+                visit(child, [*scope, child.name], False)
+            elif (
+                isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+                and not in_function
+            ):
+                visit(child, [*scope, child.name], True)
+            else:
+                if in_function and isinstance(child, ast.Call):
+                    if _writes_an_event(child):
+                        found.add(".".join(scope))
+                visit(child, scope, in_function)
+
+    visit(tree, [], False)
+    return found
+
+
+def audit_writers() -> set[str]:
+    writers = set()
+    for path in _python_files():
+        if _module(path) == "clinic.audit":  # the writer itself
+            continue
+        tree = ast.parse(path.read_text(), filename=str(path))
+        writers |= {f"{_module(path)}:{name}" for name in _event_writers(tree)}
+    return writers
+
+
+def _patterns(resolver: URLResolver, namespace: str = "") -> Iterator[tuple]:
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}{pattern.namespace}:"
+            yield from _patterns(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}", pattern.callback
+
+
+def view_keys() -> dict[str, str]:
+    """URL name → the view function that serves it, as ``module:qualname``."""
+    return {name: key(view) for name, view in _patterns(get_resolver())}
+
+
+def _table_functions() -> set[str]:
+    views = view_keys()
+    covered = set()
+    for site in SITES:
+        covered |= set(site.functions)
+        if site.url_name:
+            covered.add(views[site.url_name])
+    return covered
+
+
+def test_every_function_that_writes_an_audit_event_is_in_the_table():
+    writers = audit_writers()
+    assert len(writers) > 40, "the scan of the code found too few writers"
+    assert writers - _table_functions() == set()
+
+
+def _services_modules() -> Iterator[Path]:
+    for path in _python_files():
+        if path.stem == "services" or path.stem.endswith("_services"):
+            yield path
+
+
+def public_services() -> set[str]:
+    names = set()
+    for path in _services_modules():
+        tree = ast.parse(path.read_text(), filename=str(path))
+        names |= {
+            f"{_module(path)}:{node.name}"
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
+        }
+    return names
+
+
+def test_every_service_is_in_the_table_or_says_why_it_writes_no_event():
+    services = public_services()
+    assert len(services) > 40, "the scan of the code found too few services"
+    listed = _table_functions() | set(SERVICES_WITHOUT_EVENT)
+    assert services - listed == set()
+    # A service that became audited, or is gone, leaves the list.
+    assert set(SERVICES_WITHOUT_EVENT) - services == set()
+    assert set(SERVICES_WITHOUT_EVENT) & _table_functions() == set()
+
+
+def _matrix_rows() -> list:
+    rows = []
+    for path in sorted((ROOT / "tests").glob("*/matrix_rows*.py")):
+        module = importlib.import_module(_module(path))
+        rows.extend(module.ROWS)
+    return rows
+
+
+def served_pages() -> set[str]:
+    """URL names the permission matrix GETs with 200 for some role (any role
+    the matrix knows, however many there are)."""
+    return {
+        row.url_name
+        for row in _matrix_rows()
+        if row.method == "GET" and 200 in row.expected.values()
+    }
+
+
+def test_every_page_that_shows_clinical_text_is_in_the_table():
+    pages = served_pages()
+    assert "attachment:timeline" in pages, "the matrix rows were not found"
+    in_table = {site.url_name for site in SITES if site.url_name}
+    assert pages - in_table - set(PAGES_WITHOUT_CLINICAL_TEXT) == set()
+    assert in_table & set(PAGES_WITHOUT_CLINICAL_TEXT) == set()
+    assert set(PAGES_WITHOUT_CLINICAL_TEXT) - pages == set()
