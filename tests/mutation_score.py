@@ -2,8 +2,11 @@
 
 A module's score is the share of its mutants that a test killed (a timeout
 counts as killed: the mutant made the code loop), leaving out the mutants
-listed in ``tests/mutants_equivalent.toml`` with the reason each one cannot
-change behaviour.  A mutant no test reached counts as surviving.
+listed under ``[equivalent]`` in ``tests/mutants_equivalent.toml`` with the
+reason each one cannot change behaviour.  A mutant no test reached counts as
+surviving.  Survivors listed under ``[accepted]`` there (with the reason no
+test kills them) still count as surviving; they are only named apart, so
+that the list of survivors shows what nobody has looked at yet.
 
 Exit status 1 when a module is below its goal, so the command can gate.
 """
@@ -49,11 +52,11 @@ class Tally:
         return self.killed / judged if judged else None
 
 
-def equivalent_mutants() -> dict[str, str]:
+def listed_mutants(section: str) -> dict[str, str]:
+    """Mutant name → reason, from one section of the list."""
     if not EQUIVALENT.exists():
         return {}
-    entries = tomllib.loads(EQUIVALENT.read_text())
-    return {name: reason for name, reason in entries.get("equivalent", {}).items()}
+    return dict(tomllib.loads(EQUIVALENT.read_text()).get(section, {}))
 
 
 def exit_codes() -> dict[str, dict[str, int | None]]:
@@ -88,12 +91,25 @@ def tally(
     return tallies, survivors
 
 
+def print_survivors(survivors: list[str], accepted: dict[str, str]) -> None:
+    unexplained = sorted(set(survivors) - set(accepted))
+    print(
+        f"\n{len(survivors)} surviving mutants, {len(survivors) - len(unexplained)}"
+        " of them accepted with a reason in tests/mutants_equivalent.toml."
+    )
+    if unexplained:
+        print("Not yet looked at (`.venv/bin/mutmut show NAME` shows the change):")
+        for name in unexplained:
+            print(f"  {name}")
+
+
 def main(argv: list[str]) -> int:
     codes = exit_codes()
     if not codes:
         print("No mutation results under mutants/: run `make mutants` first.")
         return 2
-    equivalent = equivalent_mutants()
+    equivalent = listed_mutants("equivalent")
+    accepted = listed_mutants("accepted")
     tallies, survivors = tally(codes, equivalent)
     print(
         f"{'module':<24}{'killed':>8}{'survived':>10}{'equivalent':>12}"
@@ -113,12 +129,11 @@ def main(argv: list[str]) -> int:
         if t.unchecked:
             print(f"  ({t.unchecked} mutants not checked: interrupted run?)")
     if "--survivors" in argv:
-        print("\nSurviving mutants (`.venv/bin/mutmut show NAME` shows the change):")
-        for name in sorted(survivors):
-            print(f"  {name}")
-    stale = sorted(set(equivalent) - {n for c in codes.values() for n in c})
+        print_survivors(survivors, accepted)
+    generated = {n for c in codes.values() for n in c}
+    stale = sorted((set(equivalent) | set(accepted)) - generated)
     if stale:
-        print("\nListed as equivalent but no longer generated (edit the list):")
+        print("\nListed but no longer generated (edit the list):")
         for name in stale:
             print(f"  {name}")
     if below:

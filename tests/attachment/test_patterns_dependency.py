@@ -1,0 +1,210 @@
+"""The dependency-escalation detector's two parts, pinned to exact findings,
+significance boundaries and window edges."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import statistics
+
+import pytest
+from scipy import stats
+
+from attachment.patterns import (
+    DetectorThresholds,
+    Finding,
+    Kind,
+    MeasureFacts,
+    ObservationFacts,
+    Part,
+    Tier,
+    dependency_measure_rise,
+    dependency_trend,
+)
+
+DEFAULTS = DetectorThresholds()
+NOW = dt.datetime(2025, 6, 2, 9, 0, tzinfo=dt.UTC)
+TODAY = NOW.date()
+
+
+def _observations(intensities: list[int], last: dt.date) -> list[ObservationFacts]:
+    """One observation every ten days, the last on ``last``."""
+    n = len(intensities)
+    return [
+        ObservationFacts(last - dt.timedelta(days=10 * (n - 1 - i)), v)
+        for i, v in enumerate(intensities)
+    ]
+
+
+def _p_value(intensities: list[int]) -> float:
+    days = [10 * i for i in range(len(intensities))]
+    return float(stats.kendalltau(days, intensities, alternative="greater").pvalue)
+
+
+def _sen_slope_per_week(intensities: list[int]) -> float:
+    """The median of every pairwise slope, per day, times seven."""
+    slopes = [
+        (intensities[j] - intensities[i]) / (10 * (j - i))
+        for i in range(len(intensities))
+        for j in range(i + 1, len(intensities))
+    ]
+    return statistics.median(slopes) * 7
+
+
+# --- intensity trend --------------------------------------------------------------
+
+CLIMB = [0, 0, 1, 1, 2, 2, 2, 3]
+
+
+def test_a_rising_intensity_reports_every_number_it_rests_on():
+    last = TODAY - dt.timedelta(days=2)
+    observations = _observations(CLIMB, last)
+    finding = dependency_trend(observations[::-1], now=NOW, thresholds=DEFAULTS)
+    p_value = _p_value(CLIMB)
+    tau = stats.kendalltau(range(8), CLIMB).statistic
+    assert p_value < 0.01
+    assert finding == Finding(
+        kind=Kind.DEPENDENCY_ESCALATION,
+        part=Part.INTENSITY_TREND,
+        tier=Tier.RED,
+        window_start=last - dt.timedelta(days=70),
+        window_end=last,
+        score=round(-math.log10(p_value), 3),
+        evidence={
+            "part": "intensity_trend",
+            "observed_on": [o.observed_on.isoformat() for o in observations],
+            "intensity": CLIMB,
+            "observations": 8,
+            "kendall_tau": round(tau, 3),
+            "p_value": round(p_value, 6),
+            "sen_slope_per_week": round(_sen_slope_per_week(CLIMB), 3),
+            "alpha": 0.05,
+        },
+        explanation=(
+            "Observed dependency intensity rose across 8 observations in 12 weeks, "
+            f"from 0 to 3 on the 0-4 scale (trend test p = {p_value:.3f})."
+        ),
+    )
+    assert finding.evidence["sen_slope_per_week"] == 0.29
+
+
+def test_a_rise_of_a_single_step_is_still_a_trend():
+    finding = dependency_trend(
+        _observations([0, 0, 0, 1, 1, 1], TODAY), now=NOW, thresholds=DEFAULTS
+    )
+    assert finding is not None
+    assert finding.tier == Tier.YELLOW
+    assert finding.explanation.startswith(
+        "Observed dependency intensity rose across 6 observations in 12 weeks, "
+        "from 0 to 1 on"
+    )
+
+
+def test_the_least_number_of_observations_is_enough():
+    five = _observations([0, 1, 2, 3, 4], TODAY)
+    assert dependency_trend(five, now=NOW, thresholds=DEFAULTS) is not None
+    assert dependency_trend(five[1:], now=NOW, thresholds=DEFAULTS) is None
+
+
+def test_the_window_runs_from_after_its_start_up_to_today():
+    window_start = TODAY - dt.timedelta(weeks=12)
+    at_start = _observations([0, 1, 2, 3, 4], window_start + dt.timedelta(days=40))
+    assert at_start[0].observed_on == window_start
+    assert dependency_trend(at_start, now=NOW, thresholds=DEFAULTS) is None
+    today = _observations([0, 1, 2, 3, 4], TODAY)
+    finding = dependency_trend(today, now=NOW, thresholds=DEFAULTS)
+    assert finding.window_end == TODAY
+    assert finding.evidence["observations"] == 5
+
+
+def test_a_high_latest_intensity_alone_does_not_make_it_red():
+    values = [2, 3, 2, 3, 4, 3, 4]
+    assert 0.01 < _p_value(values) < 0.05
+    finding = dependency_trend(
+        _observations(values, TODAY), now=NOW, thresholds=DEFAULTS
+    )
+    assert finding.tier == Tier.YELLOW
+    assert "from 2 to 4 on the 0-4 scale" in finding.explanation
+
+
+def test_a_strong_trend_ending_below_three_is_not_red():
+    values = [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert _p_value(values) < 0.01
+    finding = dependency_trend(
+        _observations(values, TODAY), now=NOW, thresholds=DEFAULTS
+    )
+    assert finding.tier == Tier.YELLOW
+
+
+def test_the_p_value_must_be_below_alpha_not_equal_to_it():
+    values = [2, 3, 2, 3, 4, 3, 4]
+    observations = _observations(values, TODAY)
+    at_alpha = dataclasses.replace(DEFAULTS, dependency_alpha=_p_value(values))
+    assert dependency_trend(observations, now=NOW, thresholds=at_alpha) is None
+    p_climb = _p_value(CLIMB)
+    at_red = dataclasses.replace(DEFAULTS, dependency_red_alpha=p_climb)
+    climb = _observations(CLIMB, TODAY)
+    assert dependency_trend(climb, now=NOW, thresholds=at_red).tier == Tier.YELLOW
+    above = dataclasses.replace(DEFAULTS, dependency_red_alpha=p_climb * 1.001)
+    assert dependency_trend(climb, now=NOW, thresholds=above).tier == Tier.RED
+
+
+# --- measure rise -----------------------------------------------------------------
+
+
+def _measures(*scores: float, last: dt.date = TODAY) -> list[MeasureFacts]:
+    n = len(scores)
+    return [
+        MeasureFacts(last - dt.timedelta(days=60 * (n - 1 - i)), s)
+        for i, s in enumerate(scores)
+    ]
+
+
+def test_a_measure_rise_reports_every_number_it_rests_on():
+    measures = _measures(2.0, 3.1234, 3.7407)
+    finding = dependency_measure_rise(measures[::-1], now=NOW, thresholds=DEFAULTS)
+    assert finding == Finding(
+        kind=Kind.DEPENDENCY_ESCALATION,
+        part=Part.MEASURE_RISE,
+        tier=Tier.YELLOW,
+        window_start=TODAY - dt.timedelta(days=60),
+        window_end=TODAY,
+        score=round((3.7407 - 3.1234) / 0.5, 3),
+        evidence={
+            "part": "measure_rise",
+            "measured_on": [
+                (TODAY - dt.timedelta(days=60)).isoformat(),
+                TODAY.isoformat(),
+            ],
+            "preoccupied_merger": [3.123, 3.741],
+            "rise": 0.617,
+            "yellow_at": 0.5,
+            "red_at": 1.0,
+        },
+        explanation=(
+            "The preoccupied-merger score rose by 0.6 points between the measures "
+            "of 03 Apr 2025 and 02 Jun 2025."
+        ),
+    )
+    assert finding.score == 1.235
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "tier"),
+    [(3.0, 3.5, Tier.YELLOW), (3.0, 4.0, Tier.RED), (3.0, 3.4, None)],
+)
+def test_a_rise_exactly_at_a_threshold_reaches_it(before, after, tier):
+    finding = dependency_measure_rise(
+        _measures(before, after), now=NOW, thresholds=DEFAULTS
+    )
+    assert (finding.tier if finding else None) == tier
+
+
+def test_a_measure_taken_later_than_now_is_not_read_yet():
+    measures = _measures(3.0, 4.0, 3.0, last=TODAY + dt.timedelta(days=1))
+    assert dependency_measure_rise(measures, now=NOW, thresholds=DEFAULTS).tier == (
+        Tier.RED
+    )
+    taken_today = _measures(3.0, 4.0)
+    assert dependency_measure_rise(taken_today, now=NOW, thresholds=DEFAULTS)

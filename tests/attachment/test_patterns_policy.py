@@ -1,0 +1,140 @@
+"""The policy-pattern and after-ending detectors pinned to exact findings and
+to the edges of their windows."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from attachment.patterns import (
+    ContactFacts,
+    DetectorThresholds,
+    EndingFacts,
+    Finding,
+    Kind,
+    Part,
+    Tier,
+    after_ending_contact,
+    policy_pattern,
+)
+
+DEFAULTS = DetectorThresholds()
+NOW = dt.datetime(2025, 6, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def _at(when: dt.datetime, **facts: bool) -> ContactFacts:
+    return ContactFacts(
+        occurred_at=when, from_client=facts.pop("from_client", True), **facts
+    )
+
+
+def _ago(days: float, **facts: bool) -> ContactFacts:
+    return _at(NOW - dt.timedelta(days=days), **facts)
+
+
+# --- policy pattern ---------------------------------------------------------------
+
+
+def test_a_policy_pattern_reports_every_number_it_rests_on():
+    contacts = [
+        _ago(9, channel_outside_policy=True),
+        _ago(2, after_hours=True, over_weekly_limit=True),
+        _ago(20, over_weekly_limit=True),
+        _ago(5, after_hours=True),
+    ]
+    finding = policy_pattern(contacts, now=NOW, thresholds=DEFAULTS)
+    assert finding == Finding(
+        kind=Kind.POLICY_PATTERN,
+        part=Part.NONE,
+        tier=Tier.YELLOW,
+        window_start=dt.date(2025, 5, 13),
+        window_end=dt.date(2025, 5, 31),
+        score=round(4 / 3, 3),
+        evidence={
+            "contacts_outside_policy": 4,
+            "window_weeks": 4,
+            "after_hours": 2,
+            "channel_outside_policy": 1,
+            "over_weekly_limit": 2,
+            "yellow_at": 3,
+            "red_at": 6,
+        },
+        explanation=(
+            "4 client contacts in the last 4 weeks fell outside the agreed contact "
+            "policy (2 after hours, 1 on a channel not agreed, 2 over the weekly "
+            "limit)."
+        ),
+    )
+
+
+def test_the_policy_window_includes_both_its_ends():
+    start = NOW - dt.timedelta(weeks=4)
+    contacts = [
+        _at(start, after_hours=True),
+        _at(NOW, after_hours=True),
+        _ago(10, after_hours=True),
+    ]
+    finding = policy_pattern(contacts, now=NOW, thresholds=DEFAULTS)
+    assert finding is not None
+    assert finding.window_start == start.date()
+    assert finding.window_end == NOW.date()
+    earlier = [_at(start - dt.timedelta(seconds=1), after_hours=True), *contacts[1:]]
+    assert policy_pattern(earlier, now=NOW, thresholds=DEFAULTS) is None
+
+
+# --- after ending -----------------------------------------------------------------
+
+ENDED = EndingFacts(ended_on=dt.date(2025, 5, 1), after_ending_allowed=False)
+
+
+def test_contact_after_ending_reports_every_number_it_rests_on():
+    three = dataclasses.replace(
+        DEFAULTS, after_ending_min_count=3, after_ending_red_count=5
+    )
+    contacts = [_ago(2), _ago(9), _ago(5), _ago(20)]
+    finding = after_ending_contact(ENDED, contacts, now=NOW, thresholds=three)
+    assert finding == Finding(
+        kind=Kind.AFTER_ENDING_CONTACT,
+        part=Part.NONE,
+        tier=Tier.YELLOW,
+        window_start=dt.date(2025, 5, 13),
+        window_end=dt.date(2025, 5, 31),
+        score=round(4 / 3, 3),
+        evidence={
+            "contacts_after_ending": 4,
+            "ended_on": "2025-05-01",
+            "days_since_ending": 32,
+            "after_ending_allowed": False,
+            "window_weeks": 12,
+            "yellow_at": 3,
+            "red_at": 5,
+        },
+        explanation=(
+            "The client made 4 contacts after therapy ended 32 days ago, beyond "
+            "what the contact policy allows."
+        ),
+    )
+
+
+def test_the_day_after_ending_counts_from_its_first_moment_up_to_now():
+    first_moment = dt.datetime(2025, 5, 2, tzinfo=dt.UTC)
+    contacts = [_at(first_moment), _at(NOW)]
+    finding = after_ending_contact(ENDED, contacts, now=NOW, thresholds=DEFAULTS)
+    assert finding.evidence["contacts_after_ending"] == 2
+    assert finding.window_start == dt.date(2025, 5, 2)
+    assert finding.window_end == NOW.date()
+    the_next_day = dt.datetime(2025, 5, 2, 18, 0, tzinfo=dt.UTC)
+    assert after_ending_contact(
+        ENDED, [_at(the_next_day)], now=NOW, thresholds=DEFAULTS
+    )
+
+
+def test_the_ending_day_is_read_in_the_scans_time_zone_and_the_contacts_own():
+    # Still 1 May at the scan's midnight (UTC), though already 2 May in Sydney.
+    sydney = dt.timezone(dt.timedelta(hours=10))
+    early = _at(dt.datetime(2025, 5, 2, 5, 0, tzinfo=sydney))
+    assert after_ending_contact(ENDED, [early], now=NOW, thresholds=DEFAULTS) is None
+    # Already 2 May in UTC, though still 1 May where the contact was made.
+    new_york = dt.timezone(dt.timedelta(hours=-5))
+    late = _at(dt.datetime(2025, 5, 1, 23, 0, tzinfo=new_york))
+    assert after_ending_contact(ENDED, [late], now=NOW, thresholds=DEFAULTS) is None
