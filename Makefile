@@ -74,7 +74,7 @@ mutants: venv
 	@export DATABASE_URL="$(DB_URL)" $(TEST_ENV); \
 	export DATABASE_URL="$${DATABASE_URL%/*}/between_mutants"; \
 	rm -rf mutants && \
-	$(BIN)/mutmut run --max-children $${MUTANT_CHILDREN:-1}; \
+	$(BIN)/mutmut run --max-children $${MUTANT_CHILDREN:-2}; \
 	$(BIN)/python tests/mutation_score.py --survivors
 
 mutation-score: venv

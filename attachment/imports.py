@@ -361,36 +361,38 @@ def _new_contacts(rows: Iterable[_Row], result: ImportResult) -> list[NewContact
     return contacts
 
 
-@transaction.atomic
 def contacts_import(
     *, clinic: Clinic, text: str, now: dt.datetime, progress: bool = False
 ) -> ImportResult:
     """Import a CSV of contacts into ``clinic``: all rows, or none
     (:class:`ImportRejected` lists every bad row)."""
-    rows, errors = _parse(text, clinic=clinic, now=now)
-    if errors:
-        raise ImportRejected(errors)
-    result = ImportResult()
-    contacts = _new_contacts(rows, result)
-    result.created = contacts_bulk_create(
-        clinic=clinic, contacts=contacts, progress=progress
-    )
-    result.clients = {contact.client_id for contact in contacts}
-    # One audit event per client written to, in one statement: the same row
-    # audit_record() writes, without a round trip per client.
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            action=AuditAction.CREATE,
-            object_type="attachment.contact",
-            client_id=client_id,
-            clinic_id=clinic.pk,
-            at=now,
+    with transaction.atomic():
+        rows, errors = _parse(text, clinic=clinic, now=now)
+        if errors:
+            raise ImportRejected(errors)
+        result = ImportResult()
+        contacts = _new_contacts(rows, result)
+        result.created = contacts_bulk_create(
+            clinic=clinic, contacts=contacts, progress=progress
         )
-        for client_id in sorted(result.clients)
-    )
-    for client_id in sorted(result.clients):
-        transaction.on_commit(lambda client_id=client_id: _request_rescan(client_id))
-    return result
+        result.clients = {contact.client_id for contact in contacts}
+        # One audit event per client written to, in one statement: the same row
+        # audit_record() writes, without a round trip per client.
+        AuditEvent.objects.bulk_create(
+            AuditEvent(
+                action=AuditAction.CREATE,
+                object_type="attachment.contact",
+                client_id=client_id,
+                clinic_id=clinic.pk,
+                at=now,
+            )
+            for client_id in sorted(result.clients)
+        )
+        for client_id in sorted(result.clients):
+            transaction.on_commit(
+                lambda client_id=client_id: _request_rescan(client_id)
+            )
+        return result
 
 
 def decode(data: bytes) -> str:

@@ -226,27 +226,27 @@ def _client_write(
     return "created" if existing is None else "updated"
 
 
-@transaction.atomic
 def clients_import(
     *, clinic: Clinic, rows: Iterable[CsvRow], now: dt.datetime
 ) -> ImportResult:
     """Check every row; write all of them, or none if any is bad."""
-    wanted, problems = _rows_check(clinic, rows)
-    if problems:
-        return ImportResult(errors=_line_errors(problems))
-    existing = {
-        client.code: client
-        for client in Client.objects.filter(
-            clinic=clinic, code__in=[want.code for want in wanted]
-        ).select_for_update()
-    }
-    result = ImportResult()
-    for want in wanted:
-        outcome = _client_write(
-            clinic=clinic, want=want, existing=existing.get(want.code), now=now
-        )
-        setattr(result, outcome, getattr(result, outcome) + 1)
-    return result
+    with transaction.atomic():
+        wanted, problems = _rows_check(clinic, rows)
+        if problems:
+            return ImportResult(errors=_line_errors(problems))
+        existing = {
+            client.code: client
+            for client in Client.objects.filter(
+                clinic=clinic, code__in=[want.code for want in wanted]
+            ).select_for_update()
+        }
+        result = ImportResult()
+        for want in wanted:
+            outcome = _client_write(
+                clinic=clinic, want=want, existing=existing.get(want.code), now=now
+            )
+            setattr(result, outcome, getattr(result, outcome) + 1)
+        return result
 
 
 def clients_import_csv(

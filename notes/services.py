@@ -129,7 +129,6 @@ def _mark_agenda(note: SessionNote, keys: list[str]) -> None:
         agenda.agenda_mark_discussed(note=note, keys=keys)
 
 
-@transaction.atomic
 def note_create(
     *,
     actor: User,
@@ -140,17 +139,17 @@ def note_create(
 ) -> SessionNote:
     """Start a draft for a session with one of the therapist's own clients,
     and take the agenda items it discussed off the agenda."""
-    client = access.client_for_writing(actor, client.pk, on=now.date())
-    note = SessionNote(client=client, author=actor, created_at=now, updated_at=now)
-    _apply(note, values)
-    note.full_clean()
-    note.save()
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=note, at=now)
-    _mark_agenda(note, discussed_keys)
-    return note
+    with transaction.atomic():
+        client = access.client_for_writing(actor, client.pk, on=now.date())
+        note = SessionNote(client=client, author=actor, created_at=now, updated_at=now)
+        _apply(note, values)
+        note.full_clean()
+        note.save()
+        audit_record(actor=actor, action=AuditAction.CREATE, obj=note, at=now)
+        _mark_agenda(note, discussed_keys)
+        return note
 
 
-@transaction.atomic
 def note_update(
     *,
     actor: User,
@@ -159,52 +158,53 @@ def note_update(
     discussed_keys: list[str],
     now: dt.datetime,
 ) -> SessionNote:
-    note = SessionNote.objects.select_for_update().get(pk=note.pk)
-    _require_author_writing(actor, note, now)
-    if note.is_signed:
-        raise NoteLocked()
-    _apply(note, values)
-    note.updated_at = now
-    note.full_clean()
-    note.save()
-    audit_record(actor=actor, action=AuditAction.UPDATE, obj=note, at=now)
-    _mark_agenda(note, discussed_keys)
-    return note
+    with transaction.atomic():
+        note = SessionNote.objects.select_for_update().get(pk=note.pk)
+        _require_author_writing(actor, note, now)
+        if note.is_signed:
+            raise NoteLocked()
+        _apply(note, values)
+        note.updated_at = now
+        note.full_clean()
+        note.save()
+        audit_record(actor=actor, action=AuditAction.UPDATE, obj=note, at=now)
+        _mark_agenda(note, discussed_keys)
+        return note
 
 
 def missing_sections(note: SessionNote) -> list[str]:
     return [label for name, label, text in note.sections if not text.strip()]
 
 
-@transaction.atomic
 def note_sign(
     *, actor: User, note: SessionNote, password: str, now: dt.datetime
 ) -> SessionNote:
     """Sign and lock a draft.  A trainee's note goes to the supervisor's
     co-signature queue instead of being final."""
-    note = SessionNote.objects.select_for_update().get(pk=note.pk)
-    _require_author_writing(actor, note, now)
-    if note.is_signed:
-        raise NoteRefused("This note is already signed.")
-    _require_password(actor, password)
-    missing = missing_sections(note)
-    if missing:
-        raise NoteRefused(
-            "Write every section before signing. Empty: " + ", ".join(missing) + "."
+    with transaction.atomic():
+        note = SessionNote.objects.select_for_update().get(pk=note.pk)
+        _require_author_writing(actor, note, now)
+        if note.is_signed:
+            raise NoteRefused("This note is already signed.")
+        _require_password(actor, password)
+        missing = missing_sections(note)
+        if missing:
+            raise NoteRefused(
+                "Write every section before signing. Empty: " + ", ".join(missing) + "."
+            )
+        note.signed_at = now
+        note.signed_by = actor
+        note.status = (
+            NoteStatus.AWAITING_COSIGN
+            if cosign_required_for(author=actor, client=note.client, on=now.date())
+            else NoteStatus.SIGNED
         )
-    note.signed_at = now
-    note.signed_by = actor
-    note.status = (
-        NoteStatus.AWAITING_COSIGN
-        if cosign_required_for(author=actor, client=note.client, on=now.date())
-        else NoteStatus.SIGNED
-    )
-    note.content_sha256 = note_digest(note)
-    note.updated_at = now
-    note.full_clean()
-    note.save()
-    audit_record(actor=actor, action=AuditAction.SIGN, obj=note, at=now)
-    return note
+        note.content_sha256 = note_digest(note)
+        note.updated_at = now
+        note.full_clean()
+        note.save()
+        audit_record(actor=actor, action=AuditAction.SIGN, obj=note, at=now)
+        return note
 
 
 def _require_supervisor_of_author(
@@ -220,56 +220,56 @@ def _require_supervisor_of_author(
         raise access.forbidden(actor, "session-note-cosign", note.pk)
 
 
-@transaction.atomic
 def note_cosign(
     *, actor: User, note: SessionNote, password: str, now: dt.datetime
 ) -> SessionNote:
-    note = SessionNote.objects.select_for_update().get(pk=note.pk)
-    _require_supervisor_of_author(actor, note, now)
-    if note.status != NoteStatus.AWAITING_COSIGN:
-        raise NoteRefused("This note is not awaiting co-signature.")
-    _require_password(actor, password)
-    note.cosigned_at = now
-    note.cosigned_by = actor
-    note.status = NoteStatus.COSIGNED
-    note.updated_at = now
-    note.save(update_fields=["cosigned_at", "cosigned_by", "status", "updated_at"])
-    audit_record(actor=actor, action=AuditAction.SIGN, obj=note, at=now)
-    return note
+    with transaction.atomic():
+        note = SessionNote.objects.select_for_update().get(pk=note.pk)
+        _require_supervisor_of_author(actor, note, now)
+        if note.status != NoteStatus.AWAITING_COSIGN:
+            raise NoteRefused("This note is not awaiting co-signature.")
+        _require_password(actor, password)
+        note.cosigned_at = now
+        note.cosigned_by = actor
+        note.status = NoteStatus.COSIGNED
+        note.updated_at = now
+        note.save(update_fields=["cosigned_at", "cosigned_by", "status", "updated_at"])
+        audit_record(actor=actor, action=AuditAction.SIGN, obj=note, at=now)
+        return note
 
 
-@transaction.atomic
 def note_return(
     *, actor: User, note: SessionNote, comment: str, now: dt.datetime
 ) -> NoteReturn:
     """Send a trainee's note back for revision: the signature is cleared (the
     only signature change the database allows) and the return is kept."""
-    note = SessionNote.objects.select_for_update().get(pk=note.pk)
-    _require_supervisor_of_author(actor, note, now)
-    if note.status != NoteStatus.AWAITING_COSIGN or note.cosigned_at is not None:
-        raise NoteRefused("Only a note awaiting co-signature can be returned.")
-    returned = NoteReturn(
-        note=note, returned_by=actor, returned_at=now, comment=comment.strip()
-    )
-    returned.full_clean()
-    returned.save()
-    note.signed_at = None
-    note.signed_by = None
-    note.content_sha256 = ""
-    note.status = NoteStatus.DRAFT
-    note.updated_at = now
-    note.save(
-        update_fields=[
-            "signed_at",
-            "signed_by",
-            "content_sha256",
-            "status",
-            "updated_at",
-        ]
-    )
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=returned, at=now)
-    audit_record(actor=actor, action=AuditAction.UPDATE, obj=note, at=now)
-    return returned
+    with transaction.atomic():
+        note = SessionNote.objects.select_for_update().get(pk=note.pk)
+        _require_supervisor_of_author(actor, note, now)
+        if note.status != NoteStatus.AWAITING_COSIGN or note.cosigned_at is not None:
+            raise NoteRefused("Only a note awaiting co-signature can be returned.")
+        returned = NoteReturn(
+            note=note, returned_by=actor, returned_at=now, comment=comment.strip()
+        )
+        returned.full_clean()
+        returned.save()
+        note.signed_at = None
+        note.signed_by = None
+        note.content_sha256 = ""
+        note.status = NoteStatus.DRAFT
+        note.updated_at = now
+        note.save(
+            update_fields=[
+                "signed_at",
+                "signed_by",
+                "content_sha256",
+                "status",
+                "updated_at",
+            ]
+        )
+        audit_record(actor=actor, action=AuditAction.CREATE, obj=returned, at=now)
+        audit_record(actor=actor, action=AuditAction.UPDATE, obj=note, at=now)
+        return returned
 
 
 # --- addenda ---------------------------------------------------------------
@@ -282,81 +282,82 @@ def can_add_addendum(*, actor: User, note: SessionNote) -> bool:
     )
 
 
-@transaction.atomic
 def addendum_add(
     *, actor: User, note: SessionNote, text: str, password: str, now: dt.datetime
 ) -> Addendum:
     """A dated, signed correction or late entry under a signed note."""
-    note = SessionNote.objects.select_for_update().get(pk=note.pk)
-    access.client_for_reading(actor, note.client_id, on=now.date())
-    if actor.pk not in (note.author_id, note.cosigned_by_id):
-        raise access.forbidden(actor, "addendum", note.pk)
-    if note.status not in (NoteStatus.SIGNED, NoteStatus.COSIGNED):
-        raise NoteRefused(
-            "Addenda go under a signed note. Edit the draft instead."
-            if not note.is_signed
-            else "This note is awaiting co-signature: ask for it to be returned "
-            "if it needs changes."
+    with transaction.atomic():
+        note = SessionNote.objects.select_for_update().get(pk=note.pk)
+        access.client_for_reading(actor, note.client_id, on=now.date())
+        if actor.pk not in (note.author_id, note.cosigned_by_id):
+            raise access.forbidden(actor, "addendum", note.pk)
+        if note.status not in (NoteStatus.SIGNED, NoteStatus.COSIGNED):
+            raise NoteRefused(
+                "Addenda go under a signed note. Edit the draft instead."
+                if not note.is_signed
+                else "This note is awaiting co-signature: ask for it to be returned "
+                "if it needs changes."
+            )
+        _require_password(actor, password)
+        addendum = Addendum(note=note, author=actor, written_at=now, text=text.strip())
+        addendum.content_sha256 = addendum_digest(
+            addendum, note_sha256=note.content_sha256
         )
-    _require_password(actor, password)
-    addendum = Addendum(note=note, author=actor, written_at=now, text=text.strip())
-    addendum.content_sha256 = addendum_digest(addendum, note_sha256=note.content_sha256)
-    addendum.full_clean()
-    addendum.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.SIGN,
-        obj=addendum,
-        client_id=note.client_id,
-        at=now,
-    )
-    return addendum
+        addendum.full_clean()
+        addendum.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.SIGN,
+            obj=addendum,
+            client_id=note.client_id,
+            at=now,
+        )
+        return addendum
 
 
 # --- process notes ---------------------------------------------------------
 
 
-@transaction.atomic
 def process_note_create(
     *, actor: User, client: Client, text: str, now: dt.datetime
 ) -> ProcessNote:
-    client = access.client_for_writing(actor, client.pk, on=now.date())
-    text = text.strip()
-    note = ProcessNote(
-        client=client,
-        author=actor,
-        written_at=now,
-        updated_at=now,
-        text=text,
-        text_sha256=text_digest(text),
-    )
-    note.full_clean()
-    note.save()
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=note, at=now)
-    return note
+    with transaction.atomic():
+        client = access.client_for_writing(actor, client.pk, on=now.date())
+        text = text.strip()
+        note = ProcessNote(
+            client=client,
+            author=actor,
+            written_at=now,
+            updated_at=now,
+            text=text,
+            text_sha256=text_digest(text),
+        )
+        note.full_clean()
+        note.save()
+        audit_record(actor=actor, action=AuditAction.CREATE, obj=note, at=now)
+        return note
 
 
-@transaction.atomic
 def process_note_update(
     *, actor: User, note: ProcessNote, text: str, now: dt.datetime
 ) -> ProcessNote:
-    note = ProcessNote.objects.select_for_update().get(pk=note.pk)
-    if note.author_id != actor.pk:
-        raise access.not_found(actor, "process-note", note.pk)
-    access.client_for_writing(actor, note.client_id, on=now.date())
-    note.text = text.strip()
-    note.text_sha256 = text_digest(note.text)
-    note.updated_at = now
-    note.full_clean()
-    note.save()
-    audit_record(actor=actor, action=AuditAction.UPDATE, obj=note, at=now)
-    return note
+    with transaction.atomic():
+        note = ProcessNote.objects.select_for_update().get(pk=note.pk)
+        if note.author_id != actor.pk:
+            raise access.not_found(actor, "process-note", note.pk)
+        access.client_for_writing(actor, note.client_id, on=now.date())
+        note.text = text.strip()
+        note.text_sha256 = text_digest(note.text)
+        note.updated_at = now
+        note.full_clean()
+        note.save()
+        audit_record(actor=actor, action=AuditAction.UPDATE, obj=note, at=now)
+        return note
 
 
 # --- reflections -----------------------------------------------------------
 
 
-@transaction.atomic
 def reflection_create(
     *,
     actor: User,
@@ -365,21 +366,21 @@ def reflection_create(
     bring_to_next_session: bool,
     now: dt.datetime,
 ) -> Reflection:
-    client = access.client_for_writing(actor, client.pk, on=now.date())
-    reflection = Reflection(
-        client=client,
-        author=actor,
-        written_at=now,
-        text=text.strip(),
-        bring_to_next_session=bring_to_next_session,
-    )
-    reflection.full_clean()
-    reflection.save()
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=reflection, at=now)
-    return reflection
+    with transaction.atomic():
+        client = access.client_for_writing(actor, client.pk, on=now.date())
+        reflection = Reflection(
+            client=client,
+            author=actor,
+            written_at=now,
+            text=text.strip(),
+            bring_to_next_session=bring_to_next_session,
+        )
+        reflection.full_clean()
+        reflection.save()
+        audit_record(actor=actor, action=AuditAction.CREATE, obj=reflection, at=now)
+        return reflection
 
 
-@transaction.atomic
 def reflection_update(
     *,
     actor: User,
@@ -388,20 +389,21 @@ def reflection_update(
     bring_to_next_session: bool,
     now: dt.datetime,
 ) -> Reflection:
-    reflection = Reflection.objects.select_for_update().get(pk=reflection.pk)
-    access.client_for_writing(actor, reflection.client_id, on=now.date())
-    if reflection.author_id != actor.pk:
-        raise access.forbidden(actor, "reflection", reflection.pk)
-    if reflection.brought_in_id is not None:
-        raise NoteRefused(
-            "This reflection was brought into a session and is kept as it was."
-        )
-    reflection.text = text.strip()
-    reflection.bring_to_next_session = bring_to_next_session
-    reflection.full_clean()
-    reflection.save()
-    audit_record(actor=actor, action=AuditAction.UPDATE, obj=reflection, at=now)
-    return reflection
+    with transaction.atomic():
+        reflection = Reflection.objects.select_for_update().get(pk=reflection.pk)
+        access.client_for_writing(actor, reflection.client_id, on=now.date())
+        if reflection.author_id != actor.pk:
+            raise access.forbidden(actor, "reflection", reflection.pk)
+        if reflection.brought_in_id is not None:
+            raise NoteRefused(
+                "This reflection was brought into a session and is kept as it was."
+            )
+        reflection.text = text.strip()
+        reflection.bring_to_next_session = bring_to_next_session
+        reflection.full_clean()
+        reflection.save()
+        audit_record(actor=actor, action=AuditAction.UPDATE, obj=reflection, at=now)
+        return reflection
 
 
 def reflections_mark_brought(*, note: SessionNote, ids: list[int]) -> int:

@@ -24,6 +24,19 @@ from .factories import (
     SupervisionFactory,
     UserFactory,
 )
+from .hypothesis_profiles import load_profile
+from .mutation_databases import under_mutation_testing, use_slot_database
+
+load_profile()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Under ``make mutants`` each parallel mutant run has a database of its own."""
+    if under_mutation_testing():
+        from django.conf import settings
+
+        use_slot_database(settings.DATABASES)
 
 
 @pytest.fixture(autouse=True)

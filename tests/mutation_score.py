@@ -1,7 +1,9 @@
 """Print the mutation score per module after ``mutmut run`` (``make mutants``).
 
 A module's score is the share of its mutants that a test killed (a timeout
-counts as killed: the mutant made the code loop), leaving out the mutants
+counts as killed, as mutmut counts it: the mutant made the code hang or loop;
+the column shows how many, since a machine too loaded to finish in time would
+also land there), leaving out the mutants
 listed under ``[equivalent]`` in ``tests/mutants_equivalent.toml`` with the
 reason each one cannot change behaviour.  A mutant no test reached counts as
 surviving.  Survivors listed under ``[accepted]`` there (with the reason no
@@ -35,21 +37,23 @@ GOALS: tuple[tuple[str, str, float], ...] = (
     ("detectors", "attachment/patterns/*.py", 0.80),
 )
 
-KILLED = {1, 3, 36, 24, -24, 152, 255}  # test failure, pytest error, timeouts
+KILLED = {1, 3}  # a test failed, or pytest stopped with an internal error
+TIMED_OUT = {36, 24, -24, 152, 255}  # stopped at mutmut's time limit
 SURVIVED = {0, 5, 33}  # tests passed, or no test reached the mutant
 
 
 @dataclass
 class Tally:
     killed: int = 0
+    timed_out: int = 0
     survived: int = 0
     equivalent: int = 0
     unchecked: int = 0
 
     @property
     def score(self) -> float | None:
-        judged = self.killed + self.survived
-        return self.killed / judged if judged else None
+        judged = self.killed + self.timed_out + self.survived
+        return (self.killed + self.timed_out) / judged if judged else None
 
 
 def listed_mutants(section: str) -> dict[str, str]:
@@ -83,6 +87,8 @@ def tally(
                 t.equivalent += 1
             elif code in KILLED:
                 t.killed += 1
+            elif code in TIMED_OUT:
+                t.timed_out += 1
             elif code in SURVIVED:
                 t.survived += 1
                 survivors.append(name)
@@ -112,8 +118,8 @@ def main(argv: list[str]) -> int:
     accepted = listed_mutants("accepted")
     tallies, survivors = tally(codes, equivalent)
     print(
-        f"{'module':<24}{'killed':>8}{'survived':>10}{'equivalent':>12}"
-        f"{'score':>8}{'goal':>7}"
+        f"{'module':<24}{'killed':>8}{'timeout':>9}{'survived':>10}"
+        f"{'equivalent':>12}{'score':>8}{'goal':>7}"
     )
     below = []
     for label, _, goal in GOALS:
@@ -121,8 +127,8 @@ def main(argv: list[str]) -> int:
         score = t.score
         shown = "-" if score is None else f"{score:.1%}"
         print(
-            f"{label:<24}{t.killed:>8}{t.survived:>10}{t.equivalent:>12}"
-            f"{shown:>8}{goal:>7.0%}"
+            f"{label:<24}{t.killed:>8}{t.timed_out:>9}{t.survived:>10}"
+            f"{t.equivalent:>12}{shown:>8}{goal:>7.0%}"
         )
         if score is not None and score < goal:
             below.append(label)
