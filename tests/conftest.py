@@ -25,18 +25,20 @@ from .factories import (
     UserFactory,
 )
 from .hypothesis_profiles import load_profile
-from .mutation_databases import under_mutation_testing, use_slot_database
+from .mutation_runs import under_mutation_testing, use_own_locks, use_slot_database
 
 load_profile()
 
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """Under ``make mutants`` each parallel mutant run has a database of its own."""
+    """Under ``make mutants`` each parallel mutant run has a database (and a
+    progress-bar lock) of its own."""
     if under_mutation_testing():
         from django.conf import settings
 
         use_slot_database(settings.DATABASES)
+        use_own_locks()
 
 
 @pytest.fixture(autouse=True)

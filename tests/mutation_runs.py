@@ -1,17 +1,23 @@
-"""A test database per parallel mutant run (``make mutants``).
+"""What a forked mutant run needs to stand on its own (``make mutants``).
 
-mutmut forks one process per mutant and runs several at once.  Sharing one
+A test database per parallel run: mutmut forks one process per mutant and runs several at once.  Sharing one
 test database would let one mutant's committed rows (the all-or-nothing tests
 commit) reach another's assertions and pass a mutant as killed when nothing
 killed it.  Each process therefore takes a numbered slot, held by an
 exclusive file lock until it exits, and uses the test database of that slot;
 with ``--reuse-db`` each slot's database is migrated once and then reused.
+
+Locks of its own: tqdm guards its bars with a multiprocessing lock that forked
+processes share.  A mutant run stopped at its time limit while holding it
+would leave every later run that shows a bar (the contact import does, even
+with the bar switched off) waiting forever, and time out as if killed.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from pathlib import Path
 from typing import IO
 
@@ -51,3 +57,10 @@ def use_slot_database(databases: dict) -> None:
     while base.startswith("test_"):
         base = base.removeprefix("test_")
     settings.setdefault("TEST", {})["NAME"] = f"test_{base}_slot{slot()}"
+
+
+def use_own_locks() -> None:
+    """Give this process a tqdm lock no other process can hold."""
+    from tqdm import tqdm
+
+    tqdm.set_lock(threading.RLock())
