@@ -2,11 +2,13 @@
 
 * ``ci`` (the default, for ``make test`` and CI): a fixed seed
   (``derandomize``), so that every run tries the same examples and a failure
-  reproduces, and few enough examples to keep the suite fast.
+  reproduces, and few enough examples to keep the suite fast.  The form
+  strategies (:mod:`tests.strategies`) make about half of those examples
+  valid submissions, so a few cover both the service and the refusal.
 * ``explore`` (``HYPOTHESIS_PROFILE=explore make test``, or pytest's
-  ``--hypothesis-profile=explore``): many more examples from a fresh seed on
-  every run, with the example database on, so a failure found locally
-  replays on the next run.
+  ``--hypothesis-profile=explore``): twenty times the examples from a fresh
+  seed on every run, with the example database (``.hypothesis/``) on, so a
+  failure found locally replays on the next run.
 
 Neither has a deadline: an example that posts a form through the database
 and renders a page takes a varying time on a loaded machine, and a timing
@@ -35,7 +37,7 @@ _BASE = settings.get_profile("default")
 settings.register_profile(
     "ci",
     _BASE,
-    max_examples=20,
+    max_examples=15,
     derandomize=True,
     deadline=None,
     print_blob=True,

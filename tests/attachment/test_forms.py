@@ -118,8 +118,6 @@ def _snapshot():
 
 @pytest.mark.parametrize("form", FORMS)
 @settings(
-    max_examples=25,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=garbage)

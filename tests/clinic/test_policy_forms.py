@@ -170,8 +170,6 @@ def snapshot() -> tuple:
 
 
 GARBAGE_SETTINGS = hypothesis_settings(
-    max_examples=40,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
