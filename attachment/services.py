@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from clinic import access
-from clinic.audit import audit_record
+from clinic.audit import audit_record, audit_records
 from clinic.models import Absence, AuditAction, Client, ContactPolicy, User
 from clinic.policies import effective_policy
 
@@ -473,10 +473,9 @@ def coping_plan_revise(
 
 def _audit_ticked(note: Any, records: Sequence[Contact | Rupture]) -> None:
     """The note's author ticked the agenda items, so the audit names them."""
-    for record in records:
-        audit_record(
-            actor=note.author, action=AuditAction.UPDATE, obj=record, at=note.updated_at
-        )
+    audit_records(
+        actor=note.author, action=AuditAction.UPDATE, objs=records, at=note.updated_at
+    )
 
 
 def contacts_mark_discussed(*, note: Any, ids: Sequence[int]) -> int:

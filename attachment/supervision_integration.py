@@ -14,7 +14,7 @@ import datetime as dt
 from django.http import HttpRequest
 from django.utils import timezone
 
-from clinic.audit import request_ip
+from clinic.audit import audit_records
 from clinic.extensions import (
     DemoSeeder,
     HomePanel,
@@ -23,10 +23,9 @@ from clinic.extensions import (
     register_home_panel,
     register_nav_link,
 )
-from clinic.models import AuditAction, AuditEvent, Role
+from clinic.models import AuditAction, Role
 
 from . import supervision_selectors as selectors
-from .models import ActionItem
 from .supervision_demo import seed as seed_demo
 
 ITEMS_ON_HOME = 10
@@ -48,18 +47,11 @@ def action_items_home_panel(*, request: HttpRequest, now: dt.datetime) -> dict |
     shown = items[:ITEMS_ON_HOME]
     # The panel shows each item's text, as the session page does: one read
     # event per item on its client's trail, in one INSERT.
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type=ActionItem._meta.label_lower,
-            object_id=item.pk,
-            client_id=item.client_id,
-            clinic_id=item.session.clinic_id,
-            at=now,
-            ip=request_ip(request),
-        )
-        for item in shown
+    for item in shown:
+        # An item belongs to its session's clinic; the audit files it there.
+        item.clinic_id = item.session.clinic_id
+    audit_records(
+        actor=request.user, action=AuditAction.READ, objs=shown, at=now, request=request
     )
     return {"items": shown, "more": len(items) > ITEMS_ON_HOME}
 

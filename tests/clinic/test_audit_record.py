@@ -8,7 +8,7 @@ import datetime as dt
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
-from clinic.audit import audit_record, request_ip
+from clinic.audit import audit_record, audit_records, request_ip
 from clinic.models import AuditAction, AuditEvent
 
 AT = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
@@ -123,3 +123,54 @@ def test_request_ip_is_none_without_a_request_or_an_address():
     assert request_ip(request) is None
     request.META.pop("REMOTE_ADDR")
     assert request_ip(request) is None
+
+
+def test_audit_records_writes_one_event_per_object_in_one_insert(
+    therapist, client, clinic, django_assert_num_queries
+):
+    from tests.attachment.factories import ContactFactory
+
+    contacts = [ContactFactory(client=client), ContactFactory(client=client)]
+    request = RequestFactory().get("/", REMOTE_ADDR="198.51.100.24")
+    with django_assert_num_queries(1):
+        audit_records(
+            actor=therapist,
+            action=AuditAction.UPDATE,
+            objs=contacts,
+            at=AT,
+            clinic_id=clinic.pk,
+            request=request,
+        )
+    rows = list(
+        AuditEvent.objects.order_by("object_id").values_list(
+            "actor_id",
+            "action",
+            "object_type",
+            "object_id",
+            "client_id",
+            "clinic_id",
+            "at",
+            "ip",
+        )
+    )
+    assert rows == [
+        (
+            therapist.pk,
+            AuditAction.UPDATE,
+            "attachment.contact",
+            contact.pk,
+            client.pk,
+            clinic.pk,
+            AT,
+            "198.51.100.24",
+        )
+        for contact in sorted(contacts, key=lambda c: c.pk)
+    ]
+
+
+def test_audit_records_takes_each_objects_own_clinic_and_no_actor_when_anonymous(
+    client, clinic
+):
+    audit_records(actor=AnonymousUser(), action=AuditAction.READ, objs=[client], at=AT)
+    event = AuditEvent.objects.get()
+    assert (event.actor_id, event.clinic_id, event.ip) == (None, clinic.pk, None)
