@@ -23,14 +23,16 @@ from clinic.models import AuditAction, Clinic, User
 from .flag_services import default_thresholds_row, detector_settings_for
 from .models import DetectorSettings
 from .patterns import FIELDS
-from .tasks import PUBLISH_NO_RETRY, scan_clinic
+from .tasks import PUBLISH_NO_RETRY, clinic_scan_task
 
 log = logging.getLogger("attachment.oversight")
 
 
 def _queue_clinic_scan(clinic_id: int) -> None:
     try:
-        scan_clinic.apply_async(kwargs={"clinic_id": clinic_id}, **PUBLISH_NO_RETRY)
+        clinic_scan_task.apply_async(
+            kwargs={"clinic_id": clinic_id}, **PUBLISH_NO_RETRY
+        )
     except (BrokerUnavailable, OSError):
         log.warning(
             "scan after settings change not queued clinic=%s: broker unavailable; "

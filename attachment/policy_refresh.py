@@ -196,22 +196,28 @@ def default_policy_chunks(*, clinic_id: int, size: int) -> list[tuple[int, int]]
     ]
 
 
-@shared_task(**TASK_OPTIONS)
-def refresh_default_policy(*, clinic_id: int, chunk_clients: int | None = None) -> int:
+@shared_task(name="attachment.policy_refresh.refresh_default_policy", **TASK_OPTIONS)
+def default_policy_refresh_task(
+    *, clinic_id: int, chunk_clients: int | None = None
+) -> int:
     """Fan the refresh after a change of the clinic's default policy out in
     chunks of client ids; returns how many chunks were queued."""
     chunks = default_policy_chunks(
         clinic_id=clinic_id, size=chunk_clients or REFRESH_CHUNK_CLIENTS
     )
     for first_id, last_id in chunks:
-        refresh_default_policy_chunk.apply_async(
+        default_policy_refresh_chunk_task.apply_async(
             kwargs={"clinic_id": clinic_id, "first_id": first_id, "last_id": last_id}
         )
     return len(chunks)
 
 
-@shared_task(**TASK_OPTIONS)
-def refresh_default_policy_chunk(*, clinic_id: int, first_id: int, last_id: int) -> int:
+@shared_task(
+    name="attachment.policy_refresh.refresh_default_policy_chunk", **TASK_OPTIONS
+)
+def default_policy_refresh_chunk_task(
+    *, clinic_id: int, first_id: int, last_id: int
+) -> int:
     return default_policy_refresh_chunk(
         clinic_id=clinic_id, first_id=first_id, last_id=last_id, now=timezone.now()
     )
@@ -222,7 +228,7 @@ def _queue_default_refresh(clinic_id: int) -> None:
     (slower for the admin, but the facts must not stay stale: the nightly
     scan reads them, it does not derive them)."""
     try:
-        refresh_default_policy.apply_async(
+        default_policy_refresh_task.apply_async(
             kwargs={"clinic_id": clinic_id}, **PUBLISH_NO_RETRY
         )
     except (BrokerUnavailable, OSError):

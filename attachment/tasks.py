@@ -46,8 +46,8 @@ def _moment(at: str | None) -> dt.datetime:
     return dt.datetime.fromisoformat(at) if at else timezone.now()
 
 
-@shared_task(**TASK_OPTIONS)
-def scan_clinic(
+@shared_task(name="attachment.tasks.scan_clinic", **TASK_OPTIONS)
+def clinic_scan_task(
     *, clinic_id: int, at: str | None = None, chunk_clients: int | None = None
 ) -> int:
     """Fan a full scan of one clinic out in chunks of clients; returns how
@@ -65,7 +65,7 @@ def scan_clinic(
         return 0
     chunks = list(run.chunks.values_list("first_client_id", "last_client_id"))
     for first, last in chunks:
-        scan_chunk.apply_async(
+        scan_chunk_task.apply_async(
             kwargs={
                 "clinic_id": clinic_id,
                 "first_client_id": first,
@@ -78,8 +78,8 @@ def scan_clinic(
     return len(chunks)
 
 
-@shared_task(**TASK_OPTIONS)
-def scan_chunk(
+@shared_task(name="attachment.tasks.scan_chunk", **TASK_OPTIONS)
+def scan_chunk_task(
     *,
     clinic_id: int,
     first_client_id: int,
@@ -101,8 +101,8 @@ def scan_chunk(
         )
 
 
-@shared_task(**TASK_OPTIONS)
-def rescan_client(*, client_id: int) -> bool:
+@shared_task(name="attachment.tasks.rescan_client", **TASK_OPTIONS)
+def client_rescan_task(*, client_id: int) -> bool:
     """Scan one client again, unless nothing changed since the last re-scan."""
     from clinic.models import Client
 
@@ -117,12 +117,12 @@ def rescan_client(*, client_id: int) -> bool:
     return True
 
 
-@shared_task(**TASK_OPTIONS)
-def nightly_scan() -> int:
+@shared_task(name="attachment.tasks.nightly_scan", **TASK_OPTIONS)
+def nightly_scan_task() -> int:
     """Beat's nightly job: a full scan of every clinic."""
     clinic_ids = list(Clinic.objects.order_by("pk").values_list("pk", flat=True))
     for clinic_id in clinic_ids:
-        scan_clinic.apply_async(kwargs={"clinic_id": clinic_id})
+        clinic_scan_task.apply_async(kwargs={"clinic_id": clinic_id})
     return len(clinic_ids)
 
 
@@ -133,7 +133,7 @@ def request_rescan(client_id: int) -> None:
     if not flag_services.rescan_wanted(client_id=client_id, now=timezone.now()):
         return
     try:
-        rescan_client.apply_async(
+        client_rescan_task.apply_async(
             kwargs={"client_id": client_id},
             countdown=RESCAN_DEBOUNCE_SECONDS,
             **PUBLISH_NO_RETRY,

@@ -145,9 +145,9 @@ def test_the_beat_task_fans_out_one_digest_per_supervisor(
 ):
     # The beat task reads the real clock.
     FlagFactory(client=flagged, detected_at=timezone.now() - dt.timedelta(hours=1))
-    assert supervision_tasks.daily_digest.apply().get() == 2
+    assert supervision_tasks.daily_digest_task.apply().get() == 2
     assert [message.to for message in mail.outbox] == [[supervisor.email]]
-    assert supervision_tasks.daily_digest.apply().get() == 2
+    assert supervision_tasks.daily_digest_task.apply().get() == 2
     assert len(mail.outbox) == 1
 
 

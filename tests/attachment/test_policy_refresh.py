@@ -165,7 +165,8 @@ def test_a_default_change_is_refreshed_in_chunks_of_client_ids(
     policy.allowed_channels = ["email"]
     policy.save()
     assert (
-        policy_refresh.refresh_default_policy(clinic_id=clinic.pk, chunk_clients=2) == 3
+        policy_refresh.default_policy_refresh_task(clinic_id=clinic.pk, chunk_clients=2)
+        == 3
     )
     assert Contact.objects.filter(channel_outside_policy=True).count() == 5
 

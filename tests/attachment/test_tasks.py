@@ -35,7 +35,7 @@ def flagged_clients(clinic, therapist, now):
 def test_a_full_scan_fans_out_in_chunks_and_finishes_its_run(
     clinic, flagged_clients, now
 ):
-    queued = tasks.scan_clinic.delay(
+    queued = tasks.clinic_scan_task.delay(
         clinic_id=clinic.pk, at=now.isoformat(), chunk_clients=2
     ).get()
 
@@ -53,19 +53,19 @@ def test_a_second_full_scan_does_not_start_while_one_is_running(clinic, now):
         clinic_id=clinic.pk, as_of=now, now=timezone.now(), chunk_clients=10
     )
 
-    assert tasks.scan_clinic.delay(clinic_id=clinic.pk).get() == 0
+    assert tasks.clinic_scan_task.delay(clinic_id=clinic.pk).get() == 0
     assert ScanRun.objects.filter(clinic=clinic).count() == 1
 
     running.started_at = timezone.now() - dt.timedelta(hours=7)
     running.save()
-    assert tasks.scan_clinic.delay(clinic_id=clinic.pk).get() == 1
+    assert tasks.clinic_scan_task.delay(clinic_id=clinic.pk).get() == 1
 
 
 def test_the_nightly_scan_covers_every_clinic(clinic, flagged_clients):
     other = ClinicFactory()
     ClientFactory(clinic=other)
 
-    assert tasks.nightly_scan.delay().get() == 2
+    assert tasks.nightly_scan_task.delay().get() == 2
     assert ScanRun.objects.filter(finished_at__isnull=False).count() == 2
 
 
@@ -123,16 +123,16 @@ def test_a_rescan_already_queued_is_not_queued_again(client, now):
 def test_a_rescan_with_nothing_new_does_nothing(client, now):
     rescan_wanted(client_id=client.pk, now=now)
 
-    assert tasks.rescan_client.delay(client_id=client.pk).get() is True
-    assert tasks.rescan_client.delay(client_id=client.pk).get() is False
+    assert tasks.client_rescan_task.delay(client_id=client.pk).get() is True
+    assert tasks.client_rescan_task.delay(client_id=client.pk).get() is False
 
 
 def test_tasks_are_acknowledged_late_and_retried_on_database_errors():
     for task in (
-        tasks.scan_clinic,
-        tasks.scan_chunk,
-        tasks.rescan_client,
-        tasks.nightly_scan,
+        tasks.clinic_scan_task,
+        tasks.scan_chunk_task,
+        tasks.client_rescan_task,
+        tasks.nightly_scan_task,
     ):
         assert task.acks_late and task.reject_on_worker_lost
         assert task.name in app.tasks
@@ -151,3 +151,22 @@ def test_beat_runs_the_nightly_scan_at_half_past_two(db):
     assert task.task in app.tasks
     assert (task.crontab.hour, task.crontab.minute) == ("2", "30")
     assert task.enabled
+
+
+def test_every_task_keeps_its_pinned_name():
+    """Beat's stored rows and queued messages name tasks; moving a module
+    must not rename one."""
+    from clinic.celery import app
+
+    app.loader.import_default_modules()
+    names = {name for name in app.tasks if name.startswith("attachment.")}
+    assert names == {
+        "attachment.tasks.scan_clinic",
+        "attachment.tasks.scan_chunk",
+        "attachment.tasks.rescan_client",
+        "attachment.tasks.nightly_scan",
+        "attachment.supervision_tasks.daily_digest",
+        "attachment.supervision_tasks.digest_send",
+        "attachment.policy_refresh.refresh_default_policy",
+        "attachment.policy_refresh.refresh_default_policy_chunk",
+    }
