@@ -10,9 +10,7 @@ Between's own pages, which check scope and write the audit trail.
 
 from django.contrib import admin
 
-from notes.admin import MetadataOnlyAdmin
-
-from .models import (
+from attachment.models import (
     ActionItem,
     AttachmentMeasure,
     Contact,
@@ -25,6 +23,7 @@ from .models import (
     Rupture,
     SupervisionSession,
 )
+from notes.admin import MetadataOnlyAdmin
 
 
 def _metadata(model, *, list_display, list_filter=(), fields):

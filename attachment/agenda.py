@@ -16,10 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from attachment import selectors, services
+from attachment.models import Purpose
 from notes.agenda import AgendaItem
-
-from . import selectors, services
-from .models import Purpose
 
 # Crisis and distress come before ordinary contacts; ruptures rank by their
 # own priority (10 per step) so a high-priority rupture leads the agenda.

@@ -8,15 +8,14 @@ class AttachmentConfig(AppConfig):
     def ready(self) -> None:
         """Add this app's panels, agenda items, caseload column and demo part
         to the lower apps' registries (they never import this app)."""
+        from attachment import demo, selectors, views
+        from attachment.agenda import ContactAgenda, RuptureAgenda
+        from attachment.engine.services import register_flag_integrations
+        from attachment.oversight_integration import register_oversight_integrations
+        from attachment.review_integration import register_review_integrations
+        from attachment.supervision_integration import register_supervision_integrations
         from clinic import extensions
         from notes.agenda import register_agenda_provider
-
-        from . import demo, selectors, views
-        from .agenda import ContactAgenda, RuptureAgenda
-        from .flag_services import register_flag_integrations
-        from .oversight_integration import register_oversight_integrations
-        from .review_integration import register_review_integrations
-        from .supervision_integration import register_supervision_integrations
 
         extensions.register_client_panel(
             extensions.ClientPanel(

@@ -27,14 +27,11 @@ import bisect
 import datetime as dt
 import math
 
-from clinic.extensions import DemoContext
-from notes.models import SessionNote
-
-from .demo_history import History
-from .demo_stories import STORIES, stable_history
-from .flag_services import clinic_scan
-from .imports import contacts_bulk_create
-from .models import (
+from attachment.demo_history import History
+from attachment.demo_stories import STORIES, stable_history
+from attachment.engine.services import clinic_scan
+from attachment.imports import contacts_bulk_create
+from attachment.models import (
     AttachmentMeasure,
     Contact,
     CopingPlan,
@@ -43,6 +40,8 @@ from .models import (
     RepairAttempt,
     Rupture,
 )
+from clinic.extensions import DemoContext
+from notes.models import SessionNote
 
 
 def _link_to_notes(contacts: list[Contact]) -> None:

@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from clinic.models import Client
-
-from .models import (
+from attachment.models import (
     AttachmentMeasure,
     Contact,
     CopingPlan,
@@ -22,6 +20,7 @@ from .models import (
     RepairAttempt,
     Rupture,
 )
+from clinic.models import Client
 
 HISTORY_WEEKS = 39
 WEEK = dt.timedelta(days=7)

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from clinic.models import Absence, Client
-
-from .demo_history import (
+from attachment.demo_history import (
     HISTORY_WEEKS,
     WEEK,
     History,
@@ -17,10 +15,8 @@ from .demo_history import (
     steady_contacts,
     weeks_between,
 )
-from .models import (
-    RepairAttempt,
-    Rupture,
-)
+from attachment.models import RepairAttempt, Rupture
+from clinic.models import Absence, Client
 
 
 def stable_history(history: History) -> None:

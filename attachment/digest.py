@@ -28,12 +28,9 @@ from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from clinic import access
-from clinic.models import Membership, Role, Supervision, User
-
-from . import notifications
-from . import supervision_selectors as selectors
-from .models import (
+from attachment import notifications
+from attachment import supervision_selectors as selectors
+from attachment.models import (
     LIVE_FLAG_STATUSES,
     ActionItem,
     DigestLog,
@@ -42,6 +39,8 @@ from .models import (
     Notification,
     NotificationKind,
 )
+from clinic import access
+from clinic.models import Membership, Role, Supervision, User
 
 FIRST_DIGEST_LOOKBACK = dt.timedelta(days=1)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from .models import Flag
+from attachment.models import Flag
 
 WIDTH, HEIGHT, TOP, BOTTOM, LEFT, RIGHT = 680, 220, 12, 28, 40, 8
 

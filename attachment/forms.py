@@ -17,9 +17,7 @@ from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 
-from clinic.models import Channel
-
-from .models import (
+from attachment.models import (
     MARKERS_OF_KIND,
     MAX_CALL_MINUTES,
     MEASURE_MAX,
@@ -40,6 +38,7 @@ from .models import (
     RuptureStatus,
     Severity,
 )
+from clinic.models import Channel
 
 TEXT_MAX = 4000
 

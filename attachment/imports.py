@@ -25,13 +25,17 @@ from typing import Any
 from django.db import connection, transaction
 from tqdm import tqdm
 
+from attachment.contact_columns import contact_columns_update
+from attachment.facts import FROM_CLIENT, ROLLING_WEEK, over_limit_flags
+from attachment.models import SUMMARY_MAX_LENGTH, Contact, Direction, Purpose, Source
+from attachment.services import (
+    FUTURE_TOLERANCE,
+    _request_rescan,
+    absence_periods,
+    apply_facts,
+)
 from clinic.models import AuditAction, AuditEvent, Channel, Client, Clinic
 from clinic.policies import effective_policies
-
-from .contact_columns import contact_columns_update
-from .facts import FROM_CLIENT, ROLLING_WEEK, over_limit_flags
-from .models import SUMMARY_MAX_LENGTH, Contact, Direction, Purpose, Source
-from .services import FUTURE_TOLERANCE, _request_rescan, absence_periods, apply_facts
 
 CHOICE_COLUMNS = ("channel", "direction", "purpose", "source")
 HEADER = [

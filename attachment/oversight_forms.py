@@ -1,4 +1,4 @@
-"""The detector settings form, generated from :data:`attachment.patterns.FIELDS`
+"""The detector settings form, generated from :data:`attachment.engine.patterns.FIELDS`
 so that each threshold's label, meaning, default and valid range are written
 once, in the engine, and shown beside the input."""
 
@@ -10,9 +10,9 @@ from typing import Any
 
 from django import forms
 
-from .models import DetectorSettings
-from .patterns import FIELDS, ThresholdField
-from .patterns.thresholds import threshold_problems
+from attachment.engine.patterns import FIELDS, ThresholdField
+from attachment.engine.patterns.thresholds import threshold_problems
+from attachment.models import DetectorSettings
 
 _BY_NAME = {spec.name: spec for spec in FIELDS}
 

@@ -17,12 +17,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from clinic import access
-from clinic.admin_selectors import clinic_therapists
-from clinic.models import Client, ClientStatus, Clinic, User
-from notes.models import NoteStatus, SessionNote
-
-from .models import (
+from attachment.models import (
     LIVE_FLAG_STATUSES,
     OPEN_RUPTURE_STATUSES,
     Contact,
@@ -31,6 +26,10 @@ from .models import (
     FlagTier,
     Rupture,
 )
+from clinic import access
+from clinic.admin_selectors import clinic_therapists
+from clinic.models import Client, ClientStatus, Clinic, User
+from notes.models import NoteStatus, SessionNote
 
 WEEKS = 12
 RUPTURE_OLD_AFTER = dt.timedelta(days=21)

@@ -1,7 +1,7 @@
 """Writes of the clinic admin's detector settings.
 
 A change is validated against each threshold's range and the cross-field
-rules (:func:`attachment.patterns.thresholds.threshold_problems`) before
+rules (:func:`attachment.engine.patterns.thresholds.threshold_problems`) before
 anything is written, audited, kept in history by pghistory, and followed by
 a full scan of the clinic so that the flags reflect the new settings without
 waiting for the night.
@@ -16,14 +16,13 @@ from typing import Any
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from attachment.engine.patterns import FIELDS
+from attachment.engine.services import default_thresholds_row, detector_settings_for
+from attachment.engine.tasks import PUBLISH_NO_RETRY, clinic_scan_task
+from attachment.models import DetectorSettings
 from clinic import access
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Clinic, User
-
-from .flag_services import default_thresholds_row, detector_settings_for
-from .models import DetectorSettings
-from .patterns import FIELDS
-from .tasks import PUBLISH_NO_RETRY, clinic_scan_task
 
 log = logging.getLogger("attachment.oversight")
 
@@ -46,7 +45,7 @@ def detector_settings_save(
     *, actor: User, clinic: Clinic, values: dict[str, Any], now: dt.datetime
 ) -> DetectorSettings:
     """Set the clinic's thresholds to ``values`` (every field of
-    :data:`attachment.patterns.FIELDS`); raises ``ValidationError`` for an
+    :data:`attachment.engine.patterns.FIELDS`); raises ``ValidationError`` for an
     out-of-range or inconsistent value, writing nothing."""
     if access.admin_clinic(actor).pk != clinic.pk:
         raise access.not_found(actor, "clinic", clinic.pk)

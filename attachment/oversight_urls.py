@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import oversight_views
+from attachment import oversight_views
 
 urlpatterns = [
     path("overview/", oversight_views.overview, name="overview"),

@@ -11,13 +11,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from attachment import oversight_selectors, oversight_services
+from attachment.engine.services import detector_settings_for
+from attachment.oversight_forms import DetectorSettingsForm
+from attachment.oversight_selectors import WEEKS
 from clinic import access
 from clinic.models import Role
-
-from . import oversight_selectors, oversight_services
-from .flag_services import detector_settings_for
-from .oversight_forms import DetectorSettingsForm
-from .oversight_selectors import WEEKS
 
 
 @login_required

@@ -26,15 +26,14 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from attachment.contact_columns import contact_columns_update
+from attachment.engine import services as flag_services
+from attachment.engine.tasks import PUBLISH_NO_RETRY, TASK_OPTIONS, request_rescan
+from attachment.models import Contact
+from attachment.services import absence_periods, apply_facts, weekly_limit_refresh
 from clinic.extensions import BoundaryChange
 from clinic.models import Client, Clinic
 from clinic.policies import effective_policies
-
-from . import flag_services
-from .contact_columns import contact_columns_update
-from .models import Contact
-from .services import absence_periods, apply_facts, weekly_limit_refresh
-from .tasks import PUBLISH_NO_RETRY, TASK_OPTIONS, request_rescan
 
 log = logging.getLogger("attachment.policy_refresh")
 

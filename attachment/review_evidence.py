@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .models import Flag
+from attachment.models import Flag
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,8 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 
+from attachment.models import LIVE_FLAG_STATUSES, Flag, FlagKind, FlagStatus, FlagTier
 from clinic.models import User
-
-from .models import LIVE_FLAG_STATUSES, Flag, FlagKind, FlagStatus, FlagTier
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 

@@ -9,7 +9,7 @@ from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.urls import reverse
 
-from .models import FlagResponse, FlagStatus, FlagStatusChange
+from attachment.models import FlagResponse, FlagStatus, FlagStatusChange
 
 REASON_MAX = FlagStatusChange._meta.get_field("reason").max_length
 RESPONSE_MAX = FlagResponse._meta.get_field("text").max_length

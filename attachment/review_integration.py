@@ -7,10 +7,9 @@ import datetime as dt
 
 from django.http import HttpRequest
 
+from attachment import review_selectors
 from clinic import extensions
 from clinic.models import Client, Role
-
-from . import review_selectors
 
 
 def flags_panel(*, request: HttpRequest, client: Client, now: dt.datetime) -> dict:

@@ -25,10 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from clinic import access
-from clinic.models import Client, Role, User
-
-from .models import (
+from attachment.models import (
     CLOSED_FLAG_STATUSES,
     LIVE_FLAG_STATUSES,
     AttachmentMeasure,
@@ -41,6 +38,8 @@ from .models import (
     FlagTier,
     Rupture,
 )
+from clinic import access
+from clinic.models import Client, Role, User
 
 # Records listed under a flag; the lists behind the links hold the rest.
 RECORDS_SHOWN = 50

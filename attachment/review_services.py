@@ -9,7 +9,7 @@ Who may do what:
   it with a response note, but does not close it: closing is the review's
   decision, not the reviewed person's.
 
-Each step goes through :func:`attachment.flag_services.flag_status_change`,
+Each step goes through :func:`attachment.engine.services.flag_status_change`,
 which keeps who, when, from, to and why and writes the audit event.  The
 status check runs under the flag's row lock so that two reviewers acting at
 once cannot both move it.  A dismissed or resolved flag stays closed: the
@@ -25,12 +25,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
+from attachment.engine.services import FlagTransitionRefused, flag_status_change
+from attachment.models import LIVE_FLAG_STATUSES, Flag, FlagResponse, FlagStatus
 from clinic import access
 from clinic.audit import audit_record, request_ip
 from clinic.models import AuditAction, AuditEvent, User
-
-from .flag_services import FlagTransitionRefused, flag_status_change
-from .models import LIVE_FLAG_STATUSES, Flag, FlagResponse, FlagStatus
 
 ACKNOWLEDGE_FROM = (FlagStatus.OPEN,)
 SUPERVISION_FROM = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)

@@ -22,18 +22,17 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from attachment import review_selectors as selectors
+from attachment import review_services as services
+from attachment.flag_charts import flag_series_chart
+from attachment.forms import show_refusal
+from attachment.models import Flag
+from attachment.review_evidence import evidence_rows, flag_gauge
+from attachment.review_filters import FlagQueueFilter
+from attachment.review_forms import FlagCloseForm, FlagResponseForm, FlagStepForm
 from clinic import access
 from clinic.audit import audit_record
 from clinic.models import AuditAction
-
-from . import review_selectors as selectors
-from . import review_services as services
-from .flag_charts import flag_series_chart
-from .forms import show_refusal
-from .models import Flag
-from .review_evidence import evidence_rows, flag_gauge
-from .review_filters import FlagQueueFilter
-from .review_forms import FlagCloseForm, FlagResponseForm, FlagStepForm
 
 QUEUE_PAGE_SIZE = 25
 

@@ -12,10 +12,7 @@ import datetime as dt
 from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from clinic import access
-from clinic.models import Client, User
-
-from .models import (
+from attachment.models import (
     OPEN_RUPTURE_STATUSES,
     AttachmentMeasure,
     Contact,
@@ -24,6 +21,8 @@ from .models import (
     RepairOutcome,
     Rupture,
 )
+from clinic import access
+from clinic.models import Client, User
 
 
 def client_for_reading(*, actor: User, client_id: int, now: dt.datetime) -> Client:

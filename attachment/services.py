@@ -18,14 +18,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from clinic import access
-from clinic.audit import audit_record, audit_records
-from clinic.models import Absence, AuditAction, Client, ContactPolicy, User
-from clinic.policies import effective_policy
-
-from .contact_columns import contact_columns_update
-from .facts import FROM_CLIENT, ROLLING_WEEK, Period, derive_facts, over_limit_flags
-from .models import (
+from attachment.contact_columns import contact_columns_update
+from attachment.facts import (
+    FROM_CLIENT,
+    ROLLING_WEEK,
+    Period,
+    derive_facts,
+    over_limit_flags,
+)
+from attachment.models import (
     MARKERS_OF_KIND,
     AgendaPriority,
     AttachmentMeasure,
@@ -40,6 +41,10 @@ from .models import (
     Severity,
     Source,
 )
+from clinic import access
+from clinic.audit import audit_record, audit_records
+from clinic.models import Absence, AuditAction, Client, ContactPolicy, User
+from clinic.policies import effective_policy
 
 FUTURE_TOLERANCE = dt.timedelta(days=1)
 CONTACT_FIELDS = (
@@ -68,10 +73,10 @@ def _request_rescan(client_id: int) -> None:
     """The hook through which a saved record (a contact, rupture, repair,
     observation or measure) asks the pattern engine to look at its client again.  Called on commit with the client's id only.
 
-    Debounced in :func:`attachment.tasks.request_rescan`, which never raises
+    Debounced in :func:`attachment.engine.tasks.request_rescan`, which never raises
     when the broker is down (the nightly scan catches up).
     """
-    from .tasks import request_rescan
+    from attachment.engine.tasks import request_rescan
 
     request_rescan(client_id)
 

@@ -14,18 +14,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from clinic.extensions import DemoContext
-from clinic.models import User
-
-from . import notifications
-from .digest import new_red_flag_count
-from .models import (
+from attachment import notifications
+from attachment.digest import new_red_flag_count
+from attachment.models import (
     ActionCategory,
     ActionItem,
     Notification,
     NotificationKind,
     SupervisionSession,
 )
+from clinic.extensions import DemoContext
+from clinic.models import User
 
 
 @dataclass(frozen=True)

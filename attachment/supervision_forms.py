@@ -16,16 +16,15 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
 
-from clinic.models import Supervision
-
-from . import supervision_selectors as selectors
-from .models import ActionCategory, Flag
-from .models.supervision import ACTION_TEXT_MAX, SESSION_NOTES_MAX
-from .supervision_services import (
+from attachment import supervision_selectors as selectors
+from attachment.models import ActionCategory, Flag
+from attachment.models.supervision import ACTION_TEXT_MAX, SESSION_NOTES_MAX
+from attachment.supervision_services import (
     ActionItemValues,
     due_on_problem,
     held_at_problem,
 )
+from clinic.models import Supervision
 
 MAX_ITEMS = 10
 BLANK_ITEM_FORMS = 3

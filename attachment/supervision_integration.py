@@ -14,6 +14,8 @@ import datetime as dt
 from django.http import HttpRequest
 from django.utils import timezone
 
+from attachment import supervision_selectors as selectors
+from attachment.supervision_demo import seed as seed_demo
 from clinic.audit import audit_records
 from clinic.extensions import (
     DemoSeeder,
@@ -24,9 +26,6 @@ from clinic.extensions import (
     register_nav_link,
 )
 from clinic.models import AuditAction, Role
-
-from . import supervision_selectors as selectors
-from .supervision_demo import seed as seed_demo
 
 ITEMS_ON_HOME = 10
 CLINICAL_ROLES = {Role.THERAPIST, Role.SUPERVISOR}

@@ -18,10 +18,7 @@ import datetime as dt
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from clinic import access
-from clinic.models import Client, Membership, Role, Supervision, User
-
-from .models import (
+from attachment.models import (
     LIVE_FLAG_STATUSES,
     ActionItem,
     Flag,
@@ -29,6 +26,8 @@ from .models import (
     Notification,
     SupervisionSession,
 )
+from clinic import access
+from clinic.models import Client, Membership, Role, Supervision, User
 
 
 def require_clinician(actor: User) -> None:

@@ -17,14 +17,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from clinic import access
-from clinic.audit import audit_record
-from clinic.models import AuditAction, Supervision, User
-
-from . import notifications
-from . import supervision_selectors as selectors
-from .flag_services import flag_status_change
-from .models import (
+from attachment import notifications
+from attachment import supervision_selectors as selectors
+from attachment.engine.services import flag_status_change
+from attachment.models import (
     ActionCategory,
     ActionItem,
     DiscussedFlag,
@@ -33,6 +29,9 @@ from .models import (
     NotificationKind,
     SupervisionSession,
 )
+from clinic import access
+from clinic.audit import audit_record
+from clinic.models import AuditAction, Supervision, User
 
 # How far back a session may be recorded, and how far ahead an item may fall due.
 RECORD_WINDOW = dt.timedelta(days=366)

@@ -15,8 +15,8 @@ import smtplib
 from celery import shared_task
 from django.utils import timezone
 
-from . import digest
-from .tasks import TASK_OPTIONS
+from attachment import digest
+from attachment.engine.tasks import TASK_OPTIONS
 
 DIGEST_TASK_OPTIONS = {
     **TASK_OPTIONS,

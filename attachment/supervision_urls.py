@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import supervision_views as views
+from attachment import supervision_views as views
 
 urlpatterns = [
     path("supervision/", views.session_list, name="supervision_sessions"),

@@ -19,19 +19,18 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clinic import access
-from clinic.audit import audit_record
-from clinic.models import AuditAction, Role, Supervision
-
-from . import supervision_selectors as selectors
-from . import supervision_services as services
-from .forms import show_refusal
-from .supervision_forms import (
+from attachment import supervision_selectors as selectors
+from attachment import supervision_services as services
+from attachment.forms import show_refusal
+from attachment.supervision_forms import (
     ActionItemFormSet,
     SessionForm,
     SuperviseeChoiceForm,
     item_values,
 )
+from clinic import access
+from clinic.audit import audit_record
+from clinic.models import AuditAction, Role, Supervision
 
 PAGE_SIZE = 25
 

@@ -18,10 +18,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import CharField, F, QuerySet, Value
 
-from clinic.models import Client
-from notes.models import SessionNote
-
-from .models import (
+from attachment.models import (
     Contact,
     CopingPlan,
     DependencyObservation,
@@ -29,6 +26,8 @@ from .models import (
     RepairAttempt,
     Rupture,
 )
+from clinic.models import Client
+from notes.models import SessionNote
 
 PER_PAGE = 25
 

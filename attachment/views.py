@@ -25,12 +25,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from clinic.audit import audit_record
-from clinic.models import AuditAction, Client
-
-from . import selectors, services
-from .charts import weekly_chart
-from .forms import (
+from attachment import selectors, services
+from attachment.charts import weekly_chart
+from attachment.forms import (
     ContactForm,
     CopingPlanForm,
     MeasureForm,
@@ -40,7 +37,9 @@ from .forms import (
     RuptureForm,
     show_refusal,
 )
-from .timeline import timeline_kinds, timeline_page
+from attachment.timeline import timeline_kinds, timeline_page
+from clinic.audit import audit_record
+from clinic.models import AuditAction, Client
 
 LIST_PAGE_SIZE = 50
 FORM_TEMPLATE = "attachment/form_page.html"

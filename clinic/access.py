@@ -23,7 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from .models import Client, Clinic, Membership, Role, Supervision, User
+from clinic.models import Client, Clinic, Membership, Role, Supervision, User
 
 logger = logging.getLogger("between.access")
 

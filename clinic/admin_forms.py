@@ -15,8 +15,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Submit
 from django import forms
 
-from .admin_selectors import clinic_people, clinic_therapists
-from .models import Absence, Clinic, Role, User
+from clinic.admin_selectors import clinic_people, clinic_therapists
+from clinic.models import Absence, Clinic, Role, User
 
 DATE_WIDGET = {"widget": forms.DateInput(attrs={"type": "date"})}
 

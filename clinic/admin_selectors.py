@@ -11,8 +11,16 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from .models import Absence, Channel, Clinic, ContactPolicy, Role, Supervision, User
-from .policies import clinic_default_policy
+from clinic.models import (
+    Absence,
+    Channel,
+    Clinic,
+    ContactPolicy,
+    Role,
+    Supervision,
+    User,
+)
+from clinic.policies import clinic_default_policy
 
 
 def clinic_people(*, clinic: Clinic, role: str) -> QuerySet[User]:

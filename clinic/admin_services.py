@@ -16,10 +16,18 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from . import access
-from .audit import audit_record
-from .extensions import BoundaryChange, boundary_changed
-from .models import Absence, AuditAction, Clinic, Membership, Role, Supervision, User
+from clinic import access
+from clinic.audit import audit_record
+from clinic.extensions import BoundaryChange, boundary_changed
+from clinic.models import (
+    Absence,
+    AuditAction,
+    Clinic,
+    Membership,
+    Role,
+    Supervision,
+    User,
+)
 
 
 def _holds_role(user: User | None, clinic: Clinic, role: str) -> bool:

@@ -16,9 +16,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import access, admin_selectors, admin_services
-from .admin_forms import AbsenceForm, SupervisionEndForm, SupervisionLinkForm
-from .models import Absence, Clinic, Supervision, User
+from clinic import access, admin_selectors, admin_services
+from clinic.admin_forms import AbsenceForm, SupervisionEndForm, SupervisionLinkForm
+from clinic.models import Absence, Clinic, Supervision, User
 
 
 def _show_refusal(form: Form, error: ValidationError) -> None:

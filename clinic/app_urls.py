@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import admin_views, views
+from clinic import admin_views, views
 
 app_name = "clinic"
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from django.db import models
 from django.http import HttpRequest
 
-from .models import AuditAction, AuditEvent, User
+from clinic.models import AuditAction, AuditEvent, User
 
 
 def request_ip(request: HttpRequest | None) -> str | None:

@@ -1,9 +1,9 @@
 from django.http import HttpRequest
 from django.urls import reverse
 
-from . import access
-from .extensions import NavLink, admin_links, caseload_columns_in_order, nav_links
-from .models import Role
+from clinic import access
+from clinic.extensions import NavLink, admin_links, caseload_columns_in_order, nav_links
+from clinic.models import Role
 
 
 def _is_admin(roles: set[str]) -> bool:

@@ -25,9 +25,9 @@ from django.conf import settings
 from django.db import connection, models
 from django.db.models import Count
 
-from . import extensions
-from .audit import audit_record
-from .models import (
+from clinic import extensions
+from clinic.audit import audit_record
+from clinic.models import (
     Absence,
     AuditAction,
     Client,

@@ -8,7 +8,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 
-from .models import Channel, ContactPolicy, Weekday
+from clinic.models import Channel, ContactPolicy, Weekday
 
 
 def _hour_fields(day: int) -> tuple[str, str]:

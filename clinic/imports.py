@@ -22,8 +22,8 @@ from typing import NamedTuple
 
 from django.db import transaction
 
-from .audit import audit_record
-from .models import AuditAction, Client, ClientStatus, Clinic, Role, User
+from clinic.audit import audit_record
+from clinic.models import AuditAction, Client, ClientStatus, Clinic, Role, User
 
 HEADER = ("code", "therapist_email", "started_on", "ended_on")
 CODE_MAX_LENGTH: int = Client._meta.get_field("code").max_length  # type: ignore[assignment]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .models import Client, Clinic, ContactPolicy
+from clinic.models import Client, Clinic, ContactPolicy
 
 
 def clinic_default_policy(*, clinic: Clinic) -> ContactPolicy:

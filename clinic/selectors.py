@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from . import access
-from .extensions import annotate_caseload
-from .models import Client, ClientStatus, Clinic, ContactPolicy, User
+from clinic import access
+from clinic.extensions import annotate_caseload
+from clinic.models import Client, ClientStatus, Clinic, ContactPolicy, User
 
 
 @dataclass

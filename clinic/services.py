@@ -13,11 +13,19 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.db import transaction
 
-from . import access
-from .audit import audit_record
-from .extensions import BoundaryChange, boundary_changed
-from .models import AuditAction, Client, Clinic, ContactPolicy, Membership, Role, User
-from .policies import clinic_default_policy
+from clinic import access
+from clinic.audit import audit_record
+from clinic.extensions import BoundaryChange, boundary_changed
+from clinic.models import (
+    AuditAction,
+    Client,
+    Clinic,
+    ContactPolicy,
+    Membership,
+    Role,
+    User,
+)
+from clinic.policies import clinic_default_policy
 
 POLICY_FIELDS = (
     "allowed_channels",

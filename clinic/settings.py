@@ -242,7 +242,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing from a web request must fail fast when Redis is down (the
-# contact is saved anyway; attachment.tasks logs it and the nightly scan
+# contact is saved anyway; attachment.engine.tasks logs it and the nightly scan
 # catches up): a short connect timeout, and no retry (set per publish).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # A queue name of its own lets the reliability tests run a worker that sees

@@ -9,12 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import access, selectors, services
-from .audit import audit_record
-from .extensions import rendered_client_panels, rendered_home_panels
-from .forms import ClientPolicyOverrideForm, ContactPolicyForm
-from .models import AuditAction, ContactPolicy, Role
-from .policies import clinic_default_policy, effective_policy
+from clinic import access, selectors, services
+from clinic.audit import audit_record
+from clinic.extensions import rendered_client_panels, rendered_home_panels
+from clinic.forms import ClientPolicyOverrideForm, ContactPolicyForm
+from clinic.models import AuditAction, ContactPolicy, Role
+from clinic.policies import clinic_default_policy, effective_policy
 
 
 @login_required

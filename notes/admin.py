@@ -8,7 +8,7 @@ any admin page.
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Addendum, NoteReturn, Reflection, SessionNote
+from notes.models import Addendum, NoteReturn, Reflection, SessionNote
 
 
 class MetadataOnlyAdmin(admin.ModelAdmin):

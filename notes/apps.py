@@ -6,6 +6,6 @@ class NotesConfig(AppConfig):
     verbose_name = "Session notes"
 
     def ready(self) -> None:
-        from .integration import register
+        from notes.integration import register
 
         register()

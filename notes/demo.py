@@ -17,9 +17,8 @@ from django.db import transaction
 
 from clinic.extensions import DemoContext
 from clinic.models import ClientStatus
-
-from .digests import addendum_digest, note_digest
-from .models import (
+from notes.digests import addendum_digest, note_digest
+from notes.models import (
     FORMAT_SECTIONS,
     Addendum,
     Attendance,

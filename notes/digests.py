@@ -14,7 +14,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .models import Addendum, SessionNote
+    from notes.models import Addendum, SessionNote
 
 CANONICAL_VERSION = 1
 
@@ -36,7 +36,7 @@ def note_digest(note: SessionNote) -> str:
     """What the author signed: the session facts, the format's sections, and
     who signed when.  The row id is left out so that a note can be hashed
     before it is inserted (the demo seeder bulk-inserts signed notes)."""
-    from .models import FORMAT_SECTIONS
+    from notes.models import FORMAT_SECTIONS
 
     return _sha256(
         {

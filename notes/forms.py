@@ -16,8 +16,8 @@ from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.utils import timezone
 
-from .agenda import AgendaItem
-from .models import FORMAT_SECTIONS, Attendance, Modality, NoteFormat
+from notes.agenda import AgendaItem
+from notes.models import FORMAT_SECTIONS, Attendance, Modality, NoteFormat
 
 SECTION_MAX = 20_000
 TEXT_MAX = 20_000

@@ -23,10 +23,9 @@ from clinic.extensions import (
     register_nav_link,
 )
 from clinic.models import Client, Role
-
-from . import selectors, services
-from .agenda import AgendaItem, agenda_for, register_agenda_provider
-from .models import NoteStatus, SessionNote
+from notes import selectors, services
+from notes.agenda import AgendaItem, agenda_for, register_agenda_provider
+from notes.models import NoteStatus, SessionNote
 
 LABEL_LENGTH = 90
 
@@ -134,7 +133,7 @@ def drafts_home_panel(*, request: HttpRequest, now: dt.datetime) -> dict | None:
 
 
 def register() -> None:
-    from .demo import seed_notes
+    from notes.demo import seed_notes
 
     register_agenda_provider("reflection", ReflectionAgenda())
     register_client_panel(

@@ -15,10 +15,9 @@ from django.http import HttpRequest
 from clinic import access
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Client, Supervision, User
-
-from .agenda import AgendaItem, agenda_for
-from .digests import addendum_digest, note_digest
-from .models import (
+from notes.agenda import AgendaItem, agenda_for
+from notes.digests import addendum_digest, note_digest
+from notes.models import (
     Addendum,
     NoteFormat,
     NotePreference,

@@ -17,10 +17,9 @@ from django.db import transaction
 from clinic import access
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Client, Role, Supervision, User
-
-from . import agenda
-from .digests import addendum_digest, note_digest, text_digest
-from .models import (
+from notes import agenda
+from notes.digests import addendum_digest, note_digest, text_digest
+from notes.models import (
     ALL_SECTIONS,
     FORMAT_SECTIONS,
     Addendum,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_private
+from notes import views, views_private
 
 app_name = "notes"
 

@@ -18,16 +18,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from clinic import access
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Role
-
-from . import selectors, services
-from .forms import (
+from notes import selectors, services
+from notes.forms import (
     AddendumForm,
     NoteForm,
     PasswordConfirmForm,
     PreferenceForm,
     ReturnForm,
 )
-from .models import FORMAT_SECTIONS, NoteFormat, NoteStatus, SessionNote
+from notes.models import FORMAT_SECTIONS, NoteFormat, NoteStatus, SessionNote
 
 
 def _chosen_format(request: HttpRequest, default: str) -> str:

@@ -17,9 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from clinic import access
 from clinic.audit import audit_record
 from clinic.models import AuditAction
-
-from . import selectors, services
-from .forms import ReflectionForm, TextForm
+from notes import selectors, services
+from notes.forms import ReflectionForm, TextForm
 
 
 @login_required

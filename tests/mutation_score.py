@@ -34,7 +34,7 @@ GOALS: tuple[tuple[str, str, float], ...] = (
     ("contact import", "attachment/imports.py", 0.90),
     ("contact column writer", "attachment/contact_columns.py", 0.90),
     ("note services", "notes/services.py", 0.0),
-    ("detectors", "attachment/patterns/*.py", 0.80),
+    ("detectors", "attachment/engine/patterns/*.py", 0.80),
 )
 
 KILLED = {1, 3}  # a test failed, or pytest stopped with an internal error

@@ -42,7 +42,7 @@ from attachment import (
 )
 from attachment import services as records
 from attachment import views as record_views
-from attachment.flag_services import default_thresholds_row, flag_status_change
+from attachment.engine.services import default_thresholds_row, flag_status_change
 from attachment.management.commands.export_flags import Command as ExportFlags
 from attachment.models import ActionCategory, ActionItem
 from attachment.supervision_integration import action_items_home_panel
@@ -889,12 +889,12 @@ SITES: list[Site] = [
 # their own, and why.
 SERVICES_WITHOUT_EVENT = {
     # Reads and predicates.
-    "attachment.flag_services:detector_settings_for": "reads the settings row "
+    "attachment.engine.services:detector_settings_for": "reads the settings row "
     "(the defaults are created on first use; changes go through "
     "detector_settings_save)",
-    "attachment.flag_services:thresholds_for": "read",
-    "attachment.flag_services:default_thresholds_row": "the documented defaults",
-    "attachment.flag_services:open_flags_of": "read",
+    "attachment.engine.services:thresholds_for": "read",
+    "attachment.engine.services:default_thresholds_row": "the documented defaults",
+    "attachment.engine.services:open_flags_of": "read",
     "attachment.review_services:is_treating": "predicate",
     "attachment.review_services:is_supervising": "predicate",
     "attachment.services:absence_periods": "read",
@@ -912,15 +912,15 @@ SERVICES_WITHOUT_EVENT = {
     "fact after an audited write of a contact or a policy",
     # The pattern engine: no person acts, and pghistory keeps every change of
     # a flag.
-    "attachment.flag_services:clinic_scan": "the engine's scan",
-    "attachment.flag_services:clinic_scan_exclusive": "the engine's scan",
-    "attachment.flag_services:scan_run_start": "the engine's bookkeeping",
-    "attachment.flag_services:scan_chunk_done": "the engine's bookkeeping",
-    "attachment.flag_services:rescan_wanted": "the engine's bookkeeping",
-    "attachment.flag_services:rescan_not_queued": "the engine's bookkeeping",
-    "attachment.flag_services:rescan_due": "the engine's bookkeeping",
-    "attachment.flag_services:rescan_done": "the engine's bookkeeping",
-    "attachment.flag_services:register_flag_integrations": "start-up wiring",
+    "attachment.engine.services:clinic_scan": "the engine's scan",
+    "attachment.engine.services:clinic_scan_exclusive": "the engine's scan",
+    "attachment.engine.services:scan_run_start": "the engine's bookkeeping",
+    "attachment.engine.services:scan_chunk_done": "the engine's bookkeeping",
+    "attachment.engine.services:rescan_wanted": "the engine's bookkeeping",
+    "attachment.engine.services:rescan_not_queued": "the engine's bookkeeping",
+    "attachment.engine.services:rescan_due": "the engine's bookkeeping",
+    "attachment.engine.services:rescan_done": "the engine's bookkeeping",
+    "attachment.engine.services:register_flag_integrations": "start-up wiring",
     # The user's own notifications are no record of a client.
     "attachment.supervision_services:notifications_mark_read": "own "
     "notifications' read state",

@@ -8,11 +8,8 @@ detector settings.
 ``supervision``: supervision sessions, action items, notifications and digests.
 """
 
-from ._text import (
-    duration_text,
-    labels,
-)
-from .contacts import (
+from attachment.models._text import duration_text, labels
+from attachment.models.contacts import (
     MAX_CALL_MINUTES,
     SUMMARY_MAX_LENGTH,
     Contact,
@@ -20,11 +17,8 @@ from .contacts import (
     Purpose,
     Source,
 )
-from .coping import (
-    CopingPlan,
-    CopingStrategy,
-)
-from .dependency import (
+from attachment.models.coping import CopingPlan, CopingStrategy
+from attachment.models.dependency import (
     MEASURE_MAX,
     MEASURE_MIN,
     AttachmentMeasure,
@@ -32,7 +26,7 @@ from .dependency import (
     DependencyObservation,
     DependencyTrigger,
 )
-from .flags import (
+from attachment.models.flags import (
     CLOSED_FLAG_STATUSES,
     DETECTOR_OF_KIND,
     LIVE_FLAG_STATUSES,
@@ -48,7 +42,7 @@ from .flags import (
     ScanRun,
     flag_kind_of,
 )
-from .ruptures import (
+from attachment.models.ruptures import (
     CONFRONTATION_MARKERS,
     MARKERS_OF_KIND,
     OPEN_RUPTURE_STATUSES,
@@ -64,7 +58,7 @@ from .ruptures import (
     RuptureStatus,
     Severity,
 )
-from .supervision import (
+from attachment.models.supervision import (
     ActionCategory,
     ActionItem,
     DigestLog,

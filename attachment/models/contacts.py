@@ -16,9 +16,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from attachment.models._text import duration_text
 from clinic.models import Channel, Client
-
-from ._text import duration_text
 
 
 class Direction(models.TextChoices):

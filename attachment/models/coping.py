@@ -9,10 +9,9 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from attachment.models._text import labels
+from attachment.models.dependency import DependencyTrigger
 from clinic.models import Client
-
-from ._text import labels
-from .dependency import DependencyTrigger
 
 
 class CopingStrategy(models.TextChoices):

@@ -10,9 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from attachment.models._text import labels
 from clinic.models import Client
-
-from ._text import labels
 
 
 class DependencyMarker(models.TextChoices):

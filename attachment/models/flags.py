@@ -17,8 +17,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from attachment.patterns import FIELDS, Kind, Part, ThresholdField
-from attachment.patterns.thresholds import threshold_problems
+from attachment.engine.patterns import FIELDS, Kind, Part, ThresholdField
+from attachment.engine.patterns.thresholds import threshold_problems
 from clinic.models import Client, Clinic
 
 
@@ -227,7 +227,7 @@ def _range_constraints() -> list[models.CheckConstraint]:
 
 class DetectorSettingsBase(models.Model):
     """Abstract holder of one field per threshold, generated from
-    :data:`attachment.patterns.FIELDS` so meaning, default and range are
+    :data:`attachment.engine.patterns.FIELDS` so meaning, default and range are
     written once."""
 
     class Meta:
@@ -243,7 +243,7 @@ class DetectorSettings(DetectorSettingsBase):
     """One clinic's detector thresholds, edited by the clinic admin.
 
     One row per clinic, created with the documented defaults on first use
-    (:func:`attachment.flag_services.detector_settings_for`).
+    (:func:`attachment.engine.services.detector_settings_for`).
     """
 
     clinic = models.OneToOneField(

@@ -11,9 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from attachment.models._text import duration_text, labels
 from clinic.models import Channel, Client
-
-from ._text import duration_text, labels
 
 
 class RuptureSetting(models.TextChoices):

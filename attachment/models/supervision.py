@@ -17,9 +17,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from attachment.models.flags import Flag
 from clinic.models import Client, Clinic
-
-from .flags import Flag
 
 ACTION_TEXT_MAX = 300
 SESSION_NOTES_MAX = 8000

@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from attachment import policy_refresh
 from attachment.contact_columns import contact_columns_update
-from attachment.flag_services import clinic_scan
+from attachment.engine.services import clinic_scan
 from attachment.imports import NewContact, contacts_bulk_create
 from attachment.models import Contact, Flag
 from clinic import admin_services, services

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from attachment.flag_services import clinic_scan
+from attachment.engine.services import clinic_scan
 from attachment.models import Flag
 from clinic.models import Clinic
 

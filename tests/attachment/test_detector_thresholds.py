@@ -2,7 +2,7 @@
 not fire and the first that does (or, for a red threshold, the last that stays
 yellow and the first that turns red).
 
-The table of thresholds (:data:`attachment.patterns.FIELDS`) drives the tests:
+The table of thresholds (:data:`attachment.engine.patterns.FIELDS`) drives the tests:
 each field has an edge in :data:`EDGES`, is a detector's on/off switch (each
 detector is switched off at every one of its edges), or is listed in
 :data:`NO_EDGE` with the reason, so a new threshold without an edge fails.
@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from scipy import stats
 
-from attachment.patterns import (
+from attachment.engine.patterns import (
     FIELDS,
     AbsenceContactCounts,
     AbsenceFacts,
@@ -52,7 +52,7 @@ from attachment.patterns import (
     therapist_overextension,
     unrepaired_rupture,
 )
-from attachment.patterns.cusum import rate_ratio_test
+from attachment.engine.patterns.cusum import rate_ratio_test
 
 NOW = dt.datetime(2026, 3, 18, 12, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()

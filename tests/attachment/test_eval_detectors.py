@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from attachment import synthetic
+from attachment.engine import synthetic
+from attachment.engine.patterns import DetectorThresholds
 from attachment.management.commands import eval_detectors as ev
-from attachment.patterns import DetectorThresholds
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """A flag is one episode of a pattern: a finding that starts within a week of
-a flag's end (``attachment.scan.EPISODE_GAP``) continues that flag's episode,
+a flag's end (``attachment.engine.scan.EPISODE_GAP``) continues that flag's episode,
 and one that starts later is a new episode.  So a dismissed or resolved flag
 is not raised again while its pattern goes on, and a pattern that comes back
 after a real gap is flagged anew.  Tested at the gap's edge: seven days
@@ -11,7 +11,7 @@ import datetime as dt
 
 import pytest
 
-from attachment.flag_services import clinic_scan, flag_status_change
+from attachment.engine.services import clinic_scan, flag_status_change
 from attachment.models import Contact, Flag, FlagKind, FlagStatus
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from attachment import patterns as p
-from attachment.flag_services import (
+from attachment.engine import patterns as p
+from attachment.engine.services import (
     FlagAgenda,
     FlagTransitionRefused,
     detector_settings_for,

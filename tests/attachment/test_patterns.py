@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pytest
 
-from attachment.patterns import (
+from attachment.engine.patterns import (
     FIELDS,
     AbsenceContactCounts,
     AbsenceFacts,
@@ -41,7 +41,7 @@ from attachment.patterns import (
     therapist_overextension,
     unrepaired_rupture,
 )
-from attachment.patterns.thresholds import threshold_problems
+from attachment.engine.patterns.thresholds import threshold_problems
 
 UTC = dt.UTC
 FIRST_MONDAY = dt.date(2024, 1, 1)

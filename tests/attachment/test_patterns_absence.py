@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 from scipy import stats
 
-from attachment.patterns import (
+from attachment.engine.patterns import (
     AbsenceContactCounts,
     AbsenceFacts,
     DetectorThresholds,

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from attachment.patterns import cusum
-from attachment.patterns._h_table import H_TABLE
+from attachment.engine.patterns import cusum
+from attachment.engine.patterns._h_table import H_TABLE
 
 TABLE = np.asarray(H_TABLE, dtype=float)
 

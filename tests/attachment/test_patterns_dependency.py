@@ -11,7 +11,7 @@ import statistics
 import pytest
 from scipy import stats
 
-from attachment.patterns import (
+from attachment.engine.patterns import (
     DetectorThresholds,
     Finding,
     Kind,

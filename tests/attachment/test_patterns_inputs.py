@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from attachment.patterns import Finding, Kind, Tier, WeeklySeries
-from attachment.patterns.findings import clean_number
+from attachment.engine.patterns import Finding, Kind, Tier, WeeklySeries
+from attachment.engine.patterns.findings import clean_number
 
 MONDAYS = [dt.date(2024, 1, 1) + dt.timedelta(weeks=i) for i in range(3)]
 

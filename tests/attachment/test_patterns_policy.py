@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from attachment.patterns import (
+from attachment.engine.patterns import (
     ContactFacts,
     DetectorThresholds,
     EndingFacts,

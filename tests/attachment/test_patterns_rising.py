@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from attachment.patterns import (
+from attachment.engine.patterns import (
     DetectorThresholds,
     Finding,
     Kind,

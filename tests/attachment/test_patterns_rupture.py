@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from attachment.patterns import (
+from attachment.engine.patterns import (
     DetectorThresholds,
     Finding,
     Kind,

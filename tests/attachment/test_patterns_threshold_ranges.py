@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from attachment.patterns import FIELDS, DetectorThresholds, ThresholdField
-from attachment.patterns.thresholds import _switch, threshold_problems
+from attachment.engine.patterns import FIELDS, DetectorThresholds, ThresholdField
+from attachment.engine.patterns.thresholds import _switch, threshold_problems
 
 
 def test_a_detector_switch_is_described_in_words():

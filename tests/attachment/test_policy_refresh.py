@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from attachment import policy_refresh
-from attachment.flag_services import clinic_scan
+from attachment.engine.services import clinic_scan
 from attachment.models import Contact, Flag, FlagKind, RescanRequest
 from attachment.policy_refresh import contact_facts_refresh
 from clinic import admin_services, services

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from attachment import review_services as review
-from attachment.flag_services import clinic_scan
+from attachment.engine.services import clinic_scan
 from attachment.models import Flag, FlagResponse, FlagStatus, FlagStatusChange
 from clinic.models import AuditEvent
 from tests.attachment.factories_review import FlagFactory, former_supervisor_of

@@ -10,11 +10,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from attachment import patterns as p
-from attachment.flag_services import clinic_scan, flag_status_change
+from attachment.engine import patterns as p
+from attachment.engine.detect import ChunkClient, WeekMatrix, weekly_findings
+from attachment.engine.reads import ScanWindow
+from attachment.engine.services import clinic_scan, flag_status_change
 from attachment.models import Contact, Flag, FlagStatus
-from attachment.scan_detect import ChunkClient, WeekMatrix, weekly_findings
-from attachment.scan_inputs import ScanWindow
 from tests.attachment.factories import RepairAttemptFactory, RuptureFactory
 from tests.factories import AbsenceFactory, ClientFactory
 

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from attachment.flag_services import clinic_scan
+from attachment.engine.services import clinic_scan
 from attachment.models import ActionItem, Flag, FlagStatus, SupervisionSession
 from tests.attachment.test_scan import contacts_at
 from tests.attachment.test_supervision_views import an_item, session_post

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from attachment import tasks
-from attachment.flag_services import rescan_wanted, scan_run_start
+from attachment.engine import tasks
+from attachment.engine.services import rescan_wanted, scan_run_start
 from attachment.models import Flag, RescanRequest, ScanRun
 from attachment.services import contact_log, rupture_record
 from clinic.celery import app

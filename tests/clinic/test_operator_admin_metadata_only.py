@@ -36,7 +36,7 @@ from django_celery_beat.models import (
     SolarSchedule,
 )
 
-from attachment.flag_services import detector_settings_for
+from attachment.engine.services import detector_settings_for
 from attachment.models import FlagStatusChange
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Membership, Supervision

@@ -16,7 +16,7 @@ import pytest
 import redis
 from django.utils import timezone
 
-from attachment.flag_services import clinic_scan
+from attachment.engine.services import clinic_scan
 from attachment.models import Contact, Flag, ScanChunk, ScanRun
 from tests.attachment.test_scan import contacts_at
 from tests.factories import ClientFactory, ClinicFactory, MembershipFactory, UserFactory

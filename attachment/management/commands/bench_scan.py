@@ -33,7 +33,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from attachment.flag_services import clinic_scan
+from attachment.engine.services import clinic_scan
 from clinic.models import Clinic
 
 SLUG = "bench-scan"

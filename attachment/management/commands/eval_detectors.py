@@ -23,8 +23,8 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
-from attachment import synthetic
-from attachment.patterns import DetectorThresholds, rising_statistics
+from attachment.engine import synthetic
+from attachment.engine.patterns import DetectorThresholds, rising_statistics
 
 HORIZONS = (3, 4, 6, 8)
 GOAL_FALSE_ALARMS = 0.5

@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from attachment.flag_services import ScanAlreadyRunning, clinic_scan_exclusive
-from attachment.scan import ScanCounts
+from attachment.engine.scan import ScanCounts
+from attachment.engine.services import ScanAlreadyRunning, clinic_scan_exclusive
 from clinic.models import Clinic
 
 

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-from .findings import Finding, Kind, Part, Tier, clean_number
-from .inputs import MeasureFacts, ObservationFacts
-from .thresholds import DetectorThresholds
+from attachment.engine.patterns.findings import Finding, Kind, Part, Tier, clean_number
+from attachment.engine.patterns.inputs import MeasureFacts, ObservationFacts
+from attachment.engine.patterns.thresholds import DetectorThresholds
 
 HIGH_INTENSITY = 3
 

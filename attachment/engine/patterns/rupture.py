@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from .findings import Finding, Kind, Part, Tier
-from .inputs import RuptureFacts
-from .thresholds import DetectorThresholds
+from attachment.engine.patterns.findings import Finding, Kind, Part, Tier
+from attachment.engine.patterns.inputs import RuptureFacts
+from attachment.engine.patterns.thresholds import DetectorThresholds
 
 SEVERE = 3
 

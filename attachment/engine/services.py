@@ -2,7 +2,7 @@
 re-scan requests, and the flag agenda provider.
 
 The review screens (who may move a flag, supervision sessions) are built on
-:func:`flag_status_change`; the scan itself is in :mod:`attachment.scan`.
+:func:`flag_status_change`; the scan itself is in :mod:`attachment.engine.scan`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import F, Q
 
-from clinic.audit import audit_record
-from clinic.models import AuditAction, Client, Clinic, User
-from notes.agenda import AgendaItem, register_agenda_provider
-
-from .models import (
+from attachment.engine.patterns import FIELDS, DetectorThresholds
+from attachment.engine.scan import CHUNK_CLIENTS, ScanCounts, scan_clinic_clients
+from attachment.models import (
     LIVE_FLAG_STATUSES,
     DetectorSettings,
     Flag,
@@ -30,10 +28,11 @@ from .models import (
     ScanChunk,
     ScanRun,
 )
-from .patterns import FIELDS, DetectorThresholds
-from .scan import CHUNK_CLIENTS, ScanCounts, scan_clinic_clients
+from clinic.audit import audit_record
+from clinic.models import AuditAction, Client, Clinic, User
+from notes.agenda import AgendaItem, register_agenda_provider
 
-log = logging.getLogger("attachment.scan")
+log = logging.getLogger("attachment.engine.scan")
 
 # Advisory lock keys: (namespace, clinic id) in the two-int form.
 SCAN_LOCK_NAMESPACE = 5_150_001

@@ -6,10 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from .cusum import rate_ratio_test
-from .findings import Finding, Kind, Part, Tier, clean_number
-from .inputs import AbsenceContactCounts, AbsenceFacts, ObservationFacts
-from .thresholds import DetectorThresholds
+from attachment.engine.patterns.cusum import rate_ratio_test
+from attachment.engine.patterns.findings import Finding, Kind, Part, Tier, clean_number
+from attachment.engine.patterns.inputs import (
+    AbsenceContactCounts,
+    AbsenceFacts,
+    ObservationFacts,
+)
+from attachment.engine.patterns.thresholds import DetectorThresholds
 
 ALPHA = 0.05
 MIN_BASELINE_DAYS = 28

@@ -1,7 +1,7 @@
 """Running the pure detectors over one chunk of clients' rows.
 
 The weekly detectors are screened with the vectorised
-:func:`~attachment.patterns.rising_statistics` and cheap necessary conditions
+:func:`~attachment.engine.patterns.rising_statistics` and cheap necessary conditions
 on the whole chunk's week matrix first; only the clients that pass are handed
 to the pure per-client functions, whose findings are the only ones kept.  A
 screen may let through a client that the detector then clears, never the
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from . import patterns as p
-from .scan_inputs import ScanWindow
+from attachment.engine import patterns as p
+from attachment.engine.reads import ScanWindow
 
 # weekly row columns after the client id and week index
 CI, TI, REPLIED, AFTER_HOURS, MEDIAN = range(5)

@@ -22,15 +22,18 @@ after_ending_contact       :func:`after_ending_contact`                   Ending
 =========================  ============================================  =========
 """
 
-from .absence import absence_ahead, absence_surge
-from .dependency import dependency_measure_rise, dependency_trend
-from .findings import Finding, Kind, Part, Tier
-from .frequency import (
+from attachment.engine.patterns.absence import absence_ahead, absence_surge
+from attachment.engine.patterns.dependency import (
+    dependency_measure_rise,
+    dependency_trend,
+)
+from attachment.engine.patterns.findings import Finding, Kind, Part, Tier
+from attachment.engine.patterns.frequency import (
     rising_contact_frequency,
     rising_contact_frequency_many,
     rising_statistics,
 )
-from .inputs import (
+from attachment.engine.patterns.inputs import (
     AbsenceContactCounts,
     AbsenceFacts,
     ContactFacts,
@@ -40,10 +43,17 @@ from .inputs import (
     RuptureFacts,
     WeeklySeries,
 )
-from .policy import after_ending_contact, policy_pattern
-from .rupture import repeated_ruptures, unrepaired_rupture
-from .therapist import abrupt_withdrawal, therapist_overextension
-from .thresholds import FIELDS, DetectorThresholds, ThresholdField
+from attachment.engine.patterns.policy import after_ending_contact, policy_pattern
+from attachment.engine.patterns.rupture import repeated_ruptures, unrepaired_rupture
+from attachment.engine.patterns.therapist import (
+    abrupt_withdrawal,
+    therapist_overextension,
+)
+from attachment.engine.patterns.thresholds import (
+    FIELDS,
+    DetectorThresholds,
+    ThresholdField,
+)
 
 __all__ = [
     "FIELDS",

@@ -66,10 +66,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cusum import GRID_PHI, llr_coefficients, lookup_h, rate_ratio_test
-from .findings import Finding, Kind, Tier, clean_number
-from .inputs import WeeklySeries
-from .thresholds import DetectorThresholds
+from attachment.engine.patterns.cusum import (
+    GRID_PHI,
+    llr_coefficients,
+    lookup_h,
+    rate_ratio_test,
+)
+from attachment.engine.patterns.findings import Finding, Kind, Tier, clean_number
+from attachment.engine.patterns.inputs import WeeklySeries
+from attachment.engine.patterns.thresholds import DetectorThresholds
 
 # The factor by which the Markov-chain ARL target exceeds the wanted in-control
 # ARL, by the number of baseline weeks the estimates rest on.  Calibrated by

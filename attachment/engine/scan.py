@@ -7,7 +7,7 @@ nothing recorded after ``now`` is read, and new flags are detected at ``now``.
   streamed in client order, so the number of queries does not grow with the
   number of clients and memory holds one chunk of clients at a time.
 * **Detectors** (:mod:`.scan_detect`): the pure functions of
-  :mod:`attachment.patterns`, with vectorised screens in front of the weekly
+  :mod:`attachment.engine.patterns`, with vectorised screens in front of the weekly
   ones.
 * **Writes** (:func:`write_flags`): ``INSERT … ON CONFLICT (client_id, kind,
   window_start) DO UPDATE`` in batches.  A finding that continues an existing
@@ -30,22 +30,22 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from . import patterns as p
-from .models import LIVE_FLAG_STATUSES, Flag, flag_kind_of
-from .scan_detect import (
+from attachment.engine import patterns as p
+from attachment.engine.detect import (
     ChunkClient,
     absent_weeks,
     record_findings,
     week_matrix,
     weekly_findings,
 )
-from .scan_inputs import (
+from attachment.engine.reads import (
     STREAMS,
     ClientStream,
     ScanWindow,
     absences_by_therapist,
     query_parameters,
 )
+from attachment.models import LIVE_FLAG_STATUSES, Flag, flag_kind_of
 
 CHUNK_CLIENTS = 1000
 WRITE_BATCH = 5000

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from .findings import Finding, Kind, Tier
-from .inputs import ContactFacts, EndingFacts
-from .thresholds import DetectorThresholds
+from attachment.engine.patterns.findings import Finding, Kind, Tier
+from attachment.engine.patterns.inputs import ContactFacts, EndingFacts
+from attachment.engine.patterns.thresholds import DetectorThresholds
 
 
 def _outside_policy(contact: ContactFacts) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import connection
 
-from .patterns import DetectorThresholds
+from attachment.engine.patterns import DetectorThresholds
 
 FETCH_ROWS = 5000
 # How far back an existing flag can anchor a repeating finding.  A surge

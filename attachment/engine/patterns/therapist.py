@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from .cusum import rate_ratio_test
-from .findings import Finding, Kind, Tier, clean_number
-from .inputs import WeeklySeries
-from .thresholds import DetectorThresholds
+from attachment.engine.patterns.cusum import rate_ratio_test
+from attachment.engine.patterns.findings import Finding, Kind, Tier, clean_number
+from attachment.engine.patterns.inputs import WeeklySeries
+from attachment.engine.patterns.thresholds import DetectorThresholds
 
 MIN_MEDIANS = 3
 
