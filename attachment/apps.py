@@ -8,10 +8,11 @@ class AttachmentConfig(AppConfig):
     def ready(self) -> None:
         """Add this app's panels, agenda items, caseload column and demo part
         to the lower apps' registries (they never import this app)."""
-        from attachment import demo, selectors, views
-        from attachment.agenda import ContactAgenda, RuptureAgenda
+        from attachment import demo
         from attachment.engine.services import register_flag_integrations
         from attachment.oversight_integration import register_oversight_integrations
+        from attachment.records import selectors, views
+        from attachment.records.agenda import ContactAgenda, RuptureAgenda
         from attachment.review_integration import register_review_integrations
         from attachment.supervision_integration import register_supervision_integrations
         from clinic import extensions

@@ -30,7 +30,6 @@ import math
 from attachment.demo_history import History
 from attachment.demo_stories import STORIES, stable_history
 from attachment.engine.services import clinic_scan
-from attachment.imports import contacts_bulk_create
 from attachment.models import (
     AttachmentMeasure,
     Contact,
@@ -40,6 +39,7 @@ from attachment.models import (
     RepairAttempt,
     Rupture,
 )
+from attachment.records.imports import contacts_bulk_create
 from clinic.extensions import DemoContext
 from notes.models import SessionNote
 

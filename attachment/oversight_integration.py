@@ -7,7 +7,7 @@ from clinic.models import Role
 
 def register_oversight_integrations() -> None:
     """Register this area's panels and links with the lower apps' registries."""
-    from attachment.policy_refresh import boundary_refresh
+    from attachment.records.boundary_refresh import boundary_refresh
 
     extensions.register_nav_link(
         extensions.NavLink(

@@ -25,8 +25,8 @@ from django.views.decorators.http import require_POST
 from attachment import review_selectors as selectors
 from attachment import review_services as services
 from attachment.flag_charts import flag_series_chart
-from attachment.forms import show_refusal
 from attachment.models import Flag
+from attachment.records.forms import show_refusal
 from attachment.review_evidence import evidence_rows, flag_gauge
 from attachment.review_filters import FlagQueueFilter
 from attachment.review_forms import FlagCloseForm, FlagResponseForm, FlagStepForm

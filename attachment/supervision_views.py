@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from attachment import supervision_selectors as selectors
 from attachment import supervision_services as services
-from attachment.forms import show_refusal
+from attachment.records.forms import show_refusal
 from attachment.supervision_forms import (
     ActionItemFormSet,
     SessionForm,

@@ -31,8 +31,8 @@ GOALS: tuple[tuple[str, str, float], ...] = (
     ("access rules", "clinic/access.py", 0.90),
     ("audit", "clinic/audit.py", 0.90),
     ("client import", "clinic/imports.py", 0.90),
-    ("contact import", "attachment/imports.py", 0.90),
-    ("contact column writer", "attachment/contact_columns.py", 0.90),
+    ("contact import", "attachment/records/imports.py", 0.90),
+    ("contact column writer", "attachment/records/contact_columns.py", 0.90),
     ("note services", "notes/services.py", 0.0),
     ("detectors", "attachment/engine/patterns/*.py", 0.80),
 )

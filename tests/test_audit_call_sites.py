@@ -32,7 +32,6 @@ from django.db.models import Max
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from attachment import imports as contact_imports
 from attachment import (
     oversight_services,
     review_services,
@@ -40,11 +39,12 @@ from attachment import (
     supervision_services,
     supervision_views,
 )
-from attachment import services as records
-from attachment import views as record_views
 from attachment.engine.services import default_thresholds_row, flag_status_change
 from attachment.management.commands.export_flags import Command as ExportFlags
 from attachment.models import ActionCategory, ActionItem
+from attachment.records import imports as contact_imports
+from attachment.records import services as records
+from attachment.records import views as record_views
 from attachment.supervision_integration import action_items_home_panel
 from clinic import admin_services
 from clinic import imports as client_imports
@@ -897,7 +897,7 @@ SERVICES_WITHOUT_EVENT = {
     "attachment.engine.services:open_flags_of": "read",
     "attachment.review_services:is_treating": "predicate",
     "attachment.review_services:is_supervising": "predicate",
-    "attachment.services:absence_periods": "read",
+    "attachment.records.services:absence_periods": "read",
     "attachment.supervision_services:local_today": "pure",
     "attachment.supervision_services:due_on_problem": "pure",
     "attachment.supervision_services:held_at_problem": "pure",
@@ -906,9 +906,9 @@ SERVICES_WITHOUT_EVENT = {
     "notes.services:missing_sections": "pure",
     "notes.services:can_add_addendum": "predicate",
     # Derived facts: recomputed after a write that is audited itself.
-    "attachment.services:apply_facts": "sets the derived facts of a contact "
+    "attachment.records.services:apply_facts": "sets the derived facts of a contact "
     "that the calling service saves and audits",
-    "attachment.services:weekly_limit_refresh": "recomputes the weekly-limit "
+    "attachment.records.services:weekly_limit_refresh": "recomputes the weekly-limit "
     "fact after an audited write of a contact or a policy",
     # The pattern engine: no person acts, and pghistory keeps every change of
     # a flag.

@@ -1,6 +1,6 @@
 """Between-session contacts.
 
-The policy facts on :class:`Contact` are derived by :mod:`attachment.facts` at
+The policy facts on :class:`Contact` are derived by :mod:`attachment.records.facts` at
 write time and stored, so that the pattern engine can scan them with plain
 aggregate queries.  Invariants live in database constraints and triggers so
 that imports and bulk writes cannot break them either.
@@ -90,7 +90,7 @@ class Contact(models.Model):
     # Natural key of an imported row, so that importing a file twice adds nothing.
     row_hash = models.CharField(max_length=64, blank=True, editable=False)
 
-    # Derived facts (attachment.facts), stored for set-based scans.
+    # Derived facts (attachment.records.facts), stored for set-based scans.
     after_hours = models.BooleanField(default=False, editable=False)
     channel_outside_policy = models.BooleanField(default=False, editable=False)
     over_weekly_limit = models.BooleanField(default=False, editable=False)

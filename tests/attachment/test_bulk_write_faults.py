@@ -12,11 +12,11 @@ import io
 import pytest
 from django.core.management import call_command
 
-from attachment import policy_refresh
-from attachment.contact_columns import contact_columns_update
 from attachment.engine.services import clinic_scan
-from attachment.imports import NewContact, contacts_bulk_create
 from attachment.models import Contact, Flag
+from attachment.records import boundary_refresh as policy_refresh
+from attachment.records.contact_columns import contact_columns_update
+from attachment.records.imports import NewContact, contacts_bulk_create
 from clinic import admin_services, services
 from clinic.models import ContactPolicy
 from tests.factories import ClientFactory

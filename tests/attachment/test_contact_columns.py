@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from attachment.contact_columns import contact_columns_update
 from attachment.models import Contact
+from attachment.records.contact_columns import contact_columns_update
 
 from .factories import WHEN, ContactFactory
 

@@ -7,7 +7,7 @@ import zoneinfo
 
 import pytest
 
-from attachment.facts import Period, derive_facts, over_limit_flags
+from attachment.records.facts import Period, derive_facts, over_limit_flags
 from clinic.models import ContactPolicy
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from attachment.imports import HEADER, contacts_import
 from attachment.models import Contact
+from attachment.records.imports import HEADER, contacts_import
 from tests.factories import ClientFactory
 from tests.faults import (
     DATABASE_ERRORS,

@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attachment.imports import HEADER, ImportRejected, contacts_import, decode
 from attachment.models import Contact
+from attachment.records.imports import HEADER, ImportRejected, contacts_import, decode
 from clinic.models import AuditEvent
 from tests.factories import ClientFactory
 

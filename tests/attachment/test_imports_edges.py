@@ -8,8 +8,8 @@ import hashlib
 import pytest
 from django.test import override_settings
 
-from attachment.imports import HEADER, ImportRejected, contacts_import
 from attachment.models import Contact
+from attachment.records.imports import HEADER, ImportRejected, contacts_import
 
 pytestmark = pytest.mark.django_db
 

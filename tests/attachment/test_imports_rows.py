@@ -12,14 +12,14 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from attachment.imports import (
+from attachment.models import Contact, Direction, RescanRequest
+from attachment.records.imports import (
     HEADER,
     ImportRejected,
     NewContact,
     contacts_bulk_create,
     contacts_import,
 )
-from attachment.models import Contact, Direction, RescanRequest
 from clinic.models import AuditEvent
 from tests.attachment.factories import ContactFactory
 from tests.factories import AbsenceFactory, ClientFactory

@@ -18,7 +18,7 @@ from attachment.engine.patterns import FIELDS, DetectorThresholds
 from attachment.engine.services import clinic_scan, detector_settings_for
 from attachment.models import DetectorSettings, Flag, FlagKind, ScanRun
 from attachment.oversight_forms import DetectorSettingsForm, detector_groups
-from attachment.policy_refresh import contact_facts_refresh
+from attachment.records.boundary_refresh import contact_facts_refresh
 from clinic.models import AuditEvent
 from tests.attachment.factories import ContactFactory
 

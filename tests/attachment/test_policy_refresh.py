@@ -7,10 +7,11 @@ import datetime as dt
 
 import pytest
 
-from attachment import policy_refresh
 from attachment.engine.services import clinic_scan
 from attachment.models import Contact, Flag, FlagKind, RescanRequest
-from attachment.policy_refresh import contact_facts_refresh
+from attachment.records import boundary_refresh as policy_refresh
+from attachment.records import tasks as records_tasks
+from attachment.records.boundary_refresh import contact_facts_refresh
 from clinic import admin_services, services
 from clinic.policies import clinic_default_policy
 from tests.attachment.factories import ContactFactory
@@ -165,7 +166,7 @@ def test_a_default_change_is_refreshed_in_chunks_of_client_ids(
     policy.allowed_channels = ["email"]
     policy.save()
     assert (
-        policy_refresh.default_policy_refresh_task(clinic_id=clinic.pk, chunk_clients=2)
+        records_tasks.default_policy_refresh_task(clinic_id=clinic.pk, chunk_clients=2)
         == 3
     )
     assert Contact.objects.filter(channel_outside_policy=True).count() == 5

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 
-from attachment import services
 from attachment.models import (
     AttachmentMeasure,
     Contact,
@@ -19,6 +18,7 @@ from attachment.models import (
     RepairAttempt,
     Rupture,
 )
+from attachment.records import services
 from clinic.models import AuditEvent
 from tests.factories import AbsenceFactory, ContactPolicyFactory
 

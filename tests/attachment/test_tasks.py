@@ -12,7 +12,7 @@ from django_celery_beat.models import PeriodicTask
 from attachment.engine import tasks
 from attachment.engine.services import rescan_wanted, scan_run_start
 from attachment.models import Flag, RescanRequest, ScanRun
-from attachment.services import contact_log, rupture_record
+from attachment.records.services import contact_log, rupture_record
 from clinic.celery import app
 from tests.attachment.factories import RuptureFactory
 from tests.attachment.test_scan import contacts_at

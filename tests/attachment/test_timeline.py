@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from attachment.charts import weekly_chart, weekly_counts
-from attachment.timeline import timeline_page
+from attachment.records.charts import weekly_chart, weekly_counts
+from attachment.records.timeline import timeline_page
 from tests.factories import AbsenceFactory, ContactPolicyFactory
 from tests.notes.factories import ProcessNoteFactory, SessionNoteFactory
 
@@ -195,6 +195,6 @@ def test_the_chart_geometry_puts_the_limit_line_at_its_value(client, now):
     ],
 )
 def test_the_chart_gridlines_reach_the_tallest_bar(tallest, ticks):
-    from attachment.charts import _ticks
+    from attachment.records.charts import _ticks
 
     assert _ticks(tallest) == ticks

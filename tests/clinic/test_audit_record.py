@@ -61,13 +61,13 @@ def test_explicit_ids_and_type_win_over_the_objects(therapist, client, other_cli
             actor=therapist,
             action=AuditAction.READ,
             obj=client,
-            object_type="attachment.timeline",
+            object_type="attachment.records.timeline",
             client_id=client.pk + 1000,
             clinic_id=other_clinic.pk,
             at=AT,
         )
     )
-    assert event.object_type == "attachment.timeline"
+    assert event.object_type == "attachment.records.timeline"
     assert event.client_id == client.pk + 1000
     assert event.clinic_id == other_clinic.pk
     assert event.object_id == client.pk

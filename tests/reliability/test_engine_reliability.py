@@ -144,7 +144,7 @@ SAVE_A_CONTACT = textwrap.dedent(
     django.setup()
     from django.db import transaction
     from django.utils import timezone
-    from attachment.services import contact_log
+    from attachment.records.services import contact_log
     from clinic.models import Client, User
 
     client = Client.objects.get(pk=int(sys.argv[1]))

@@ -27,8 +27,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from attachment.imports import HEADER
 from attachment.models import Direction, Purpose
+from attachment.records.imports import HEADER
 from clinic.models import Channel, Client, Clinic, Membership, Role, User
 
 SLUG = "bench-import"

@@ -10,7 +10,7 @@ import pghistory
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from attachment.imports import HEADER, ImportRejected, contacts_import, decode
+from attachment.records.imports import HEADER, ImportRejected, contacts_import, decode
 from clinic.models import Clinic
 
 

@@ -18,14 +18,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from attachment.contact_columns import contact_columns_update
-from attachment.facts import (
-    FROM_CLIENT,
-    ROLLING_WEEK,
-    Period,
-    derive_facts,
-    over_limit_flags,
-)
 from attachment.models import (
     MARKERS_OF_KIND,
     AgendaPriority,
@@ -40,6 +32,14 @@ from attachment.models import (
     RuptureStatus,
     Severity,
     Source,
+)
+from attachment.records.contact_columns import contact_columns_update
+from attachment.records.facts import (
+    FROM_CLIENT,
+    ROLLING_WEEK,
+    Period,
+    derive_facts,
+    over_limit_flags,
 )
 from clinic import access
 from clinic.audit import audit_record, audit_records

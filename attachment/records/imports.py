@@ -25,10 +25,10 @@ from typing import Any
 from django.db import connection, transaction
 from tqdm import tqdm
 
-from attachment.contact_columns import contact_columns_update
-from attachment.facts import FROM_CLIENT, ROLLING_WEEK, over_limit_flags
 from attachment.models import SUMMARY_MAX_LENGTH, Contact, Direction, Purpose, Source
-from attachment.services import (
+from attachment.records.contact_columns import contact_columns_update
+from attachment.records.facts import FROM_CLIENT, ROLLING_WEEK, over_limit_flags
+from attachment.records.services import (
     FUTURE_TOLERANCE,
     _request_rescan,
     absence_periods,

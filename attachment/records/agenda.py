@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from attachment import selectors, services
 from attachment.models import Purpose
+from attachment.records import selectors, services
 from notes.agenda import AgendaItem
 
 # Crisis and distress come before ordinary contacts; ruptures rank by their

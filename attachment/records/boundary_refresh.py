@@ -21,21 +21,24 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 
-from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from attachment.contact_columns import contact_columns_update
 from attachment.engine import services as flag_services
-from attachment.engine.tasks import PUBLISH_NO_RETRY, TASK_OPTIONS, request_rescan
+from attachment.engine.tasks import PUBLISH_NO_RETRY, request_rescan
 from attachment.models import Contact
-from attachment.services import absence_periods, apply_facts, weekly_limit_refresh
+from attachment.records.contact_columns import contact_columns_update
+from attachment.records.services import (
+    absence_periods,
+    apply_facts,
+    weekly_limit_refresh,
+)
 from clinic.extensions import BoundaryChange
 from clinic.models import Client, Clinic
 from clinic.policies import effective_policies
 
-log = logging.getLogger("attachment.policy_refresh")
+log = logging.getLogger("attachment.records.boundary_refresh")
 
 # Facts set by apply_facts; over_weekly_limit is refreshed over whole series.
 FACT_FIELDS = (
@@ -82,7 +85,7 @@ def contact_facts_refresh(
 
     Set-based: the contacts are read in batches and only changed rows are
     written, a batch per statement; the weekly-limit fact is recomputed over
-    each client's whole series (:func:`attachment.facts.over_limit_flags`).
+    each client's whole series (:func:`attachment.records.facts.over_limit_flags`).
     """
     clients = {
         client.pk: client
@@ -195,37 +198,12 @@ def default_policy_chunks(*, clinic_id: int, size: int) -> list[tuple[int, int]]
     ]
 
 
-@shared_task(name="attachment.policy_refresh.refresh_default_policy", **TASK_OPTIONS)
-def default_policy_refresh_task(
-    *, clinic_id: int, chunk_clients: int | None = None
-) -> int:
-    """Fan the refresh after a change of the clinic's default policy out in
-    chunks of client ids; returns how many chunks were queued."""
-    chunks = default_policy_chunks(
-        clinic_id=clinic_id, size=chunk_clients or REFRESH_CHUNK_CLIENTS
-    )
-    for first_id, last_id in chunks:
-        default_policy_refresh_chunk_task.apply_async(
-            kwargs={"clinic_id": clinic_id, "first_id": first_id, "last_id": last_id}
-        )
-    return len(chunks)
-
-
-@shared_task(
-    name="attachment.policy_refresh.refresh_default_policy_chunk", **TASK_OPTIONS
-)
-def default_policy_refresh_chunk_task(
-    *, clinic_id: int, first_id: int, last_id: int
-) -> int:
-    return default_policy_refresh_chunk(
-        clinic_id=clinic_id, first_id=first_id, last_id=last_id, now=timezone.now()
-    )
-
-
 def _queue_default_refresh(clinic_id: int) -> None:
     """Queue the default-policy refresh; with the broker down, do it here
     (slower for the admin, but the facts must not stay stale: the nightly
     scan reads them, it does not derive them)."""
+    from attachment.records.tasks import default_policy_refresh_task
+
     try:
         default_policy_refresh_task.apply_async(
             kwargs={"clinic_id": clinic_id}, **PUBLISH_NO_RETRY

@@ -25,9 +25,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from attachment import selectors, services
-from attachment.charts import weekly_chart
-from attachment.forms import (
+from attachment.records import selectors, services
+from attachment.records.charts import weekly_chart
+from attachment.records.forms import (
     ContactForm,
     CopingPlanForm,
     MeasureForm,
@@ -37,7 +37,7 @@ from attachment.forms import (
     RuptureForm,
     show_refusal,
 )
-from attachment.timeline import timeline_kinds, timeline_page
+from attachment.records.timeline import timeline_kinds, timeline_page
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Client
 
