@@ -7,7 +7,7 @@ app_name = "attachment"
 
 urlpatterns = [
     path("", include("attachment.records.urls")),
-    path("", include("attachment.review_urls")),
+    path("", include("attachment.review.urls")),
     path("", include("attachment.supervision_urls")),
     path("", include("attachment.oversight_urls")),
 ]

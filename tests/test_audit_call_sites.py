@@ -32,19 +32,15 @@ from django.db.models import Max
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from attachment import (
-    oversight_services,
-    review_services,
-    review_views,
-    supervision_services,
-    supervision_views,
-)
+from attachment import oversight_services, supervision_services, supervision_views
 from attachment.engine.services import default_thresholds_row, flag_status_change
 from attachment.management.commands.export_flags import Command as ExportFlags
 from attachment.models import ActionCategory, ActionItem
 from attachment.records import imports as contact_imports
 from attachment.records import services as records
 from attachment.records import views as record_views
+from attachment.review import services as review_services
+from attachment.review import views as review_views
 from attachment.supervision_integration import action_items_home_panel
 from clinic import admin_services
 from clinic import imports as client_imports
@@ -895,8 +891,8 @@ SERVICES_WITHOUT_EVENT = {
     "attachment.engine.services:thresholds_for": "read",
     "attachment.engine.services:default_thresholds_row": "the documented defaults",
     "attachment.engine.services:open_flags_of": "read",
-    "attachment.review_services:is_treating": "predicate",
-    "attachment.review_services:is_supervising": "predicate",
+    "attachment.review.services:is_treating": "predicate",
+    "attachment.review.services:is_supervising": "predicate",
     "attachment.records.services:absence_periods": "read",
     "attachment.supervision_services:local_today": "pure",
     "attachment.supervision_services:due_on_problem": "pure",

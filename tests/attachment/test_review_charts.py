@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from attachment.flag_charts import flag_series_chart
-from attachment.review_evidence import evidence_rows, flag_gauge
+from attachment.review.charts import flag_series_chart
+from attachment.review.evidence import evidence_rows, flag_gauge
 from tests.attachment.factories import ContactFactory
 from tests.attachment.factories_review import FlagFactory
 

@@ -30,9 +30,9 @@ from attachment.models import (
     FlagStatusChange,
     FlagTier,
 )
-from attachment.review_filters import FlagQueueFilter
-from attachment.review_forms import FlagCloseForm, FlagResponseForm, FlagStepForm
-from attachment.review_selectors import queue_reviewers
+from attachment.review.filters import FlagQueueFilter
+from attachment.review.forms import FlagCloseForm, FlagResponseForm, FlagStepForm
+from attachment.review.selectors import queue_reviewers
 from clinic.models import AuditAction, AuditEvent, Client, Role, User
 from tests.factories import ClientFactory, ClinicFactory, SupervisionFactory
 from tests.strategies import (

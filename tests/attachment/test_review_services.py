@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from attachment import review_services as review
 from attachment.engine.services import clinic_scan
 from attachment.models import Flag, FlagResponse, FlagStatus, FlagStatusChange
+from attachment.review import services as review
 from clinic.models import AuditEvent
 from tests.attachment.factories_review import FlagFactory, former_supervisor_of
 from tests.factories import ClientFactory

@@ -6,7 +6,7 @@ in words ("Rate ratio with 95% confidence interval: 5.6 (2.9 to 10.3)"), never
 as JSON.  Related keys are read together (a rate ratio with its interval, the
 CUSUM with its threshold, a signal with its before and after figures); a key
 this module does not know yet still gets a row, labelled from its name.  The
-series (weeks, intensities) are drawn by :mod:`attachment.flag_charts` and the
+series (weeks, intensities) are drawn by :mod:`attachment.review.charts` and the
 rupture ids become links, so neither is repeated here.
 
 The gauge draws the CUSUM against ``h`` for rising contact frequency, and the

@@ -22,14 +22,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from attachment import review_selectors as selectors
-from attachment import review_services as services
-from attachment.flag_charts import flag_series_chart
 from attachment.models import Flag
 from attachment.records.forms import show_refusal
-from attachment.review_evidence import evidence_rows, flag_gauge
-from attachment.review_filters import FlagQueueFilter
-from attachment.review_forms import FlagCloseForm, FlagResponseForm, FlagStepForm
+from attachment.review import selectors, services
+from attachment.review.charts import flag_series_chart
+from attachment.review.evidence import evidence_rows, flag_gauge
+from attachment.review.filters import FlagQueueFilter
+from attachment.review.forms import FlagCloseForm, FlagResponseForm, FlagStepForm
 from clinic import access
 from clinic.audit import audit_record
 from clinic.models import AuditAction

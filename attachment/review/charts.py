@@ -7,7 +7,7 @@ threshold and the flagged window marked.
   weeks (one query).  Dependency escalation draws the observed intensities
   from its evidence.
 * The other kinds have no series: their deciding number is drawn as a gauge
-  (:mod:`attachment.review_evidence`), and ``absence_ahead`` has neither.
+  (:mod:`attachment.review.evidence`), and ``absence_ahead`` has neither.
 
 Geometry is computed here and drawn by ``attachment/review/_flag_chart.html``
 with SVG presentation attributes and classes only (the Content-Security-Policy

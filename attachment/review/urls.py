@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from attachment import review_views as views
+from attachment.review import views
 
 flag = "flags/<int:flag_id>/"
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.http import HttpRequest
 
-from attachment import review_selectors
+from attachment.review import selectors as review_selectors
 from clinic import extensions
 from clinic.models import Client, Role
 
