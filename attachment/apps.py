@@ -14,7 +14,7 @@ class AttachmentConfig(AppConfig):
         from attachment.records import selectors, views
         from attachment.records.agenda import ContactAgenda, RuptureAgenda
         from attachment.review.integration import register_review_integrations
-        from attachment.supervision_integration import register_supervision_integrations
+        from attachment.supervision.integration import register_supervision_integrations
         from clinic import extensions
         from notes.agenda import register_agenda_provider
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from attachment import notifications
-from attachment.digest import new_red_flag_count
 from attachment.models import (
     ActionCategory,
     ActionItem,
@@ -23,6 +21,8 @@ from attachment.models import (
     NotificationKind,
     SupervisionSession,
 )
+from attachment.supervision import notifications
+from attachment.supervision.digest import new_red_flag_count
 from clinic.extensions import DemoContext
 from clinic.models import User
 

@@ -8,6 +8,6 @@ app_name = "attachment"
 urlpatterns = [
     path("", include("attachment.records.urls")),
     path("", include("attachment.review.urls")),
-    path("", include("attachment.supervision_urls")),
+    path("", include("attachment.supervision.urls")),
     path("", include("attachment.oversight_urls")),
 ]

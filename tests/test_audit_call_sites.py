@@ -32,7 +32,7 @@ from django.db.models import Max
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from attachment import oversight_services, supervision_services, supervision_views
+from attachment import oversight_services
 from attachment.engine.services import default_thresholds_row, flag_status_change
 from attachment.management.commands.export_flags import Command as ExportFlags
 from attachment.models import ActionCategory, ActionItem
@@ -41,7 +41,9 @@ from attachment.records import services as records
 from attachment.records import views as record_views
 from attachment.review import services as review_services
 from attachment.review import views as review_views
-from attachment.supervision_integration import action_items_home_panel
+from attachment.supervision import services as supervision_services
+from attachment.supervision import views as supervision_views
+from attachment.supervision.integration import action_items_home_panel
 from clinic import admin_services
 from clinic import imports as client_imports
 from clinic import services as clinic_services
@@ -894,9 +896,9 @@ SERVICES_WITHOUT_EVENT = {
     "attachment.review.services:is_treating": "predicate",
     "attachment.review.services:is_supervising": "predicate",
     "attachment.records.services:absence_periods": "read",
-    "attachment.supervision_services:local_today": "pure",
-    "attachment.supervision_services:due_on_problem": "pure",
-    "attachment.supervision_services:held_at_problem": "pure",
+    "attachment.supervision.services:local_today": "pure",
+    "attachment.supervision.services:due_on_problem": "pure",
+    "attachment.supervision.services:held_at_problem": "pure",
     "notes.services:is_current_supervisor": "predicate",
     "notes.services:cosign_required_for": "predicate",
     "notes.services:missing_sections": "pure",
@@ -918,7 +920,7 @@ SERVICES_WITHOUT_EVENT = {
     "attachment.engine.services:rescan_done": "the engine's bookkeeping",
     "attachment.engine.services:register_flag_integrations": "start-up wiring",
     # The user's own notifications are no record of a client.
-    "attachment.supervision_services:notifications_mark_read": "own "
+    "attachment.supervision.services:notifications_mark_read": "own "
     "notifications' read state",
 }
 

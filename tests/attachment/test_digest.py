@@ -10,9 +10,9 @@ from django.core import mail
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from attachment import supervision_tasks
-from attachment.digest import digest_recipient_ids, digest_send
 from attachment.models import DigestLog, FlagStatus, Notification, NotificationKind
+from attachment.supervision import tasks as supervision_tasks
+from attachment.supervision.digest import digest_recipient_ids, digest_send
 from clinic.models import Supervision
 from tests.factories import ClientFactory
 

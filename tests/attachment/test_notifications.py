@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from attachment import notifications
+from attachment.supervision import notifications
 
 from .factories_supervision import NotificationFactory
 

@@ -23,7 +23,6 @@ from django.utils import timezone
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from attachment import supervision_services as services
 from attachment.models import (
     ActionItem,
     Flag,
@@ -31,7 +30,8 @@ from attachment.models import (
     Notification,
     SupervisionSession,
 )
-from attachment.supervision_forms import (
+from attachment.supervision import services
+from attachment.supervision.forms import (
     ActionItemForm,
     ActionItemFormSet,
     SessionForm,

@@ -18,7 +18,7 @@ from attachment.models import (
     Notification,
     SupervisionSession,
 )
-from attachment.supervision_services import (
+from attachment.supervision.services import (
     ActionItemValues,
     action_item_done,
     notifications_mark_read,

@@ -16,10 +16,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
 
-from attachment import supervision_selectors as selectors
 from attachment.models import ActionCategory, Flag
 from attachment.models.supervision import ACTION_TEXT_MAX, SESSION_NOTES_MAX
-from attachment.supervision_services import (
+from attachment.supervision import selectors
+from attachment.supervision.services import (
     ActionItemValues,
     due_on_problem,
     held_at_problem,

@@ -17,8 +17,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from attachment import notifications
-from attachment import supervision_selectors as selectors
 from attachment.engine.services import flag_status_change
 from attachment.models import (
     ActionCategory,
@@ -29,6 +27,7 @@ from attachment.models import (
     NotificationKind,
     SupervisionSession,
 )
+from attachment.supervision import notifications, selectors
 from clinic import access
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Supervision, User

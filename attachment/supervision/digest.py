@@ -28,8 +28,6 @@ from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from attachment import notifications
-from attachment import supervision_selectors as selectors
 from attachment.models import (
     LIVE_FLAG_STATUSES,
     ActionItem,
@@ -39,6 +37,7 @@ from attachment.models import (
     Notification,
     NotificationKind,
 )
+from attachment.supervision import notifications, selectors
 from clinic import access
 from clinic.models import Membership, Role, Supervision, User
 

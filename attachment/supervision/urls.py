@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from attachment import supervision_views as views
+from attachment.supervision import views
 
 urlpatterns = [
     path("supervision/", views.session_list, name="supervision_sessions"),

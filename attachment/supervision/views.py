@@ -1,6 +1,6 @@
 """Supervision sessions, action items and notifications.
 
-Who may do what is decided in :mod:`attachment.supervision_selectors`: a
+Who may do what is decided in :mod:`attachment.supervision.selectors`: a
 supervisor records sessions with *current* supervisees and reads them while
 the link lasts; the supervisee reads their own sessions and marks their own
 items done; anyone else gets 404, and a clinic admin 403.
@@ -19,10 +19,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from attachment import supervision_selectors as selectors
-from attachment import supervision_services as services
 from attachment.records.forms import show_refusal
-from attachment.supervision_forms import (
+from attachment.supervision import selectors, services
+from attachment.supervision.forms import (
     ActionItemFormSet,
     SessionForm,
     SuperviseeChoiceForm,

@@ -15,8 +15,8 @@ import smtplib
 from celery import shared_task
 from django.utils import timezone
 
-from attachment import digest
 from attachment.engine.tasks import TASK_OPTIONS
+from attachment.supervision import digest
 
 DIGEST_TASK_OPTIONS = {
     **TASK_OPTIONS,
