@@ -8,9 +8,9 @@ class AttachmentConfig(AppConfig):
     def ready(self) -> None:
         """Add this app's panels, agenda items, caseload column and demo part
         to the lower apps' registries (they never import this app)."""
-        from attachment import demo
+        from attachment.demo import seed as demo
         from attachment.engine.services import register_flag_integrations
-        from attachment.oversight_integration import register_oversight_integrations
+        from attachment.oversight.integration import register_oversight_integrations
         from attachment.records import selectors, views
         from attachment.records.agenda import ContactAgenda, RuptureAgenda
         from attachment.review.integration import register_review_integrations

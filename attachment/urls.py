@@ -9,5 +9,5 @@ urlpatterns = [
     path("", include("attachment.records.urls")),
     path("", include("attachment.review.urls")),
     path("", include("attachment.supervision.urls")),
-    path("", include("attachment.oversight_urls")),
+    path("", include("attachment.oversight.urls")),
 ]

@@ -32,10 +32,10 @@ from django.db.models import Max
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from attachment import oversight_services
 from attachment.engine.services import default_thresholds_row, flag_status_change
 from attachment.management.commands.export_flags import Command as ExportFlags
 from attachment.models import ActionCategory, ActionItem
+from attachment.oversight import services as oversight_services
 from attachment.records import imports as contact_imports
 from attachment.records import services as records
 from attachment.records import views as record_views

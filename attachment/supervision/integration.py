@@ -14,8 +14,8 @@ import datetime as dt
 from django.http import HttpRequest
 from django.utils import timezone
 
+from attachment.demo.supervision import seed as seed_demo
 from attachment.supervision import selectors
-from attachment.supervision_demo import seed as seed_demo
 from clinic.audit import audit_records
 from clinic.extensions import (
     DemoSeeder,

@@ -8,7 +8,7 @@ import statistics
 
 import pytest
 
-from attachment.demo import seed
+from attachment.demo.seed import seed
 from attachment.models import (
     Contact,
     CopingPlan,

@@ -13,11 +13,11 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attachment import oversight_services
 from attachment.engine.patterns import FIELDS, DetectorThresholds
 from attachment.engine.services import clinic_scan, detector_settings_for
 from attachment.models import DetectorSettings, Flag, FlagKind, ScanRun
-from attachment.oversight_forms import DetectorSettingsForm, detector_groups
+from attachment.oversight import services as oversight_services
+from attachment.oversight.forms import DetectorSettingsForm, detector_groups
 from attachment.records.boundary_refresh import contact_facts_refresh
 from clinic.models import AuditEvent
 from tests.attachment.factories import ContactFactory

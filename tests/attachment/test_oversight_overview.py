@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from attachment.models import Flag, FlagStatus, FlagTier
-from attachment.oversight_selectors import clinic_overview, supervisee_overview
+from attachment.oversight.selectors import clinic_overview, supervisee_overview
 from clinic.models import Role
 from notes.models import NoteStatus
 from tests.attachment.factories import ContactFactory, RuptureFactory

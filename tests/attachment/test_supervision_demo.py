@@ -8,8 +8,8 @@ import random
 
 import pytest
 
+from attachment.demo.supervision import seed
 from attachment.models import ActionItem, Notification, SupervisionSession
-from attachment.supervision_demo import seed
 from clinic.extensions import DemoContext, demo_seeders
 from tests.factories import ClientFactory
 

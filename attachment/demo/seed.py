@@ -27,8 +27,8 @@ import bisect
 import datetime as dt
 import math
 
-from attachment.demo_history import History
-from attachment.demo_stories import STORIES, stable_history
+from attachment.demo.history import History
+from attachment.demo.stories import STORIES, stable_history
 from attachment.engine.services import clinic_scan
 from attachment.models import (
     AttachmentMeasure,

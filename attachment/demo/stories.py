@@ -1,11 +1,11 @@
-"""The demo's stories, one function per client kind (see :mod:`attachment.demo`
+"""The demo's stories, one function per client kind (see :mod:`attachment.demo.seed`
 for what each story is), keyed in :data:`STORIES` by the demo's story names."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from attachment.demo_history import (
+from attachment.demo.history import (
     HISTORY_WEEKS,
     WEEK,
     History,

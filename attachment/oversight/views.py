@@ -11,10 +11,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from attachment import oversight_selectors, oversight_services
 from attachment.engine.services import detector_settings_for
-from attachment.oversight_forms import DetectorSettingsForm
-from attachment.oversight_selectors import WEEKS
+from attachment.oversight import selectors as oversight_selectors
+from attachment.oversight import services as oversight_services
+from attachment.oversight.forms import DetectorSettingsForm
+from attachment.oversight.selectors import WEEKS
 from clinic import access
 from clinic.models import Role
 

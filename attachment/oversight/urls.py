@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from attachment import oversight_views
+from attachment.oversight import views as oversight_views
 
 urlpatterns = [
     path("overview/", oversight_views.overview, name="overview"),

@@ -1,6 +1,6 @@
 """Building blocks of the demo's between-session histories: one client's
 :class:`History` (what is about to be written for them) and the steady
-patterns that the stories of :mod:`attachment.demo_stories` start from.
+patterns that the stories of :mod:`attachment.demo.stories` start from.
 All data is synthetic."""
 
 from __future__ import annotations
