@@ -1,6 +1,7 @@
 from django.urls import path
 
-from clinic import admin_views, views
+from clinic import views
+from clinic.administration import views as admin_views
 
 app_name = "clinic"
 

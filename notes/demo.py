@@ -17,7 +17,6 @@ from django.db import transaction
 
 from clinic.extensions import DemoContext
 from clinic.models import ClientStatus
-from notes.digests import addendum_digest, note_digest
 from notes.models import (
     FORMAT_SECTIONS,
     Addendum,
@@ -29,6 +28,7 @@ from notes.models import (
     Reflection,
     SessionNote,
 )
+from notes.signature_hashes import addendum_digest, note_digest
 
 HISTORY_DAYS = 270
 

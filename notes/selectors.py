@@ -16,7 +16,6 @@ from clinic import access
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Client, Supervision, User
 from notes.agenda import AgendaItem, agenda_for
-from notes.digests import addendum_digest, note_digest
 from notes.models import (
     Addendum,
     NoteFormat,
@@ -26,6 +25,7 @@ from notes.models import (
     Reflection,
     SessionNote,
 )
+from notes.signature_hashes import addendum_digest, note_digest
 
 
 def default_format_of(*, user: User) -> str:

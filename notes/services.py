@@ -18,7 +18,6 @@ from clinic import access
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Client, Role, Supervision, User
 from notes import agenda
-from notes.digests import addendum_digest, note_digest, text_digest
 from notes.models import (
     ALL_SECTIONS,
     FORMAT_SECTIONS,
@@ -30,6 +29,7 @@ from notes.models import (
     Reflection,
     SessionNote,
 )
+from notes.signature_hashes import addendum_digest, note_digest, text_digest
 
 NOTE_FACT_FIELDS = (
     "session_at",

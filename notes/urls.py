@@ -1,6 +1,7 @@
 from django.urls import path
 
-from notes import views, views_private
+from notes import process_note_views as views_private
+from notes import views
 
 app_name = "notes"
 

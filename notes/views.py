@@ -1,6 +1,6 @@
 """Session notes, addenda and co-signature pages.
 
-Process notes and reflections live in :mod:`notes.views_private`.  Views are
+Process notes and reflections live in :mod:`notes.process_note_views`.  Views are
 thin: access, form, one service or selector call, render.  A refusal by the
 rules (wrong password, signed note, draft without signature) comes back as a
 message on the page and changes nothing.

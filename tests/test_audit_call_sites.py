@@ -44,15 +44,15 @@ from attachment.review import views as review_views
 from attachment.supervision import services as supervision_services
 from attachment.supervision import views as supervision_views
 from attachment.supervision.integration import action_items_home_panel
-from clinic import admin_services
 from clinic import imports as client_imports
 from clinic import services as clinic_services
+from clinic.administration import services as admin_services
 from clinic.demo import _Seeding
 from clinic.models import AuditAction, AuditEvent, Supervision
 from notes import selectors as note_selectors
 from notes import services as notes_services
-from notes.digests import note_digest
 from notes.models import NoteStatus
+from notes.signature_hashes import note_digest
 from tests.attachment.factories import ContactFactory, CopingPlanFactory, RuptureFactory
 from tests.attachment.factories_review import FlagFactory
 from tests.attachment.factories_supervision import (

@@ -27,7 +27,7 @@ from attachment.models import (
     Rupture,
 )
 from clinic import access
-from clinic.admin_selectors import clinic_therapists
+from clinic.administration.selectors import clinic_therapists
 from clinic.models import Client, ClientStatus, Clinic, User
 from notes.models import NoteStatus, SessionNote
 

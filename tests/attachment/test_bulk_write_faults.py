@@ -17,7 +17,8 @@ from attachment.models import Contact, Flag
 from attachment.records import boundary_refresh as policy_refresh
 from attachment.records.contact_columns import contact_columns_update
 from attachment.records.imports import NewContact, contacts_bulk_create
-from clinic import admin_services, services
+from clinic import services
+from clinic.administration import services as admin_services
 from clinic.models import ContactPolicy
 from tests.factories import ClientFactory
 from tests.faults import (

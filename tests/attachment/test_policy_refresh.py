@@ -12,7 +12,8 @@ from attachment.models import Contact, Flag, FlagKind, RescanRequest
 from attachment.records import boundary_refresh as policy_refresh
 from attachment.records import tasks as records_tasks
 from attachment.records.boundary_refresh import contact_facts_refresh
-from clinic import admin_services, services
+from clinic import services
+from clinic.administration import services as admin_services
 from clinic.policies import clinic_default_policy
 from tests.attachment.factories import ContactFactory
 from tests.factories import ClientFactory, ContactPolicyFactory

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from clinic import admin_services
+from clinic.administration import services as admin_services
 from clinic.models import Absence, AuditEvent, Role, Supervision
 from tests.factories import (
     AbsenceFactory,

@@ -21,7 +21,11 @@ from django.utils import timezone
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from clinic.admin_forms import AbsenceForm, SupervisionEndForm, SupervisionLinkForm
+from clinic.administration.forms import (
+    AbsenceForm,
+    SupervisionEndForm,
+    SupervisionLinkForm,
+)
 from clinic.models import Absence, Clinic, Role, Supervision, User
 from tests.factories import ClinicFactory, SupervisionFactory
 from tests.strategies import (

@@ -40,8 +40,8 @@ from attachment.engine.services import detector_settings_for
 from attachment.models import FlagStatusChange
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Membership, Supervision
-from notes.digests import addendum_digest, note_digest
 from notes.models import Addendum, NoteFormat, NoteReturn, NoteStatus
+from notes.signature_hashes import addendum_digest, note_digest
 from tests.attachment.factories import (
     ContactFactory,
     CopingPlanFactory,

@@ -6,8 +6,8 @@ import datetime as dt
 
 import factory
 
-from notes.digests import text_digest
 from notes.models import NoteFormat, ProcessNote, Reflection, SessionNote
+from notes.signature_hashes import text_digest
 
 SESSION_AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 

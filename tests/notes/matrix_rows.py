@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from notes.digests import note_digest
 from notes.models import NoteStatus
+from notes.signature_hashes import note_digest
 from tests.matrix import (
     ANON,
     CLINICAL_READ,

@@ -26,7 +26,6 @@ from hypothesis import strategies as st
 from clinic.models import Client, Role, User
 from notes import selectors
 from notes.agenda import AgendaItem
-from notes.digests import note_digest
 from notes.forms import (
     AddendumForm,
     NoteForm,
@@ -48,6 +47,7 @@ from notes.models import (
     Reflection,
     SessionNote,
 )
+from notes.signature_hashes import note_digest
 from tests.factories import (
     TEST_PASSWORD,
     ClientFactory,

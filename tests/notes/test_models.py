@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, ProgrammingError, connection, transaction
 
-from notes.digests import addendum_digest
 from notes.models import Addendum, NoteFormat, NoteStatus, SessionNote
+from notes.signature_hashes import addendum_digest
 
 from .factories import SessionNoteFactory
 

@@ -11,8 +11,8 @@ from django.http import Http404
 
 from clinic.models import AuditEvent
 from notes import agenda, selectors, services
-from notes.digests import note_digest
 from notes.models import Addendum, NoteReturn, NoteStatus, Reflection, SessionNote
+from notes.signature_hashes import note_digest
 
 from .factories import ReflectionFactory, SessionNoteFactory
 

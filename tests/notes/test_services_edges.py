@@ -13,8 +13,8 @@ from django.http import Http404
 
 from clinic.models import AuditEvent, Role
 from notes import services
-from notes.digests import text_digest
 from notes.models import NotePreference, NoteStatus, ProcessNote, Reflection
+from notes.signature_hashes import text_digest
 from tests.factories import ClientFactory, MembershipFactory, SupervisionFactory
 
 from .factories import ReflectionFactory, SessionNoteFactory

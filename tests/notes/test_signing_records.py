@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied
 
 from clinic.models import AuditEvent
 from notes import services
-from notes.digests import addendum_digest, note_digest
 from notes.models import Addendum, NoteReturn, NoteStatus, SessionNote
+from notes.signature_hashes import addendum_digest, note_digest
 
 from .factories import SESSION_AT, ReflectionFactory, SessionNoteFactory
 

@@ -15,7 +15,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Submit
 from django import forms
 
-from clinic.admin_selectors import clinic_people, clinic_therapists
+from clinic.administration.selectors import clinic_people, clinic_therapists
 from clinic.models import Absence, Clinic, Role, User
 
 DATE_WIDGET = {"widget": forms.DateInput(attrs={"type": "date"})}

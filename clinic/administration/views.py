@@ -16,8 +16,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clinic import access, admin_selectors, admin_services
-from clinic.admin_forms import AbsenceForm, SupervisionEndForm, SupervisionLinkForm
+from clinic import access
+from clinic.administration import selectors as admin_selectors
+from clinic.administration import services as admin_services
+from clinic.administration.forms import (
+    AbsenceForm,
+    SupervisionEndForm,
+    SupervisionLinkForm,
+)
 from clinic.models import Absence, Clinic, Supervision, User
 
 
