@@ -15,8 +15,7 @@ import pytest
 from django.test import Client as HttpClient
 
 from clinic.models import Role
-
-from .factories import (
+from tests.factories import (
     TEST_PASSWORD,
     ClientFactory,
     ClinicFactory,
@@ -24,8 +23,8 @@ from .factories import (
     SupervisionFactory,
     UserFactory,
 )
-from .hypothesis_profiles import load_profile
-from .mutation_runs import under_mutation_testing, use_own_locks, use_slot_database
+from tests.hypothesis_profiles import load_profile
+from tests.mutation_runs import under_mutation_testing, use_own_locks, use_slot_database
 
 load_profile()
 

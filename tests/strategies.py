@@ -36,8 +36,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from clinic.models import AuditAction, AuditEvent, Clinic, User
-
-from .factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory
 
 T = TypeVar("T")
 

@@ -53,10 +53,12 @@ from notes import selectors as note_selectors
 from notes import services as notes_services
 from notes.models import NoteStatus
 from notes.signature_hashes import note_digest
-from tests.attachment.factories import ContactFactory, CopingPlanFactory, RuptureFactory
-from tests.attachment.factories_review import FlagFactory
-from tests.attachment.factories_supervision import (
+from tests.attachment.factories import (
     ActionItemFactory,
+    ContactFactory,
+    CopingPlanFactory,
+    FlagFactory,
+    RuptureFactory,
     SupervisionSessionFactory,
 )
 from tests.factories import AbsenceFactory, ContactPolicyFactory

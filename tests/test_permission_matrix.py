@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -36,7 +37,7 @@ from django.test import Client as HttpClient
 from django.urls import get_resolver, reverse
 
 from clinic.models import Client, Membership, Role
-from tests.attachment.factories_review import former_supervisor_of
+from tests.attachment.factories import former_supervisor_of
 from tests.factories import (
     ClientFactory,
     MembershipFactory,
@@ -61,19 +62,27 @@ from tests.matrix import (
     mismatched,
 )
 
-# Each app (and each area of an app) lists its rows in a module of its own.
-# A module's ``build`` adds what is shared by the whole world (absences,
+# Each app (and each area of an app) lists its rows in a ``matrix_rows.py`` of
+# its own, found here by itself: a new area needs no edit of this file.  A
+# module's ``build`` adds what is shared by the whole world (absences,
 # supervision sessions); its ``build_records`` adds the records of one client,
-# so that they can be built again on other clients.
-ROW_MODULES = (
-    "tests.clinic.matrix_rows",
-    "tests.clinic.matrix_rows_admin",
-    "tests.notes.matrix_rows",
-    "tests.attachment.matrix_rows",
-    "tests.attachment.matrix_rows_review",
-    "tests.attachment.matrix_rows_supervision",
-    "tests.attachment.matrix_rows_oversight",
-)
+# so that they can be built again on other clients.  Lower apps build first.
+APP_ORDER = ("clinic", "notes", "attachment")
+TESTS = Path(__file__).resolve().parent
+
+
+def _row_module_names() -> list[str]:
+    paths = sorted(
+        TESTS.glob("**/matrix_rows.py"),
+        key=lambda path: (APP_ORDER.index(path.relative_to(TESTS).parts[0]), path),
+    )
+    return [
+        ".".join(("tests", *path.relative_to(TESTS).with_suffix("").parts))
+        for path in paths
+    ]
+
+
+ROW_MODULES = _row_module_names()
 _modules = [importlib.import_module(name) for name in ROW_MODULES]
 LISTED_ROWS = [row for module in _modules for row in module.ROWS]
 BUILDERS = [module.build for module in _modules if hasattr(module, "build")]

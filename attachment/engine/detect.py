@@ -5,7 +5,7 @@ The weekly detectors are screened with the vectorised
 on the whole chunk's week matrix first; only the clients that pass are handed
 to the pure per-client functions, whose findings are the only ones kept.  A
 screen may let through a client that the detector then clears, never the
-other way round (``tests/attachment/test_scan.py`` checks this against calling
+other way round (``tests/attachment/engine/test_scan.py`` checks this against calling
 every detector on every client).
 """
 

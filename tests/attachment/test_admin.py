@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.attachment.factories import ContactFactory, RuptureFactory
-from tests.attachment.factories_review import FlagFactory
+from tests.attachment.factories import ContactFactory, FlagFactory, RuptureFactory
 from tests.factories import UserFactory
 
 SECRET = "Zephyrine-confided-text"

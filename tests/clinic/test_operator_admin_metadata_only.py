@@ -43,16 +43,14 @@ from clinic.models import AuditAction, Membership, Supervision
 from notes.models import Addendum, NoteFormat, NoteReturn, NoteStatus
 from notes.signature_hashes import addendum_digest, note_digest
 from tests.attachment.factories import (
+    ActionItemFactory,
     ContactFactory,
     CopingPlanFactory,
+    FlagFactory,
     MeasureFactory,
     ObservationFactory,
     RepairAttemptFactory,
     RuptureFactory,
-)
-from tests.attachment.factories_review import FlagFactory
-from tests.attachment.factories_supervision import (
-    ActionItemFactory,
     SupervisionSessionFactory,
 )
 from tests.factories import AbsenceFactory, ContactPolicyFactory, UserFactory

@@ -7,8 +7,11 @@ from django.utils import timezone
 
 from clinic.models import Supervision
 from notes import services
-
-from .factories import ProcessNoteFactory, ReflectionFactory, SessionNoteFactory
+from tests.notes.factories import (
+    ProcessNoteFactory,
+    ReflectionFactory,
+    SessionNoteFactory,
+)
 
 
 @pytest.fixture

@@ -20,8 +20,11 @@ from tests.matrix import (
     Row,
     expect,
 )
-
-from .factories import ProcessNoteFactory, ReflectionFactory, SessionNoteFactory
+from tests.notes.factories import (
+    ProcessNoteFactory,
+    ReflectionFactory,
+    SessionNoteFactory,
+)
 
 AUTHOR_ONLY = {role: 404 for role in ROLES} | {OWN: 200, ANON: 302}
 SUPERVISOR_ACTS = expect(CLINICAL_WRITE, **{OWN: 403, SUPERVISOR: 200})

@@ -54,6 +54,7 @@ from tests.factories import (
     ClinicFactory,
     SupervisionFactory,
 )
+from tests.notes.factories import SESSION_AT, ReflectionFactory, SessionNoteFactory
 from tests.strategies import (
     FIXTURES_RESET,
     GARBAGE,
@@ -68,8 +69,6 @@ from tests.strategies import (
     valid_data,
     valid_share,
 )
-
-from .factories import SESSION_AT, ReflectionFactory, SessionNoteFactory
 
 PASSWORD = {"password": st.just(TEST_PASSWORD)}
 SIGNED_AT = SESSION_AT + dt.timedelta(hours=2)

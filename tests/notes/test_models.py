@@ -10,8 +10,7 @@ from django.db import IntegrityError, ProgrammingError, connection, transaction
 
 from notes.models import Addendum, NoteFormat, NoteStatus, SessionNote
 from notes.signature_hashes import addendum_digest
-
-from .factories import SessionNoteFactory
+from tests.notes.factories import SessionNoteFactory
 
 # A trigger's RAISE EXCEPTION reaches Django as ProgrammingError.
 REFUSED = ProgrammingError

@@ -13,8 +13,7 @@ from clinic.models import AuditEvent
 from notes import agenda, selectors, services
 from notes.models import Addendum, NoteReturn, NoteStatus, Reflection, SessionNote
 from notes.signature_hashes import note_digest
-
-from .factories import ReflectionFactory, SessionNoteFactory
+from tests.notes.factories import ReflectionFactory, SessionNoteFactory
 
 VALUES = {
     "session_at": dt.datetime(2026, 3, 9, 10, 0, tzinfo=dt.UTC),

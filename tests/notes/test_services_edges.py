@@ -16,8 +16,7 @@ from notes import services
 from notes.models import NotePreference, NoteStatus, ProcessNote, Reflection
 from notes.signature_hashes import text_digest
 from tests.factories import ClientFactory, MembershipFactory, SupervisionFactory
-
-from .factories import ReflectionFactory, SessionNoteFactory
+from tests.notes.factories import ReflectionFactory, SessionNoteFactory
 
 DAP = {
     "session_at": dt.datetime(2026, 3, 9, 10, 0, tzinfo=dt.UTC),

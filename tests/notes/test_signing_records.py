@@ -13,8 +13,7 @@ from clinic.models import AuditEvent
 from notes import services
 from notes.models import Addendum, NoteReturn, NoteStatus, SessionNote
 from notes.signature_hashes import addendum_digest, note_digest
-
-from .factories import SESSION_AT, ReflectionFactory, SessionNoteFactory
+from tests.notes.factories import SESSION_AT, ReflectionFactory, SessionNoteFactory
 
 DAP = {
     "session_at": dt.datetime(2026, 3, 9, 10, 0, tzinfo=dt.UTC),

@@ -11,8 +11,7 @@ from django.urls import reverse
 from clinic.models import AuditEvent
 from notes.models import Addendum, NoteStatus, Reflection, SessionNote
 from tests.factories import ClientFactory
-
-from .factories import ReflectionFactory, SessionNoteFactory
+from tests.notes.factories import ReflectionFactory, SessionNoteFactory
 
 
 def _note_post(**changes):
@@ -296,7 +295,7 @@ def test_the_client_page_panels_do_not_grow_with_the_number_of_notes(
 def test_the_process_note_list_has_a_fixed_number_of_queries(
     login, client, therapist, django_assert_max_num_queries, count
 ):
-    from .factories import ProcessNoteFactory
+    from tests.notes.factories import ProcessNoteFactory
 
     for _ in range(count):
         ProcessNoteFactory(client=client)

@@ -18,10 +18,9 @@ from django.utils import timezone
 
 from attachment.engine.services import clinic_scan
 from attachment.models import Contact, Flag, ScanChunk, ScanRun
-from tests.attachment.test_scan import contacts_at
+from tests.attachment.engine.test_scan import contacts_at
 from tests.factories import ClientFactory, ClinicFactory, MembershipFactory, UserFactory
-
-from .conftest import ROOT, VISIBILITY_TIMEOUT, child_env, wait_for
+from tests.reliability.conftest import ROOT, VISIBILITY_TIMEOUT, child_env, wait_for
 
 pytestmark = pytest.mark.reliability
 

@@ -14,13 +14,12 @@ from attachment.models import DigestLog, FlagStatus, Notification, NotificationK
 from attachment.supervision import tasks as supervision_tasks
 from attachment.supervision.digest import digest_recipient_ids, digest_send
 from clinic.models import Supervision
-from tests.factories import ClientFactory
-
-from .factories_supervision import (
+from tests.attachment.factories import (
     ActionItemFactory,
-    FlagFactory,
+    DiscussedFlagFactory,
     SupervisionSessionFactory,
 )
+from tests.factories import ClientFactory
 
 # Thursday 19 March 2026, 07:00 UTC: the beat's hour.
 MORNING = dt.datetime(2026, 3, 19, 7, 0, tzinfo=dt.UTC)
@@ -40,14 +39,14 @@ def flagged(clinic, therapist):
     client = ClientFactory(
         clinic=clinic, therapist=therapist, code=CODE, preferred_name=NAME
     )
-    FlagFactory(client=client, detected_at=YESTERDAY)
+    DiscussedFlagFactory(client=client, detected_at=YESTERDAY)
     return client
 
 
 def test_a_supervisor_gets_one_email_with_counts_and_links_only(
     supervisor, therapist, flagged
 ):
-    FlagFactory(client=flagged, detected_at=YESTERDAY, tier="yellow")
+    DiscussedFlagFactory(client=flagged, detected_at=YESTERDAY, tier="yellow")
     session = SupervisionSessionFactory(supervisor=supervisor, supervisee=therapist)
     ActionItemFactory(session=session, client=flagged, due_on=dt.date(2026, 3, 19))
     ActionItemFactory(session=session, owner=supervisor, due_on=dt.date(2026, 3, 12))
@@ -70,7 +69,7 @@ def test_a_supervisor_gets_one_email_with_counts_and_links_only(
 def test_running_twice_the_same_day_sends_nothing_the_second_time(supervisor, flagged):
     assert digest_send(supervisor_id=supervisor.pk, now=MORNING) is True
     later = MORNING + dt.timedelta(hours=3)
-    FlagFactory(client=flagged, detected_at=later - dt.timedelta(hours=1))
+    DiscussedFlagFactory(client=flagged, detected_at=later - dt.timedelta(hours=1))
     assert digest_send(supervisor_id=supervisor.pk, now=later) is False
     assert len(mail.outbox) == 1
     assert DigestLog.objects.get().new_red_flags == 1
@@ -78,8 +77,8 @@ def test_running_twice_the_same_day_sends_nothing_the_second_time(supervisor, fl
 
 def test_the_next_day_counts_only_flags_since_the_last_digest(supervisor, flagged):
     digest_send(supervisor_id=supervisor.pk, now=MORNING)
-    FlagFactory(client=flagged, detected_at=MORNING + dt.timedelta(hours=5))
-    FlagFactory(client=flagged, detected_at=MORNING + dt.timedelta(hours=6))
+    DiscussedFlagFactory(client=flagged, detected_at=MORNING + dt.timedelta(hours=5))
+    DiscussedFlagFactory(client=flagged, detected_at=MORNING + dt.timedelta(hours=6))
     assert digest_send(supervisor_id=supervisor.pk, now=MORNING + dt.timedelta(days=1))
     assert "2 new red flags" in mail.outbox[-1].body
 
@@ -97,7 +96,7 @@ def test_closed_flags_and_own_clients_flags_do_not_count(supervisor, flagged, cl
     flag = flagged.flags.get()
     flag.status = FlagStatus.DISMISSED
     flag.save()
-    FlagFactory(client=ClientFactory(clinic=clinic, therapist=supervisor))
+    DiscussedFlagFactory(client=ClientFactory(clinic=clinic, therapist=supervisor))
     assert digest_send(supervisor_id=supervisor.pk, now=MORNING) is False
 
 
@@ -121,7 +120,7 @@ def test_new_red_flags_also_become_a_notification(supervisor, flagged):
 def test_a_failed_send_leaves_no_claim_so_the_retry_sends(
     supervisor, flagged, settings
 ):
-    settings.EMAIL_BACKEND = "tests.attachment.test_digest.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.attachment.supervision.test_digest.RefusingBackend"
     with pytest.raises(ConnectionError):
         digest_send(supervisor_id=supervisor.pk, now=MORNING)
     assert not DigestLog.objects.exists()
@@ -144,7 +143,9 @@ def test_the_beat_task_fans_out_one_digest_per_supervisor(
     supervisor, unrelated_supervisor, flagged
 ):
     # The beat task reads the real clock.
-    FlagFactory(client=flagged, detected_at=timezone.now() - dt.timedelta(hours=1))
+    DiscussedFlagFactory(
+        client=flagged, detected_at=timezone.now() - dt.timedelta(hours=1)
+    )
     assert supervision_tasks.daily_digest_task.apply().get() == 2
     assert [message.to for message in mail.outbox] == [[supervisor.email]]
     assert supervision_tasks.daily_digest_task.apply().get() == 2

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from attachment.engine.services import clinic_scan
 from attachment.models import ActionItem, Flag, FlagStatus, SupervisionSession
-from tests.attachment.test_scan import contacts_at
-from tests.attachment.test_supervision_views import an_item, session_post
+from tests.attachment.engine.test_scan import contacts_at
+from tests.attachment.supervision.test_views import an_item, session_post
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ import pytest
 from django.urls import reverse
 
 from attachment.supervision import notifications
-
-from .factories_supervision import NotificationFactory
+from tests.attachment.factories import NotificationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from attachment.models import FlagStatus
 from clinic.selectors import caseload_own
-from tests.attachment.factories_review import FlagFactory
+from tests.attachment.factories import FlagFactory
 from tests.factories import ClientFactory
 
 QUEUE = reverse("attachment:flag_queue")

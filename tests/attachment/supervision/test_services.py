@@ -25,14 +25,13 @@ from attachment.supervision.services import (
     supervision_session_record,
 )
 from clinic.models import AuditEvent, Supervision
-from tests.factories import ClientFactory
-
-from .factories_supervision import (
+from tests.attachment.factories import (
     ActionItemFactory,
-    FlagFactory,
+    DiscussedFlagFactory,
     NotificationFactory,
     SupervisionSessionFactory,
 )
+from tests.factories import ClientFactory
 
 # NOW (tests/attachment/conftest.py) is Wednesday 18 March 2026, 12:00 UTC.
 TODAY = dt.date(2026, 3, 18)
@@ -87,9 +86,9 @@ def test_a_session_is_recorded_with_its_items_and_audited(record, supervisor, cl
 def test_discussed_flags_move_to_in_supervision_with_history(
     record, client, supervisor
 ):
-    opened = FlagFactory(client=client, status=FlagStatus.OPEN)
-    acknowledged = FlagFactory(client=client, status=FlagStatus.ACKNOWLEDGED)
-    already = FlagFactory(client=client, status=FlagStatus.IN_SUPERVISION)
+    opened = DiscussedFlagFactory(client=client, status=FlagStatus.OPEN)
+    acknowledged = DiscussedFlagFactory(client=client, status=FlagStatus.ACKNOWLEDGED)
+    already = DiscussedFlagFactory(client=client, status=FlagStatus.IN_SUPERVISION)
     session = record(flag_ids=[opened.pk, acknowledged.pk, already.pk])
     assert set(session.flags_discussed.values_list("pk", flat=True)) == {
         opened.pk,
@@ -151,7 +150,7 @@ def test_an_owner_other_than_the_two_people_is_refused(record, other_therapist):
 def test_a_flag_of_another_caseload_cannot_be_discussed(
     record, clinic, other_therapist
 ):
-    foreign = FlagFactory(
+    foreign = DiscussedFlagFactory(
         client=ClientFactory(clinic=clinic, therapist=other_therapist)
     )
     with pytest.raises(ValidationError) as refused:

@@ -15,8 +15,7 @@ from attachment.models import (
     RepairAttempt,
     Rupture,
 )
-
-from .factories import ContactFactory, RuptureFactory
+from tests.attachment.factories import ContactFactory, RuptureFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -20,9 +20,8 @@ from attachment.models import (
 )
 from attachment.records import services
 from clinic.models import AuditEvent
+from tests.attachment.factories import RuptureFactory
 from tests.factories import AbsenceFactory, ContactPolicyFactory
-
-from .factories import RuptureFactory
 
 pytestmark = pytest.mark.django_db
 

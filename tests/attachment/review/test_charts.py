@@ -9,8 +9,7 @@ import pytest
 
 from attachment.review.charts import flag_series_chart
 from attachment.review.evidence import evidence_rows, flag_gauge
-from tests.attachment.factories import ContactFactory
-from tests.attachment.factories_review import FlagFactory
+from tests.attachment.factories import ContactFactory, FlagFactory
 
 
 def _rows(evidence) -> dict[str, str]:

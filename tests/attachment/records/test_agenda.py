@@ -9,10 +9,9 @@ import pytest
 from attachment.models import Contact, Rupture
 from notes.agenda import agenda_for, agenda_mark_discussed
 from notes.selectors import agenda_of
+from tests.attachment.factories import ContactFactory, RuptureFactory
 from tests.factories import ClientFactory
 from tests.notes.factories import SessionNoteFactory
-
-from .factories import ContactFactory, RuptureFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -39,6 +39,12 @@ from attachment.supervision.forms import (
     item_values,
 )
 from clinic.models import Role, Supervision, User
+from tests.attachment.factories import (
+    ActionItemFactory,
+    DiscussedFlagFactory,
+    NotificationFactory,
+    SupervisionSessionFactory,
+)
 from tests.factories import ClientFactory, ClinicFactory, SupervisionFactory
 from tests.strategies import (
     ABSENT,
@@ -56,13 +62,6 @@ from tests.strategies import (
     signed_in,
     valid_data,
     valid_share,
-)
-
-from .factories_supervision import (
-    ActionItemFactory,
-    FlagFactory,
-    NotificationFactory,
-    SupervisionSessionFactory,
 )
 
 
@@ -112,10 +111,10 @@ def world(db) -> World:
     )
     clients = [ClientFactory(clinic=clinic, therapist=therapist) for _ in range(2)]
     flags = [
-        FlagFactory(client=clients[0]),
-        FlagFactory(client=clients[1], status=FlagStatus.ACKNOWLEDGED),
-        FlagFactory(client=clients[0], status=FlagStatus.IN_SUPERVISION),
-        FlagFactory(client=clients[1], status=FlagStatus.RESOLVED),
+        DiscussedFlagFactory(client=clients[0]),
+        DiscussedFlagFactory(client=clients[1], status=FlagStatus.ACKNOWLEDGED),
+        DiscussedFlagFactory(client=clients[0], status=FlagStatus.IN_SUPERVISION),
+        DiscussedFlagFactory(client=clients[1], status=FlagStatus.RESOLVED),
     ]
     outsider = person(ClinicFactory(), Role.THERAPIST)
     return World(

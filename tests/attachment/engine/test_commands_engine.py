@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from attachment.models import Flag
 from clinic.models import AuditEvent, Clinic
-from tests.attachment.test_scan import contacts_at
+from tests.attachment.engine.test_scan import contacts_at
 from tests.factories import ClientFactory
 
 

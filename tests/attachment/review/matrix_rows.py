@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from tests.attachment.factories import FlagFactory
 from tests.matrix import CLINICAL_READ, CLINICIANS, OWN, SUPERVISOR, Row, expect
-
-from .factories_review import FlagFactory
 
 
 def build_records(world: SimpleNamespace) -> None:

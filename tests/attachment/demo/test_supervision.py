@@ -11,9 +11,8 @@ import pytest
 from attachment.demo.supervision import seed
 from attachment.models import ActionItem, Notification, SupervisionSession
 from clinic.extensions import DemoContext, demo_seeders
+from tests.attachment.factories import DiscussedFlagFactory
 from tests.factories import ClientFactory
-
-from .factories_supervision import FlagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +26,7 @@ def demo(clinic, therapist, other_therapist, supervisor):
         for key in ("repaired_rupture", "rising_contact", "life_transition")
     }
     trainee_client = ClientFactory(clinic=clinic, therapist=other_therapist)
-    FlagFactory(client=stories["rising_contact"], detected_at=NOW)
+    DiscussedFlagFactory(client=stories["rising_contact"], detected_at=NOW)
     return DemoContext(
         clinic=clinic,
         people={

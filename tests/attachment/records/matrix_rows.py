@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from tests.attachment.factories import ContactFactory, CopingPlanFactory, RuptureFactory
 from tests.matrix import CLINICAL_READ, CLINICAL_WRITE, Row
-
-from .factories import ContactFactory, CopingPlanFactory, RuptureFactory
 
 
 def build_records(world: SimpleNamespace) -> None:

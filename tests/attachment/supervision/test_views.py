@@ -15,13 +15,12 @@ from django.utils import timezone
 
 from attachment.models import ActionItem, FlagStatus, SupervisionSession
 from clinic.models import AuditEvent, Supervision
-from tests.factories import ClientFactory
-
-from .factories_supervision import (
+from tests.attachment.factories import (
     ActionItemFactory,
-    FlagFactory,
+    DiscussedFlagFactory,
     SupervisionSessionFactory,
 )
+from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,9 +63,9 @@ def an_item(owner, **changes) -> dict:
 
 
 def test_the_form_ticks_the_flags_already_in_supervision(login, supervisor, client):
-    waiting = FlagFactory(client=client, status=FlagStatus.IN_SUPERVISION)
-    fresh = FlagFactory(client=client, status=FlagStatus.OPEN)
-    closed = FlagFactory(client=client, status=FlagStatus.RESOLVED)
+    waiting = DiscussedFlagFactory(client=client, status=FlagStatus.IN_SUPERVISION)
+    fresh = DiscussedFlagFactory(client=client, status=FlagStatus.OPEN)
+    closed = DiscussedFlagFactory(client=client, status=FlagStatus.RESOLVED)
     html = login(supervisor).get(NEW).content.decode()
     boxes = {
         int(re.search(r'value="(\d+)"', tag).group(1)): "checked" in tag
@@ -80,7 +79,7 @@ def test_the_form_ticks_the_flags_already_in_supervision(login, supervisor, clie
 def test_a_supervisor_records_a_session_with_items(
     login, supervisor, therapist, client
 ):
-    flag = FlagFactory(client=client, status=FlagStatus.OPEN)
+    flag = DiscussedFlagFactory(client=client, status=FlagStatus.OPEN)
     response = login(supervisor).post(
         NEW,
         session_post(

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from attachment.models import Flag, FlagStatus, FlagStatusChange
 from clinic.models import AuditEvent
-from tests.attachment.factories_review import (
+from tests.attachment.factories import (
     DETECTED,
     FlagFactory,
     FlagResponseFactory,

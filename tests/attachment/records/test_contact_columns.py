@@ -9,8 +9,7 @@ import pytest
 
 from attachment.models import Contact
 from attachment.records.contact_columns import contact_columns_update
-
-from .factories import WHEN, ContactFactory
+from tests.attachment.factories import WHEN, ContactFactory
 
 pytestmark = pytest.mark.django_db
 

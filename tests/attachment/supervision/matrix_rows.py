@@ -14,6 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
+from tests.attachment.factories import (
+    ActionItemFactory,
+    SupervisionSessionFactory,
+)
 from tests.matrix import (
     ADMIN,
     ANON,
@@ -32,8 +36,6 @@ from tests.matrix import (
     Row,
     expect,
 )
-
-from .factories_supervision import ActionItemFactory, SupervisionSessionFactory
 
 
 def build(world: SimpleNamespace) -> None:

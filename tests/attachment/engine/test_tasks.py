@@ -14,8 +14,8 @@ from attachment.engine.services import rescan_wanted, scan_run_start
 from attachment.models import Flag, RescanRequest, ScanRun
 from attachment.records.services import contact_log, rupture_record
 from clinic.celery import app
+from tests.attachment.engine.test_scan import contacts_at
 from tests.attachment.factories import RuptureFactory
-from tests.attachment.test_scan import contacts_at
 from tests.factories import ClientFactory, ClinicFactory
 
 

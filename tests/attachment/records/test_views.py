@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from attachment.models import Contact, DependencyObservation, RepairAttempt, Rupture
 from clinic.models import AuditEvent
-
-from .factories import (
+from tests.attachment.factories import (
     ContactFactory,
     CopingPlanFactory,
     ObservationFactory,

@@ -12,10 +12,9 @@ from attachment.engine.services import clinic_scan
 from attachment.models import Flag, FlagResponse, FlagStatus, FlagStatusChange
 from attachment.review import services as review
 from clinic.models import AuditEvent
-from tests.attachment.factories_review import FlagFactory, former_supervisor_of
+from tests.attachment.engine.test_scan import weekly_contacts
+from tests.attachment.factories import FlagFactory, former_supervisor_of
 from tests.factories import ClientFactory
-
-from .test_scan import weekly_contacts
 
 WEEK = dt.timedelta(days=7)
 

@@ -11,16 +11,15 @@ from django.utils import timezone
 
 from attachment.records.charts import weekly_chart, weekly_counts
 from attachment.records.timeline import timeline_page
-from tests.factories import AbsenceFactory, ContactPolicyFactory
-from tests.notes.factories import ProcessNoteFactory, SessionNoteFactory
-
-from .factories import (
+from tests.attachment.factories import (
     ContactFactory,
     CopingPlanFactory,
     ObservationFactory,
     RepairAttemptFactory,
     RuptureFactory,
 )
+from tests.factories import AbsenceFactory, ContactPolicyFactory
+from tests.notes.factories import ProcessNoteFactory, SessionNoteFactory
 
 pytestmark = pytest.mark.django_db
 

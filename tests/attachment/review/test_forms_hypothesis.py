@@ -34,6 +34,7 @@ from attachment.review.filters import FlagQueueFilter
 from attachment.review.forms import FlagCloseForm, FlagResponseForm, FlagStepForm
 from attachment.review.selectors import queue_reviewers
 from clinic.models import AuditAction, AuditEvent, Client, Role, User
+from tests.attachment.factories import FlagFactory
 from tests.factories import ClientFactory, ClinicFactory, SupervisionFactory
 from tests.strategies import (
     FIXTURES_RESET,
@@ -47,8 +48,6 @@ from tests.strategies import (
     signed_in,
     valid_share,
 )
-
-from .factories_review import FlagFactory
 
 
 @dataclass
