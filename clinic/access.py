@@ -83,30 +83,51 @@ def primary_clinic(user: User) -> Clinic | None:
     return membership.clinic if membership else None
 
 
+def supervision_links_in_force(*, on: dt.date) -> QuerySet[Supervision]:
+    """Who currently supervises whom, the one rule: a link counts in its own
+    clinic only, from its first to its last day, and only while its
+    supervisor holds the supervisor role in that clinic.  A former
+    supervisor (link ended, or role taken away) therefore sees nothing.
+    Every other question about supervision filters this queryset."""
+    supervisor_role = Membership.objects.filter(
+        user_id=OuterRef("supervisor_id"),
+        clinic_id=OuterRef("clinic_id"),
+        role=Role.SUPERVISOR,
+    )
+    return Supervision.objects.current(on).filter(Exists(supervisor_role))
+
+
+def is_current_supervisor(
+    user: User, *, supervisee_id: int, clinic_id: int, on: dt.date
+) -> bool:
+    """``user`` supervises ``supervisee_id`` in ``clinic_id`` on ``on``."""
+    if not user.is_authenticated:
+        return False
+    return (
+        supervision_links_in_force(on=on)
+        .filter(supervisor=user, supervisee_id=supervisee_id, clinic_id=clinic_id)
+        .exists()
+    )
+
+
 def current_supervisee_ids(user: User, *, on: dt.date) -> list[int]:
-    """Supervisees whose link with ``user`` is current on ``on`` in a clinic
-    where ``user`` holds the supervisor role."""
+    """Supervisees of ``user`` on ``on``, in any clinic."""
+    if not user.is_authenticated:
+        return []
     return list(
-        Supervision.objects.current(on)
-        .filter(
-            supervisor=user,
-            clinic_id__in=clinic_ids_with_role(user, Role.SUPERVISOR),
-        )
+        supervision_links_in_force(on=on)
+        .filter(supervisor=user)
         .values_list("supervisee_id", flat=True)
     )
 
 
 def readable_clients(user: User, *, on: dt.date) -> QuerySet[Client]:
-    """Clients whose clinical records ``user`` may read.
-
-    A supervision link belongs to one clinic: it opens the supervisee's
-    clients *in that clinic* only, and only while the link is current.
-    """
+    """Clients whose clinical records ``user`` may read: their own, and the
+    clients their current supervisees treat in the link's clinic."""
     if not user.is_authenticated:
         return Client.objects.none()
-    supervised = Supervision.objects.current(on).filter(
+    supervised = supervision_links_in_force(on=on).filter(
         supervisor=user,
-        clinic_id__in=clinic_ids_with_role(user, Role.SUPERVISOR),
         clinic_id=OuterRef("clinic_id"),
         supervisee_id=OuterRef("therapist_id"),
     )
