@@ -9,6 +9,7 @@ class AttachmentConfig(AppConfig):
         """Add this app's panels, agenda items, caseload column and demo part
         to the lower apps' registries (they never import this app)."""
         from attachment.demo import seed as demo
+        from attachment.demo import supervision as supervision_demo
         from attachment.engine.services import register_flag_integrations
         from attachment.oversight.integration import register_oversight_integrations
         from attachment.records import selectors, views
@@ -44,6 +45,11 @@ class AttachmentConfig(AppConfig):
         )
         extensions.register_demo_seeder(
             extensions.DemoSeeder(key="attachment_scan", order=35, seed=demo.scan)
+        )
+        extensions.register_demo_seeder(
+            extensions.DemoSeeder(
+                key="supervision", order=40, seed=supervision_demo.seed
+            )
         )
         register_flag_integrations()
         register_review_integrations()

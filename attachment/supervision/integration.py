@@ -1,5 +1,5 @@
 """What the supervision pages add to other apps' pages (panels, navigation links,
-caseload columns, demo data), registered from ``AttachmentConfig.ready``.
+caseload columns), registered from ``AttachmentConfig.ready``.
 
 * Home: the user's own open action items (supervisee and supervisor alike)
   until they are done; for a supervisor, each current supervisee's next
@@ -14,14 +14,11 @@ import datetime as dt
 from django.http import HttpRequest
 from django.utils import timezone
 
-from attachment.demo.supervision import seed as seed_demo
 from attachment.supervision import selectors
 from clinic.audit import audit_records
 from clinic.extensions import (
-    DemoSeeder,
     HomePanel,
     NavLink,
-    register_demo_seeder,
     register_home_panel,
     register_nav_link,
 )
@@ -106,4 +103,3 @@ def register_supervision_integrations() -> None:
             badge=lambda user: selectors.unread_count(actor=user),
         )
     )
-    register_demo_seeder(DemoSeeder(key="supervision", order=40, seed=seed_demo))
