@@ -699,17 +699,17 @@ NO_EDGE = {
     "rising_rate_floor": (
         "a floor under the estimated baseline rate, not a trigger: it moves the "
         "CUSUM's reference value and its threshold h together, so no value of it "
-        "separates firing from not firing for every series; test_patterns checks "
+        "separates firing from not firing for every series; test_frequency checks "
         "that a silent baseline is read at the floor"
     ),
     "rising_false_alarms_per_year": (
         "a calibration: it sets h through the in-control ARL and the interpolated "
         "h table, continuously, so the only edge is the CUSUM statistic meeting "
-        "h, which test_patterns covers with the h table and the ARL simulation"
+        "h, which test_cusum covers with the h table and the ARL simulation"
     ),
     "absence_baseline_weeks": (
         "applied by the scan, not the detector: the scan's query counts the "
-        "baseline contacts over that many weeks and scan_detect the days outside "
+        "baseline contacts over that many weeks and engine.detect the days outside "
         "absences; absence_surge receives only the count and the days"
     ),
 }

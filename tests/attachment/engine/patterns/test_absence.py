@@ -1,4 +1,5 @@
-"""The absence-surge detector's two parts, pinned to exact values and boundaries.
+"""The absence-surge detector's two parts: their verdicts, and every number
+pinned to exact values and boundaries.
 
 Expected rates and intervals are worked out here from the inputs (the interval
 straight from the binomial, not through the detector's own helper), so a
@@ -16,7 +17,6 @@ from scipy import stats
 from attachment.engine.patterns import (
     AbsenceContactCounts,
     AbsenceFacts,
-    DetectorThresholds,
     Finding,
     Kind,
     ObservationFacts,
@@ -25,9 +25,13 @@ from attachment.engine.patterns import (
     absence_ahead,
     absence_surge,
 )
+from tests.attachment.engine.patterns.helpers import (
+    DEFAULTS,
+    NOW,
+    assert_presentable,
+    switched_off,
+)
 
-DEFAULTS = DetectorThresholds()
-NOW = dt.datetime(2025, 6, 2, 9, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()
 
 
@@ -177,6 +181,34 @@ def test_red_needs_the_lower_bound_strictly_above_the_red_ratio():
     )
 
 
+def test_contact_well_above_the_usual_rate_during_an_absence_is_flagged():
+    # 15 days away so far; usually one contact a week.
+    yellow = absence_surge(_counts(7, 12, 84), now=NOW, thresholds=DEFAULTS)
+    assert yellow is not None
+    assert yellow.part == Part.DURING_ABSENCE
+    assert yellow.tier == Tier.YELLOW
+    assert yellow.window_start == dt.date(2025, 5, 19)
+    assert_presentable(yellow)
+    red = absence_surge(_counts(16, 12, 84), now=NOW, thresholds=DEFAULTS)
+    assert red is not None and red.tier == Tier.RED
+
+
+def test_usual_contact_during_an_absence_is_not_flagged():
+    assert absence_surge(_counts(3, 12, 84), now=NOW, thresholds=DEFAULTS) is None
+
+
+def test_absence_surge_needs_a_few_contacts_and_a_baseline():
+    assert absence_surge(_counts(2, 0, 84), now=NOW, thresholds=DEFAULTS) is None
+    assert absence_surge(_counts(9, 12, 14), now=NOW, thresholds=DEFAULTS) is None
+
+
+def test_absence_surge_can_be_switched_off():
+    assert (
+        absence_surge(_counts(16, 12, 84), now=NOW, thresholds=switched_off("absence"))
+        is None
+    )
+
+
 # --- ahead of an absence ----------------------------------------------------------
 
 PLANNED = AbsenceFacts(
@@ -186,6 +218,9 @@ PLANNED = AbsenceFacts(
 
 def _fear(day: dt.date, intensity: int = 3) -> ObservationFacts:
     return ObservationFacts(day, intensity=intensity, fear_of_abandonment=True)
+
+
+FEARFUL = [_fear(dt.date(2025, 5, 20))]
 
 
 def test_the_prompt_ahead_of_an_absence_reports_every_number_it_rests_on():
@@ -265,3 +300,28 @@ def test_observations_count_from_after_the_window_start_up_to_today():
         PLANNED, [_fear(TODAY + dt.timedelta(days=1))], now=NOW, thresholds=DEFAULTS
     )
     assert tomorrow is None
+
+
+def test_fear_of_abandonment_before_a_planned_absence_prompts_cover():
+    finding = absence_ahead(PLANNED, FEARFUL, now=NOW, thresholds=DEFAULTS)
+    assert finding is not None
+    assert finding.part == Part.AHEAD_OF_ABSENCE
+    assert finding.tier == Tier.YELLOW
+    assert_presentable(finding)
+    uncovered = dataclasses.replace(PLANNED, has_cover=False)
+    assert (
+        absence_ahead(uncovered, FEARFUL, now=NOW, thresholds=DEFAULTS).tier == Tier.RED
+    )
+
+
+def test_no_prompt_when_the_absence_is_far_off_or_the_fear_mild():
+    later = dataclasses.replace(
+        PLANNED, starts_on=dt.date(2025, 8, 1), ends_on=dt.date(2025, 8, 9)
+    )
+    assert absence_ahead(later, FEARFUL, now=NOW, thresholds=DEFAULTS) is None
+    mild = [dataclasses.replace(FEARFUL[0], intensity=2)]
+    assert absence_ahead(PLANNED, mild, now=NOW, thresholds=DEFAULTS) is None
+    assert (
+        absence_ahead(PLANNED, FEARFUL, now=NOW, thresholds=switched_off("absence"))
+        is None
+    )

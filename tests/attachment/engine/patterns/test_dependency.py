@@ -1,5 +1,5 @@
-"""The dependency-escalation detector's two parts, pinned to exact findings,
-significance boundaries and window edges."""
+"""The dependency-escalation detector's two parts: their verdicts, and their
+exact findings pinned to significance boundaries and window edges."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pytest
 from scipy import stats
 
 from attachment.engine.patterns import (
-    DetectorThresholds,
     Finding,
     Kind,
     MeasureFacts,
@@ -22,9 +21,13 @@ from attachment.engine.patterns import (
     dependency_measure_rise,
     dependency_trend,
 )
+from tests.attachment.engine.patterns.helpers import (
+    DEFAULTS,
+    NOW,
+    assert_presentable,
+    switched_off,
+)
 
-DEFAULTS = DetectorThresholds()
-NOW = dt.datetime(2025, 6, 2, 9, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()
 
 
@@ -150,6 +153,39 @@ def test_the_p_value_must_be_below_alpha_not_equal_to_it():
     assert dependency_trend(climb, now=NOW, thresholds=above).tier == Tier.RED
 
 
+TEN_DAYS_AGO = TODAY - dt.timedelta(days=10)
+
+
+def test_steadily_rising_intensity_is_red_and_a_noisier_rise_yellow():
+    red = dependency_trend(
+        _observations([0, 1, 1, 2, 3, 3, 4, 4], TEN_DAYS_AGO),
+        now=NOW,
+        thresholds=DEFAULTS,
+    )
+    assert red is not None
+    assert red.part == Part.INTENSITY_TREND and red.tier == Tier.RED
+    assert red.evidence["kendall_tau"] > 0
+    assert_presentable(red)
+    yellow = dependency_trend(
+        _observations([0, 1, 0, 1, 2, 1, 2], TEN_DAYS_AGO), now=NOW, thresholds=DEFAULTS
+    )
+    assert yellow is not None and yellow.tier == Tier.YELLOW
+
+
+def test_flat_falling_or_sparse_observations_are_not_flagged():
+    for values in ([2, 2, 2, 2, 2, 2], [4, 3, 3, 2, 1, 0], [0, 1, 3, 4]):
+        assert (
+            dependency_trend(
+                _observations(values, TEN_DAYS_AGO), now=NOW, thresholds=DEFAULTS
+            )
+            is None
+        )
+    rising = _observations([0, 1, 1, 2, 3, 3, 4, 4], TEN_DAYS_AGO)
+    assert (
+        dependency_trend(rising, now=NOW, thresholds=switched_off("dependency")) is None
+    )
+
+
 # --- measure rise -----------------------------------------------------------------
 
 
@@ -208,3 +244,41 @@ def test_a_measure_taken_later_than_now_is_not_read_yet():
     )
     taken_today = _measures(3.0, 4.0)
     assert dependency_measure_rise(taken_today, now=NOW, thresholds=DEFAULTS)
+
+
+SIXTY_DAYS_AGO = TODAY - dt.timedelta(days=60)
+
+
+def test_a_rising_preoccupied_merger_score_is_flagged():
+    yellow = dependency_measure_rise(
+        _measures(3.0, 3.6, last=SIXTY_DAYS_AGO), now=NOW, thresholds=DEFAULTS
+    )
+    assert yellow is not None
+    assert yellow.part == Part.MEASURE_RISE and yellow.tier == Tier.YELLOW
+    assert_presentable(yellow)
+    red = dependency_measure_rise(
+        _measures(2.0, 3.0, 4.2, last=SIXTY_DAYS_AGO), now=NOW, thresholds=DEFAULTS
+    )
+    assert red is not None and red.tier == Tier.RED
+
+
+def test_a_falling_or_single_measure_is_not_flagged():
+    assert (
+        dependency_measure_rise(
+            _measures(3.5, 3.1, last=SIXTY_DAYS_AGO), now=NOW, thresholds=DEFAULTS
+        )
+        is None
+    )
+    assert (
+        dependency_measure_rise(
+            _measures(3.5, last=SIXTY_DAYS_AGO), now=NOW, thresholds=DEFAULTS
+        )
+        is None
+    )
+    off = switched_off("dependency")
+    assert (
+        dependency_measure_rise(
+            _measures(2.0, 4.0, last=SIXTY_DAYS_AGO), now=NOW, thresholds=off
+        )
+        is None
+    )

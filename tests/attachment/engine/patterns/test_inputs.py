@@ -1,5 +1,4 @@
-"""How the detectors' plain inputs are built and checked, and how a finding
-refuses an impossible window."""
+"""How the detectors' plain inputs are built and checked."""
 
 from __future__ import annotations
 
@@ -9,8 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from attachment.engine.patterns import Finding, Kind, Tier, WeeklySeries
-from attachment.engine.patterns.findings import clean_number
+from attachment.engine.patterns import WeeklySeries
 
 MONDAYS = [dt.date(2024, 1, 1) + dt.timedelta(weeks=i) for i in range(3)]
 
@@ -56,22 +54,3 @@ def test_series_of_the_wrong_length_or_with_gaps_are_refused():
     gap = [MONDAYS[0], MONDAYS[2]]
     with pytest.raises(ValueError, match="^week_starts must be consecutive weeks$"):
         WeeklySeries.build(client_id=1, week_starts=gap, client_initiated=[1, 2])
-
-
-def test_a_finding_cannot_end_before_it_starts():
-    with pytest.raises(ValueError, match="^a finding's window cannot end before it"):
-        Finding(
-            kind=Kind.POLICY_PATTERN,
-            tier=Tier.YELLOW,
-            window_start=MONDAYS[1],
-            window_end=MONDAYS[0],
-            score=1.0,
-            evidence={},
-            explanation="x.",
-        )
-
-
-def test_evidence_numbers_keep_three_decimals_unless_told():
-    assert clean_number(2 / 3) == 0.667
-    assert clean_number(2 / 3, 5) == 0.66667
-    assert clean_number(math.inf) is None

@@ -1,5 +1,5 @@
-"""The policy-pattern and after-ending detectors pinned to exact findings and
-to the edges of their windows."""
+"""The policy-pattern and after-ending detectors: their verdicts, their exact
+findings and the edges of their windows."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import datetime as dt
 
 from attachment.engine.patterns import (
     ContactFacts,
-    DetectorThresholds,
     EndingFacts,
     Finding,
     Kind,
@@ -17,9 +16,12 @@ from attachment.engine.patterns import (
     after_ending_contact,
     policy_pattern,
 )
-
-DEFAULTS = DetectorThresholds()
-NOW = dt.datetime(2025, 6, 2, 9, 0, tzinfo=dt.UTC)
+from tests.attachment.engine.patterns.helpers import (
+    DEFAULTS,
+    NOW,
+    assert_presentable,
+    switched_off,
+)
 
 
 def _at(when: dt.datetime, **facts: bool) -> ContactFacts:
@@ -82,6 +84,42 @@ def test_the_policy_window_includes_both_its_ends():
     assert policy_pattern(earlier, now=NOW, thresholds=DEFAULTS) is None
 
 
+def test_three_contacts_outside_policy_in_four_weeks_are_yellow():
+    contacts = [
+        _ago(2, after_hours=True),
+        _ago(9, channel_outside_policy=True),
+        _ago(20, over_weekly_limit=True),
+    ]
+    finding = policy_pattern(contacts, now=NOW, thresholds=DEFAULTS)
+    assert finding is not None
+    assert finding.tier == Tier.YELLOW
+    assert finding.evidence["after_hours"] == 1
+    assert finding.window_start == (NOW - dt.timedelta(days=20)).date()
+    assert_presentable(finding)
+
+
+def test_six_contacts_outside_policy_are_red():
+    contacts = [_ago(d, after_hours=True) for d in (1, 3, 5, 8, 12, 15)]
+    finding = policy_pattern(contacts, now=NOW, thresholds=DEFAULTS)
+    assert finding is not None and finding.tier == Tier.RED
+
+
+def test_policy_pattern_ignores_old_compliant_and_therapist_contacts():
+    contacts = [
+        _ago(2, after_hours=True),
+        _ago(3, after_hours=True, from_client=False),
+        _ago(4),
+        _ago(40, after_hours=True),
+        _ago(5, after_hours=True),
+    ]
+    assert policy_pattern(contacts, now=NOW, thresholds=DEFAULTS) is None
+
+
+def test_policy_pattern_can_be_switched_off():
+    contacts = [_ago(d, after_hours=True) for d in (1, 2, 3)]
+    assert policy_pattern(contacts, now=NOW, thresholds=switched_off("policy")) is None
+
+
 # --- after ending -----------------------------------------------------------------
 
 ENDED = EndingFacts(ended_on=dt.date(2025, 5, 1), after_ending_allowed=False)
@@ -138,3 +176,33 @@ def test_the_ending_day_is_read_in_the_scans_time_zone_and_the_contacts_own():
     new_york = dt.timezone(dt.timedelta(hours=-5))
     late = _at(dt.datetime(2025, 5, 1, 23, 0, tzinfo=new_york))
     assert after_ending_contact(ENDED, [late], now=NOW, thresholds=DEFAULTS) is None
+
+
+def test_a_contact_after_ending_is_yellow_and_three_are_red():
+    one = after_ending_contact(ENDED, [_ago(5)], now=NOW, thresholds=DEFAULTS)
+    assert one is not None and one.tier == Tier.YELLOW
+    assert_presentable(one)
+    three = [_ago(d) for d in (2, 5, 9)]
+    assert (
+        after_ending_contact(ENDED, three, now=NOW, thresholds=DEFAULTS).tier
+        == Tier.RED
+    )
+
+
+def test_contacts_before_ending_or_from_the_therapist_do_not_count():
+    contacts = [_ago(40), _ago(3, from_client=False)]
+    assert after_ending_contact(ENDED, contacts, now=NOW, thresholds=DEFAULTS) is None
+
+
+def test_where_the_policy_allows_it_only_contacts_over_the_limit_count():
+    allowed = EndingFacts(ended_on=ENDED.ended_on, after_ending_allowed=True)
+    assert (
+        after_ending_contact(allowed, [_ago(5)], now=NOW, thresholds=DEFAULTS) is None
+    )
+    over = [_ago(5, over_weekly_limit=True)]
+    assert after_ending_contact(allowed, over, now=NOW, thresholds=DEFAULTS)
+
+
+def test_after_ending_contact_can_be_switched_off():
+    off = switched_off("after_ending")
+    assert after_ending_contact(ENDED, [_ago(5)], now=NOW, thresholds=off) is None

@@ -1,14 +1,15 @@
-"""The rupture detectors pinned to exact findings, day boundaries and ordering."""
+"""The rupture detectors: their verdicts, pinned to exact findings, day
+boundaries and ordering, and judged as of the moment they are given."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 import pytest
 
 from attachment.engine.patterns import (
-    DetectorThresholds,
     Finding,
     Kind,
     Part,
@@ -17,9 +18,13 @@ from attachment.engine.patterns import (
     repeated_ruptures,
     unrepaired_rupture,
 )
+from tests.attachment.engine.patterns.helpers import (
+    DEFAULTS,
+    NOW,
+    assert_presentable,
+    switched_off,
+)
 
-DEFAULTS = DetectorThresholds()
-NOW = dt.datetime(2025, 6, 2, 9, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()
 
 
@@ -109,6 +114,30 @@ def test_the_window_start_follows_the_repair_limit():
     assert finding.score == 1.5
 
 
+def test_an_open_rupture_without_repair_for_weeks_is_flagged():
+    yellow = unrepaired_rupture([_rupture(1, 30)], now=NOW, thresholds=DEFAULTS)
+    assert yellow is not None
+    assert yellow.tier == Tier.YELLOW
+    assert yellow.evidence["days_without_repair"] == 30
+    assert_presentable(yellow)
+    assert "1" not in re.sub(r"\d{2,}", "", yellow.explanation)  # no rupture id
+    old = unrepaired_rupture([_rupture(1, 50)], now=NOW, thresholds=DEFAULTS)
+    assert old.tier == Tier.RED
+    severe = unrepaired_rupture(
+        [_rupture(1, 25, severity=3)], now=NOW, thresholds=DEFAULTS
+    )
+    assert severe.tier == Tier.RED
+
+
+def test_a_quickly_repaired_or_recent_rupture_is_not_flagged():
+    ruptures = [
+        _rupture(1, 60, attempts=1),
+        _rupture(2, 60, is_open=False, attempts=1),
+        _rupture(3, 10),
+    ]
+    assert unrepaired_rupture(ruptures, now=NOW, thresholds=DEFAULTS) is None
+
+
 # --- repeated ruptures ------------------------------------------------------------
 
 
@@ -148,3 +177,32 @@ def test_the_repeat_window_runs_from_after_its_start_up_to_today():
     finding = repeated_ruptures(inside, now=NOW, thresholds=DEFAULTS)
     assert finding is not None
     assert finding.window_end == TODAY
+
+
+def test_repeated_ruptures_are_flagged_apart_from_unrepaired_ones():
+    three = [_rupture(1, 40), _rupture(2, 20, attempts=1), _rupture(3, 5, attempts=1)]
+    repeated = repeated_ruptures(three, now=NOW, thresholds=DEFAULTS)
+    assert repeated is not None
+    assert repeated.part == Part.REPEATED and repeated.tier == Tier.YELLOW
+    unrepaired = unrepaired_rupture(three, now=NOW, thresholds=DEFAULTS)
+    assert unrepaired.window_start != repeated.window_start
+    five = [_rupture(i, 5 * i) for i in range(1, 6)]
+    assert repeated_ruptures(five, now=NOW, thresholds=DEFAULTS).tier == Tier.RED
+    assert repeated_ruptures(three[:2], now=NOW, thresholds=DEFAULTS) is None
+
+
+# --- both detectors ---------------------------------------------------------------
+
+
+def test_rupture_detectors_can_be_switched_off():
+    off = switched_off("rupture")
+    assert unrepaired_rupture([_rupture(1, 60)], now=NOW, thresholds=off) is None
+    five = [_rupture(i, 5 * i) for i in range(1, 6)]
+    assert repeated_ruptures(five, now=NOW, thresholds=off) is None
+
+
+def test_the_same_data_judged_at_another_moment_gives_another_answer():
+    rupture = [_rupture(1, 30)]
+    assert unrepaired_rupture(rupture, now=NOW, thresholds=DEFAULTS)
+    earlier = NOW - dt.timedelta(days=15)
+    assert unrepaired_rupture(rupture, now=earlier, thresholds=DEFAULTS) is None

@@ -1,11 +1,55 @@
-"""The detector thresholds' ranges, their messages and the detector switches."""
+"""The detector thresholds: each documented with its default and range, the
+range checks and their messages, and a switch for every detector."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 
 from attachment.engine.patterns import FIELDS, DetectorThresholds, ThresholdField
 from attachment.engine.patterns.thresholds import _switch, threshold_problems
+from tests.attachment.engine.patterns.helpers import DEFAULTS
+
+
+def test_every_threshold_is_documented_with_its_default_and_range():
+    names = [f.name for f in dataclasses.fields(DetectorThresholds)]
+    assert [f.name for f in FIELDS] == names
+    for field in FIELDS:
+        assert field.default == getattr(DEFAULTS, field.name)
+        assert field.meaning
+        if field.kind is not bool:
+            assert field.minimum <= field.default <= field.maximum
+
+
+def test_every_detector_has_a_switch():
+    switches = {f.name for f in FIELDS if f.kind is bool}
+    assert switches == {
+        f"{name}_enabled"
+        for name in (
+            "rising",
+            "policy",
+            "absence",
+            "rupture",
+            "dependency",
+            "overextension",
+            "withdrawal",
+            "after_ending",
+        )
+    }
+
+
+def test_out_of_range_or_inconsistent_thresholds_are_refused():
+    with pytest.raises(ValueError, match="policy_min_count must be at least 1"):
+        DetectorThresholds(policy_min_count=0)
+    with pytest.raises(ValueError, match="rupture_red_days must not be below"):
+        DetectorThresholds(rupture_repair_days=30, rupture_red_days=20)
+    assert threshold_problems({"rising_false_alarms_per_year": 5.0})
+
+
+def test_thresholds_can_be_built_from_a_settings_row():
+    row = {"policy_min_count": 4, "_state": object(), "id": 3, "clinic_id": 9}
+    assert DetectorThresholds.from_mapping(row).policy_min_count == 4
 
 
 def test_a_detector_switch_is_described_in_words():

@@ -1,5 +1,6 @@
-"""The rising-frequency CUSUM pinned to exact numbers, window edges and the
-week-by-week statistics the evaluation reads.
+"""The rising-contact-frequency detector: its verdicts on typical histories,
+and the CUSUM pinned to exact numbers, window edges and the week-by-week
+statistics the evaluation reads.
 
 The golden case is recomputed here from its definition (moment estimates, the
 negative-binomial likelihood ratio, the best span of monitored weeks and the
@@ -18,21 +19,26 @@ import pytest
 from scipy import stats
 
 from attachment.engine.patterns import (
-    DetectorThresholds,
     Finding,
     Kind,
     Part,
     Tier,
-    WeeklySeries,
     cusum,
     rising_contact_frequency,
     rising_contact_frequency_many,
     rising_statistics,
 )
+from tests.attachment.engine.patterns.helpers import (
+    CLIENT_ID,
+    DEFAULTS,
+    FIRST_MONDAY,
+    assert_presentable,
+    monday_after,
+    switched_off,
+    weekly_series,
+)
 
-DEFAULTS = DetectorThresholds()
-FIRST_MONDAY = dt.date(2024, 1, 1)
-CLIENT_ID = 31337
+STEADY_TWO_A_WEEK = [1, 3] * 31  # mean 2, variance 1: read as Poisson
 
 # 41 baseline weeks (a little bursty), a guard week the baseline must not read,
 # then eight monitored weeks with a rise over the last five.
@@ -43,23 +49,11 @@ MONITORED = [2, 1, 2, 6, 5, 7, 6, 8]
 GOLDEN = BASELINE + GUARD + MONITORED
 
 
-def _series(counts: list[int], absent: list[bool] | None = None) -> WeeklySeries:
-    return WeeklySeries.build(
-        client_id=CLIENT_ID,
-        week_starts=[FIRST_MONDAY + dt.timedelta(weeks=i) for i in range(len(counts))],
-        client_initiated=counts,
-        therapist_absent=absent,
-    )
-
-
-def _after(series: WeeklySeries) -> dt.datetime:
-    last = series.week_starts[-1] + dt.timedelta(days=7)
-    return dt.datetime.combine(last, dt.time(3), dt.UTC)
-
-
 def _judge(counts, absent=None, thresholds=DEFAULTS):
-    series = _series(counts, absent)
-    return rising_contact_frequency(series, now=_after(series), thresholds=thresholds)
+    series = weekly_series(counts, therapist_absent=absent)
+    return rising_contact_frequency(
+        series, now=monday_after(series), thresholds=thresholds
+    )
 
 
 def _expected_cusum(baseline: list[int], monitored: list[int]):
@@ -75,9 +69,155 @@ def _expected_cusum(baseline: list[int], monitored: list[int]):
     return mean, phi, spans[best], best
 
 
+# --- verdicts on typical histories ----------------------------------------------
+
+
+def test_a_sustained_quadrupling_after_a_steady_year_is_red():
+    series = weekly_series(STEADY_TWO_A_WEEK + [8, 8, 8, 8])
+    finding = rising_contact_frequency(
+        series, now=monday_after(series), thresholds=DEFAULTS
+    )
+    assert finding is not None
+    assert finding.kind == Kind.RISING_CONTACT_FREQUENCY
+    assert finding.tier == Tier.RED
+    assert finding.evidence["rate_ratio_ci95"][0] > 2
+    assert finding.evidence["baseline_rate_per_week"] == 2.0
+    assert finding.evidence["recent_rate_per_week"] == 8.0
+    assert finding.evidence["cusum"] >= finding.evidence["cusum_threshold"]
+    assert finding.window_end == series.week_starts[-1] + dt.timedelta(days=6)
+    assert_presentable(finding)
+
+
+def test_a_modest_rise_is_yellow_when_the_ratio_could_still_be_below_two():
+    series = weekly_series(STEADY_TWO_A_WEEK + [4, 5, 4, 4, 5])
+    finding = rising_contact_frequency(
+        series, now=monday_after(series), thresholds=DEFAULTS
+    )
+    assert finding is not None
+    assert finding.tier == Tier.YELLOW
+    assert finding.evidence["rate_ratio_ci95"][0] <= 2
+    assert_presentable(finding)
+
+
+def test_a_steady_client_is_not_flagged():
+    series = weekly_series(STEADY_TWO_A_WEEK + [3, 1, 2])
+    assert (
+        rising_contact_frequency(series, now=monday_after(series), thresholds=DEFAULTS)
+        is None
+    )
+
+
+def test_zero_to_two_contacts_never_flags():
+    series = weekly_series([0] * 62 + [1, 1])
+    assert (
+        rising_contact_frequency(series, now=monday_after(series), thresholds=DEFAULTS)
+        is None
+    )
+
+
+def test_a_silent_baseline_is_read_at_the_rate_floor():
+    """After a silent year the baseline rate is taken as the floor, not zero, so
+    three contacts in a week are no surge; five over two weeks are, unless the
+    admin raises the floor."""
+    one_week = weekly_series([0] * 62 + [0, 0, 3])
+    assert (
+        rising_contact_frequency(
+            one_week, now=monday_after(one_week), thresholds=DEFAULTS
+        )
+        is None
+    )
+    two_weeks = weekly_series([0] * 62 + [0, 2, 3])
+    finding = rising_contact_frequency(
+        two_weeks, now=monday_after(two_weeks), thresholds=DEFAULTS
+    )
+    assert finding is not None
+    assert finding.evidence["reference_rate_per_week"] == DEFAULTS.rising_rate_floor
+    assert_presentable(finding)
+    higher_floor = dataclasses.replace(DEFAULTS, rising_rate_floor=1.0)
+    assert (
+        rising_contact_frequency(
+            two_weeks, now=monday_after(two_weeks), thresholds=higher_floor
+        )
+        is None
+    )
+
+
+def test_a_bursty_baseline_raises_the_bar_for_the_same_recent_weeks():
+    recent = [5, 5, 5]
+    steady = weekly_series(STEADY_TWO_A_WEEK + recent)
+    bursty = weekly_series([0, 4] * 31 + recent)  # same mean, variance about 4
+    assert rising_contact_frequency(
+        steady, now=monday_after(steady), thresholds=DEFAULTS
+    )
+    assert (
+        rising_contact_frequency(bursty, now=monday_after(bursty), thresholds=DEFAULTS)
+        is None
+    )
+
+
+def test_too_short_a_history_is_not_judged():
+    series = weekly_series([2] * 20 + [9, 9, 9])
+    assert (
+        rising_contact_frequency(series, now=monday_after(series), thresholds=DEFAULTS)
+        is None
+    )
+
+
+def test_therapist_absence_weeks_stay_out_of_the_baseline():
+    counts = [1, 3] * 32
+    absent = [False] * len(counts)
+    for week in range(20, 30):
+        counts[week], absent[week] = 0, True
+    marked = rising_statistics(np.array([counts]), np.array([absent]), DEFAULTS)
+    unmarked = rising_statistics(np.array([counts]), None, DEFAULTS)
+    assert marked.baseline_rate[0, -1] == pytest.approx(2.0)
+    assert unmarked.baseline_rate[0, -1] < 1.7
+
+
+def test_a_surge_while_the_therapist_is_away_is_left_to_the_absence_detector():
+    counts = STEADY_TWO_A_WEEK + [8, 8, 8]
+    away = [False] * 62 + [True] * 3
+    series = weekly_series(counts, therapist_absent=away)
+    assert (
+        rising_contact_frequency(series, now=monday_after(series), thresholds=DEFAULTS)
+        is None
+    )
+    unmarked = weekly_series(counts)
+    assert rising_contact_frequency(
+        unmarked, now=monday_after(unmarked), thresholds=DEFAULTS
+    )
+
+
+def test_weeks_after_now_are_ignored():
+    series = weekly_series(STEADY_TWO_A_WEEK + [2, 2, 9, 9, 9])
+    before_the_rise = monday_after(series) - dt.timedelta(weeks=3)
+    assert (
+        rising_contact_frequency(series, now=before_the_rise, thresholds=DEFAULTS)
+        is None
+    )
+    assert rising_contact_frequency(
+        series, now=monday_after(series), thresholds=DEFAULTS
+    )
+
+
+def test_rising_frequency_can_be_switched_off():
+    series = weekly_series(STEADY_TWO_A_WEEK + [8, 8, 8, 8])
+    assert (
+        rising_contact_frequency(
+            series, now=monday_after(series), thresholds=switched_off("rising")
+        )
+        is None
+    )
+
+
+# --- exact findings and window edges --------------------------------------------
+
+
 def test_a_rise_reports_every_number_it_rests_on():
-    series = _series(GOLDEN)
-    finding = rising_contact_frequency(series, now=_after(series), thresholds=DEFAULTS)
+    series = weekly_series(GOLDEN)
+    finding = rising_contact_frequency(
+        series, now=monday_after(series), thresholds=DEFAULTS
+    )
     mean, phi, statistic, span = _expected_cusum(BASELINE, MONITORED)
     assert span == 5
     inflation = np.interp(np.log(41), np.log([26, 52]), [4.5, 2.0])
@@ -139,7 +279,9 @@ def test_a_long_history_shows_the_last_sixty_one_weeks_and_reads_fifty_two():
     counts = [2] * 20 + GOLDEN
     finding = _judge(counts)
     assert len(finding.evidence["weeks"]) == 61
-    assert finding.evidence["weeks"][0] == _series(counts).week_starts[9].isoformat()
+    assert (
+        finding.evidence["weeks"][0] == weekly_series(counts).week_starts[9].isoformat()
+    )
     assert finding.evidence["client_initiated"] == counts[9:]
     assert finding.evidence["therapist_absent"] == [False] * 61
     assert finding.evidence["baseline_weeks"] == 52
@@ -183,7 +325,7 @@ def test_weeks_away_in_the_baseline_can_leave_too_few_to_judge():
 def test_a_rise_in_the_last_week_alone_starts_in_that_week():
     counts = [2] * 60 + [2, 2, 2, 2, 2, 2, 2, 14]
     finding = _judge(counts)
-    series = _series(counts)
+    series = weekly_series(counts)
     assert finding.window_start == series.week_starts[-1]
     a, b = (float(v) for v in cusum.llr_coefficients(2.0, 0.0))
     assert finding.evidence["cusum"] == round(14 * a - b, 3)
@@ -193,7 +335,7 @@ def test_a_rise_longer_than_the_monitored_weeks_starts_at_their_first():
     # The guard week before the monitored ones is high too, and left out.
     counts = [2] * 61 + [8] * 9
     finding = _judge(counts)
-    series = _series(counts)
+    series = weekly_series(counts)
     assert finding.window_start == series.week_starts[-8]
     a, b = (float(v) for v in cusum.llr_coefficients(2.0, 0.0))
     assert finding.evidence["cusum"] == round(8 * (8 * a - b), 3)
@@ -203,7 +345,7 @@ def test_a_week_away_just_before_a_rise_does_not_move_its_start():
     counts = [2] * 60 + [2, 2, 2, 0, 8, 8, 8, 8]
     away = [False] * 63 + [True] + [False] * 4
     finding = _judge(counts, away)
-    assert finding.window_start == _series(counts).week_starts[-4]
+    assert finding.window_start == weekly_series(counts).week_starts[-4]
     assert finding.evidence["therapist_absent"] == away[-61:]
 
 
@@ -220,8 +362,8 @@ def test_the_recent_rate_counts_only_the_weeks_the_therapist_was_there():
 
 
 def test_weeks_after_now_are_left_out_of_the_evidence():
-    series = _series(GOLDEN + [4, 4])
-    now = _after(_series(GOLDEN))
+    series = weekly_series(GOLDEN + [4, 4])
+    now = monday_after(weekly_series(GOLDEN))
     finding = rising_contact_frequency(series, now=now, thresholds=DEFAULTS)
     assert finding.evidence["client_initiated"] == GOLDEN
     assert len(finding.evidence["weeks"]) == len(GOLDEN)
@@ -229,7 +371,7 @@ def test_weeks_after_now_are_left_out_of_the_evidence():
 
 
 def test_no_complete_week_means_nothing_to_judge():
-    series = _series(GOLDEN)
+    series = weekly_series(GOLDEN)
     before_any = dt.datetime.combine(FIRST_MONDAY, dt.time(3), dt.UTC)
     assert rising_contact_frequency(series, now=before_any, thresholds=DEFAULTS) is None
 
@@ -285,7 +427,7 @@ def test_every_weeks_verdict_is_the_one_made_with_data_up_to_that_week():
 
 
 def test_the_start_of_a_rise_indexes_the_weeks():
-    series = _series(GOLDEN)
+    series = weekly_series(GOLDEN)
     result = rising_statistics(
         series.client_initiated[None, :], None, DEFAULTS, last_week_only=True
     )
@@ -332,9 +474,31 @@ def test_a_clinic_pass_leaves_out_the_same_weeks_away_as_the_single_one():
     # part of the baseline they would hide the rise.
     counts = [30] * 10 + GOLDEN[10:]
     away = [i < 10 for i in range(len(counts))]
-    series = _series(counts, away)
-    now = _after(series)
+    series = weekly_series(counts, therapist_absent=away)
+    now = monday_after(series)
     single = rising_contact_frequency(series, now=now, thresholds=DEFAULTS)
     assert single is not None
     found = rising_contact_frequency_many([series], now=now, thresholds=DEFAULTS)
     assert found == {CLIENT_ID: single}
+
+
+def test_a_whole_clinic_is_judged_in_one_pass_with_the_same_verdicts():
+    rising = weekly_series(STEADY_TWO_A_WEEK + [8, 8, 8, 8])
+    steady = dataclasses.replace(weekly_series([2] * 66), client_id=1)
+    young = dataclasses.replace(weekly_series([2] * 30 + [9, 9, 9]), client_id=2)
+    young = dataclasses.replace(
+        young, week_starts=rising.week_starts[-len(young.week_starts) :]
+    )
+    now = monday_after(rising)
+    found = rising_contact_frequency_many(
+        [rising, steady, young], now=now, thresholds=DEFAULTS
+    )
+    assert set(found) == {CLIENT_ID}
+    single = rising_contact_frequency(rising, now=now, thresholds=DEFAULTS)
+    assert found[CLIENT_ID] == single
+    assert (
+        rising_contact_frequency_many(
+            [rising], now=now, thresholds=switched_off("rising")
+        )
+        == {}
+    )

@@ -1,5 +1,7 @@
-"""The CUSUM decision-interval table: interpolation between its cells, clamping
-at its edges, lazy loading, regeneration, and the rate-ratio test's edge cases."""
+"""The CUSUM machinery behind the rising-frequency detector: the likelihood
+ratio, the run lengths, the decision-interval table (interpolation between its
+cells, clamping at its edges, lazy loading, regeneration) and the rate-ratio
+test, edge cases included."""
 
 from __future__ import annotations
 
@@ -15,6 +17,23 @@ from attachment.engine.patterns import cusum
 from attachment.engine.patterns._h_table import H_TABLE
 
 TABLE = np.asarray(H_TABLE, dtype=float)
+
+
+# --- the likelihood ratio ---------------------------------------------------------
+
+
+def test_the_poisson_reference_value_is_the_likelihood_ratio_k():
+    a, b = cusum.llr_coefficients(3.0, 0.0)
+    assert float(b / a) == pytest.approx(3.0 / np.log(2))
+
+
+def test_over_dispersion_weakens_each_contact_as_evidence():
+    a_poisson, _ = cusum.llr_coefficients(3.0, 0.0)
+    a_bursty, _ = cusum.llr_coefficients(3.0, 0.5)
+    assert a_bursty < a_poisson
+
+
+# --- the decision-interval table --------------------------------------------------
 
 
 def _by_hand(mu0: float, phi: float, arl: float) -> float:
@@ -92,6 +111,15 @@ def test_the_writer_writes_the_source_to_the_path_given(tmp_path):
     assert target.read_text() == cusum.h_table_source(TABLE)
 
 
+@pytest.mark.parametrize(("i", "j", "k"), [(4, 0, 1), (10, 5, 3)])
+def test_the_stored_h_table_matches_a_fresh_computation(i, j, k):
+    fresh = cusum.decision_interval(
+        cusum.GRID_MU[i], cusum.GRID_PHI[j], cusum.GRID_ARL[k]
+    )
+    stored = cusum.lookup_h(cusum.GRID_MU[i], cusum.GRID_PHI[j], cusum.GRID_ARL[k])
+    assert float(stored[0]) == pytest.approx(fresh, abs=2e-3)
+
+
 # --- run lengths ------------------------------------------------------------------
 
 
@@ -104,6 +132,20 @@ def test_a_doubled_rate_shortens_the_run_length():
 
 def test_a_dispersion_at_the_poisson_tolerance_is_poisson():
     assert cusum.cusum_arl(3.0, 1.0, 1e-9) == cusum.cusum_arl(3.0, 1.0, 0.0)
+
+
+def test_the_markov_chain_arl_agrees_with_simulation():
+    rng = np.random.default_rng(7)
+    h = cusum.decision_interval(1.0, 0.0, 104.0)
+    counts = rng.poisson(1.0, size=(2000, 520))
+    s = np.zeros(2000)
+    alarms = 0
+    for week in range(counts.shape[1]):
+        s = np.maximum(0.0, s + np.log(2) * counts[:, week] - 1.0)
+        alarms += int((s >= h).sum())
+        s[s >= h] = 0.0
+    simulated_arl = counts.size / alarms
+    assert simulated_arl == pytest.approx(104.0, rel=0.1)
 
 
 # --- the rate-ratio test ----------------------------------------------------------
@@ -140,3 +182,18 @@ def test_h_stays_at_its_floor_when_even_the_floor_alarms_too_rarely():
     # bracket a root).
     floor_arl = cusum.cusum_arl(0.01, 0.5, 0.0)
     assert cusum.decision_interval(0.5, 0.0, floor_arl / 1.5) == 0.01
+
+
+def test_the_rate_ratio_interval_is_the_exact_binomial_one_transformed():
+    test = cusum.rate_ratio_test(
+        recent=18, recent_weeks=3, baseline=52, baseline_weeks=52
+    )
+    assert test.ratio == pytest.approx(6.0)
+    assert test.ci_low < 6.0 < test.ci_high
+    assert test.ci_low > 2.0
+    assert test.p_value < 0.001
+    even = cusum.rate_ratio_test(
+        recent=3, recent_weeks=3, baseline=52, baseline_weeks=52
+    )
+    assert even.ci_low < 1.0 < even.ci_high
+    assert even.p_value > 0.3
