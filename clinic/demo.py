@@ -39,6 +39,7 @@ from clinic.models import (
     Supervision,
     User,
 )
+from clinic.refusals import Refused
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Demo Practice"
@@ -59,7 +60,7 @@ WORKING_HOURS = {str(day): ["09:00", "18:00"] for day in range(5)}
 ADVISORY_LOCK_KEY = 20260210
 
 
-class DemoRefused(Exception):
+class DemoRefused(Refused):
     """The database holds clinics other than the demo's, so the demo stays out."""
 
 

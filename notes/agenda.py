@@ -14,6 +14,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from clinic.refusals import Refused
+
 
 @dataclass(frozen=True)
 class AgendaItem:
@@ -47,14 +49,16 @@ def agenda_for(*, client: Any, since: dt.datetime | None) -> list[AgendaItem]:
     return sorted(items, key=lambda item: (-item.priority, item.occurred_at))
 
 
-class SignedNoteRefused(ValueError):
+class SignedNoteRefused(Refused):
     """Items link to a note only while it is a draft: nothing but an addendum
     attaches to a signed note."""
 
 
 def agenda_mark_discussed(*, note: Any, keys: list[str]) -> None:
     if getattr(note, "signed_at", None) is not None:
-        raise SignedNoteRefused(f"note {note.pk} is signed")
+        raise SignedNoteRefused(
+            "This note is signed: agenda items are ticked on a draft only."
+        )
     by_provider: dict[str, list[int]] = {}
     for key in keys:
         name, _, raw_id = key.partition(":")

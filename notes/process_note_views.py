@@ -9,21 +9,25 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic import access
+from clinic.access import AuthenticatedHttpRequest
 from clinic.audit import audit_record
 from clinic.models import AuditAction
+from clinic.refusals import Refused, show_refusal
 from notes import selectors, services
 from notes.forms import ReflectionForm, TextForm
 
 
 @login_required
 @require_GET
-def process_note_list(request: HttpRequest, client_id: int) -> HttpResponse:
+def process_note_list(
+    request: AuthenticatedHttpRequest, client_id: int
+) -> HttpResponse:
     now = timezone.now()
     shelf = selectors.process_note_shelf(
         actor=request.user, client_id=client_id, on=now.date()
@@ -50,7 +54,9 @@ def process_note_list(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def process_note_create(request: HttpRequest, client_id: int) -> HttpResponse:
+def process_note_create(
+    request: AuthenticatedHttpRequest, client_id: int
+) -> HttpResponse:
     now = timezone.now()
     client = access.client_for_writing(request.user, client_id, on=now.date())
     form = TextForm(request.POST or None, submit_label="Save process note")
@@ -69,7 +75,9 @@ def process_note_create(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def process_note_detail(request: HttpRequest, note_id: int) -> HttpResponse:
+def process_note_detail(
+    request: AuthenticatedHttpRequest, note_id: int
+) -> HttpResponse:
     now = timezone.now()
     note = selectors.process_note_for_reading(
         actor=request.user, note_id=note_id, now=now, request=request
@@ -88,7 +96,7 @@ def process_note_detail(request: HttpRequest, note_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def process_note_edit(request: HttpRequest, note_id: int) -> HttpResponse:
+def process_note_edit(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
     now = timezone.now()
     note = selectors.process_note_for_editing(
         actor=request.user, note_id=note_id, now=now, request=request
@@ -111,7 +119,9 @@ def process_note_edit(request: HttpRequest, note_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reflection_create(request: HttpRequest, client_id: int) -> HttpResponse:
+def reflection_create(
+    request: AuthenticatedHttpRequest, client_id: int
+) -> HttpResponse:
     now = timezone.now()
     client = access.client_for_writing(request.user, client_id, on=now.date())
     form = ReflectionForm(request.POST or None, submit_label="Save reflection")
@@ -134,16 +144,16 @@ def reflection_create(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reflection_edit(request: HttpRequest, reflection_id: int) -> HttpResponse:
+def reflection_edit(
+    request: AuthenticatedHttpRequest, reflection_id: int
+) -> HttpResponse:
     now = timezone.now()
     reflection = selectors.reflection_for_editing(
         actor=request.user, reflection_id=reflection_id, on=now.date()
     )
     client = reflection.client
     if reflection.brought_in_id is not None:
-        messages.error(
-            request, "This reflection was brought into a session and is kept as it was."
-        )
+        show_refusal(services.ReflectionKept(), request=request)
         return redirect(client)
     # The form shows the reflection's text.
     audit_record(
@@ -161,14 +171,18 @@ def reflection_edit(request: HttpRequest, reflection_id: int) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        services.reflection_update(
-            actor=request.user,
-            reflection=reflection,
-            text=form.cleaned_data["text"],
-            bring_to_next_session=form.cleaned_data["bring_to_next_session"],
-            now=now,
-        )
-        messages.success(request, "Reflection saved.")
+        try:
+            services.reflection_update(
+                actor=request.user,
+                reflection=reflection,
+                text=form.cleaned_data["text"],
+                bring_to_next_session=form.cleaned_data["bring_to_next_session"],
+                now=now,
+            )
+        except Refused as refusal:
+            show_refusal(refusal, request=request)
+        else:
+            messages.success(request, "Reflection saved.")
         return redirect(client)
     return render(
         request,

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 
 from clinic import access
 from clinic.audit import audit_record
-from clinic.models import AuditAction, Client, Supervision, User
+from clinic.models import AuditAction, Client, User
 from notes.agenda import AgendaItem, agenda_for
 from notes.models import (
     Addendum,
@@ -178,12 +178,12 @@ def cosign_queue_entries(*, actor: User, now: dt.datetime) -> list[QueueEntry]:
 def _reads_trainee_process_notes(
     *, actor: User, author_id: int, client: Client, on: dt.date
 ) -> bool:
+    """A trainee is a supervisee whose link asks for co-signature; the clinic
+    decides whether that link opens the trainee's process notes."""
     if not client.clinic.supervisors_read_trainee_process_notes:
         return False
-    if author_id not in access.current_supervisee_ids(actor, on=on):
-        return False
     return (
-        Supervision.objects.current(on)
+        access.supervision_links_in_force(on=on)
         .filter(
             supervisor=actor,
             supervisee_id=author_id,

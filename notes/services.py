@@ -2,7 +2,9 @@
 
 Each service checks permission through :mod:`clinic.access`, validates,
 writes, and records an audit event.  Refusals raise :class:`NoteRefused`
-(or a subclass) whose message is safe to show: it never carries note text.
+(or a subclass), a :class:`clinic.refusals.Refused`: its message never carries
+note text, and views show it through :func:`clinic.refusals.show_refusal`.
+Who currently supervises whom is :mod:`clinic.access`'s rule alone.
 The database triggers in :mod:`notes.models` back up the signed-note rules, so
 a bug here cannot silently alter a signed record.
 """
@@ -16,7 +18,8 @@ from django.db import transaction
 
 from clinic import access
 from clinic.audit import audit_record
-from clinic.models import AuditAction, Client, Role, Supervision, User
+from clinic.models import AuditAction, Client, User
+from clinic.refusals import Refused
 from notes import agenda
 from notes.models import (
     ALL_SECTIONS,
@@ -40,19 +43,28 @@ NOTE_FACT_FIELDS = (
 )
 
 
-class NoteRefused(Exception):
+class NoteRefused(Refused):
     """The rules refuse this change; nothing was written."""
 
 
 class WrongPassword(NoteRefused):
     def __init__(self) -> None:
-        super().__init__("The password is not correct. Nothing was signed.")
+        super().__init__(
+            "The password is not correct. Nothing was signed.", field="password"
+        )
 
 
 class NoteLocked(NoteRefused):
     def __init__(self) -> None:
         super().__init__(
             "This note is signed and locked. Add an addendum to correct or extend it."
+        )
+
+
+class ReflectionKept(NoteRefused):
+    def __init__(self) -> None:
+        super().__init__(
+            "This reflection was brought into a session and is kept as it was."
         )
 
 
@@ -69,22 +81,11 @@ def _require_author_writing(actor: User, note: SessionNote, now: dt.datetime) ->
         raise access.forbidden(actor, "session-note", note.pk)
 
 
-def is_current_supervisor(
-    *, actor: User, supervisee_id: int, clinic_id: int, on: dt.date
-) -> bool:
-    """A supervision link counts in its own clinic only, while it is current."""
-    return (
-        access.has_role(actor, Role.SUPERVISOR)
-        and Supervision.objects.current(on)
-        .filter(supervisor=actor, supervisee_id=supervisee_id, clinic_id=clinic_id)
-        .filter(clinic_id__in=access.clinic_ids_with_role(actor, Role.SUPERVISOR))
-        .exists()
-    )
-
-
 def cosign_required_for(*, author: User, client: Client, on: dt.date) -> bool:
+    """A note needs co-signature while a link in force over its author, in
+    the client's clinic, asks for it."""
     return (
-        Supervision.objects.current(on)
+        access.supervision_links_in_force(on=on)
         .filter(supervisee=author, clinic_id=client.clinic_id, cosign_required=True)
         .exists()
     )
@@ -210,8 +211,8 @@ def _require_supervisor_of_author(
     actor: User, note: SessionNote, now: dt.datetime
 ) -> None:
     access.client_for_reading(actor, note.client_id, on=now.date())
-    if not is_current_supervisor(
-        actor=actor,
+    if not access.is_current_supervisor(
+        actor,
         supervisee_id=note.author_id,
         clinic_id=note.client.clinic_id,
         on=now.date(),
@@ -394,9 +395,7 @@ def reflection_update(
         if reflection.author_id != actor.pk:
             raise access.forbidden(actor, "reflection", reflection.pk)
         if reflection.brought_in_id is not None:
-            raise NoteRefused(
-                "This reflection was brought into a session and is kept as it was."
-            )
+            raise ReflectionKept()
         reflection.text = text.strip()
         reflection.bring_to_next_session = bring_to_next_session
         reflection.full_clean()

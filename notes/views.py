@@ -2,8 +2,10 @@
 
 Process notes and reflections live in :mod:`notes.process_note_views`.  Views are
 thin: access, form, one service or selector call, render.  A refusal by the
-rules (wrong password, signed note, draft without signature) comes back as a
-message on the page and changes nothing.
+rules (wrong password, signed note, draft without signature) changes nothing
+and reaches the user through :func:`clinic.refusals.show_refusal`: beside the
+form's field it names, above the form, or as a message when there is no form
+to show it on.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from clinic import access
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Role
+from clinic.refusals import Refused, show_refusal
 from notes import selectors, services
 from notes.forms import (
     AddendumForm,
@@ -110,7 +113,7 @@ def note_edit(request: HttpRequest, note_id: int) -> HttpResponse:
         actor=request.user, note_id=note_id, now=now, request=request
     )
     if note.is_signed:
-        messages.error(request, str(services.NoteLocked()))
+        show_refusal(services.NoteLocked(), request=request)
         return redirect(note)
     note_format = _chosen_format(request, note.format)
     zone = note.client.clinic.zone
@@ -131,8 +134,8 @@ def note_edit(request: HttpRequest, note_id: int) -> HttpResponse:
                 discussed_keys=form.cleaned_data.get("discussed", []),
                 now=now,
             )
-        except services.NoteRefused as refusal:
-            messages.error(request, str(refusal))
+        except Refused as refusal:
+            show_refusal(refusal, request=request)
             return redirect(note)
         messages.success(request, "Draft saved.")
         return redirect(note)
@@ -169,8 +172,8 @@ def _note_page_context(request: HttpRequest, note: SessionNote, now) -> dict:
         "can_edit": is_author_writer and not note.is_signed,
         "can_addendum": services.can_add_addendum(actor=user, note=note),
         "can_cosign": note.status == NoteStatus.AWAITING_COSIGN
-        and services.is_current_supervisor(
-            actor=user,
+        and access.is_current_supervisor(
+            user,
             supervisee_id=note.author_id,
             clinic_id=note.client.clinic_id,
             on=now.date(),
@@ -209,8 +212,8 @@ def note_sign(request: HttpRequest, note_id: int) -> HttpResponse:
                 password=form.cleaned_data["password"],
                 now=now,
             )
-        except services.NoteRefused as refusal:
-            form.add_error(None, str(refusal))
+        except Refused as refusal:
+            show_refusal(refusal, form=form)
         else:
             messages.success(
                 request,
@@ -231,8 +234,8 @@ def note_sign(request: HttpRequest, note_id: int) -> HttpResponse:
 
 
 def _require_supervisor(request: HttpRequest, note: SessionNote, now) -> None:
-    if not services.is_current_supervisor(
-        actor=request.user,
+    if not access.is_current_supervisor(
+        request.user,
         supervisee_id=note.author_id,
         clinic_id=note.client.clinic_id,
         on=now.date(),
@@ -260,8 +263,8 @@ def note_cosign(request: HttpRequest, note_id: int) -> HttpResponse:
                 password=form.cleaned_data["password"],
                 now=now,
             )
-        except services.NoteRefused as refusal:
-            form.add_error(None, str(refusal))
+        except Refused as refusal:
+            show_refusal(refusal, form=form)
         else:
             messages.success(request, "Co-signed.")
             return redirect("notes:cosign_queue")
@@ -296,8 +299,8 @@ def note_return(request: HttpRequest, note_id: int) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
                 now=now,
             )
-        except services.NoteRefused as refusal:
-            form.add_error(None, str(refusal))
+        except Refused as refusal:
+            show_refusal(refusal, form=form)
         else:
             messages.success(request, "Returned to the author as a draft.")
             return redirect("notes:cosign_queue")
@@ -338,8 +341,8 @@ def addendum_create(request: HttpRequest, note_id: int) -> HttpResponse:
                 password=form.cleaned_data["password"],
                 now=now,
             )
-        except services.NoteRefused as refusal:
-            form.add_error(None, str(refusal))
+        except Refused as refusal:
+            show_refusal(refusal, form=form)
         else:
             messages.success(request, "Addendum signed and added.")
             return redirect(note)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -60,6 +59,7 @@ from tests.matrix import (
     Row,
     get_refused,
     mismatched,
+    row_module_names,
 )
 
 # Each app (and each area of an app) lists its rows in a ``matrix_rows.py`` of
@@ -67,22 +67,7 @@ from tests.matrix import (
 # module's ``build`` adds what is shared by the whole world (absences,
 # supervision sessions); its ``build_records`` adds the records of one client,
 # so that they can be built again on other clients.  Lower apps build first.
-APP_ORDER = ("clinic", "notes", "attachment")
-TESTS = Path(__file__).resolve().parent
-
-
-def _row_module_names() -> list[str]:
-    paths = sorted(
-        TESTS.glob("**/matrix_rows.py"),
-        key=lambda path: (APP_ORDER.index(path.relative_to(TESTS).parts[0]), path),
-    )
-    return [
-        ".".join(("tests", *path.relative_to(TESTS).with_suffix("").parts))
-        for path in paths
-    ]
-
-
-ROW_MODULES = _row_module_names()
+ROW_MODULES = row_module_names()
 _modules = [importlib.import_module(name) for name in ROW_MODULES]
 LISTED_ROWS = [row for module in _modules for row in module.ROWS]
 BUILDERS = [module.build for module in _modules if hasattr(module, "build")]

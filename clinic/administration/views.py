@@ -2,7 +2,9 @@
 cover, supervision links.
 
 Only a clinic admin may use them (anyone else signed in: 403); a record of
-another clinic answers 404.  Views are thin: access, form, one service call.
+another clinic answers 404.  Views are thin: access, form, one service call;
+a service's ``ValidationError`` reaches the page through
+:func:`clinic.refusals.show_refusal`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,15 +26,7 @@ from clinic.administration.forms import (
     SupervisionLinkForm,
 )
 from clinic.models import Absence, Clinic, Supervision, User
-
-
-def _show_refusal(form: Form, error: ValidationError) -> None:
-    """Put a service's refusal on the form, field by field where it can."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, problems in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, problems)
+from clinic.refusals import show_refusal
 
 
 def _absence(user: User, clinic: Clinic, absence_id: int) -> Absence:
@@ -94,7 +87,7 @@ def _absence_form_page(
                 now=timezone.now(),
             )
         except ValidationError as error:
-            _show_refusal(form, error)
+            show_refusal(error, form=form)
         else:
             messages.success(request, "The absence is saved.")
             return redirect("clinic:absence_list")
@@ -136,7 +129,7 @@ def absence_delete(request: HttpRequest, absence_id: int) -> HttpResponse:
             actor=request.user, absence=absence, now=timezone.now()
         )
     except admin_services.AbsenceAlreadyBegun as refusal:
-        messages.error(request, refusal.message)
+        show_refusal(refusal, request=request)
     else:
         messages.success(request, "The absence is deleted.")
     return redirect("clinic:absence_list")
@@ -170,7 +163,7 @@ def supervision_new(request: HttpRequest) -> HttpResponse:
                 **form.cleaned_data,
             )
         except ValidationError as error:
-            _show_refusal(form, error)
+            show_refusal(error, form=form)
         else:
             messages.success(request, "The supervision link is created.")
             return redirect("clinic:supervision_list")
@@ -200,7 +193,7 @@ def supervision_end(request: HttpRequest, link_id: int) -> HttpResponse:
                 now=timezone.now(),
             )
         except ValidationError as error:
-            _show_refusal(form, error)
+            show_refusal(error, form=form)
         else:
             messages.success(request, "The supervision link is ended.")
             return redirect("clinic:supervision_list")

@@ -147,6 +147,117 @@ def test_a_supervisor_holding_only_the_supervisor_role_still_reads(
     assert access.client_for_reading(lead, client.pk, on=TODAY) == client
 
 
+# --- who supervises whom: the one rule ----------------------------------------
+
+
+def link_of(supervisor, supervisee):
+    return supervisor.supervisions_given.get(supervisee=supervisee)
+
+
+def supervises(user, supervisee, clinic, on=TODAY) -> bool:
+    return access.is_current_supervisor(
+        user, supervisee_id=supervisee.pk, clinic_id=clinic.pk, on=on
+    )
+
+
+def test_links_in_force_are_the_current_ones_with_the_supervisor_role(
+    supervisor, therapist, unrelated_supervisor, other_therapist
+):
+    assert ids(access.supervision_links_in_force(on=TODAY)) == {
+        link_of(supervisor, therapist).pk,
+        link_of(unrelated_supervisor, other_therapist).pk,
+    }
+    assert ids(access.supervision_links_in_force(on=dt.date(2023, 12, 31))) == set()
+
+
+def test_a_former_supervisor_supervises_nobody_after_the_links_last_day(
+    clinic, supervisor, therapist
+):
+    last_day = TODAY - dt.timedelta(days=1)
+    link = link_of(supervisor, therapist)
+    link.ended_on = last_day
+    link.save()
+
+    assert supervises(supervisor, therapist, clinic, on=last_day) is True
+    assert supervises(supervisor, therapist, clinic) is False
+    assert access.current_supervisee_ids(supervisor, on=last_day) == [therapist.pk]
+    assert access.current_supervisee_ids(supervisor, on=TODAY) == []
+    assert ids(access.supervision_links_in_force(on=last_day)) == {link.pk}
+    assert ids(access.supervision_links_in_force(on=TODAY)) == set()
+
+
+def test_a_supervisor_whose_supervisor_role_was_removed_supervises_nobody(
+    clinic, supervisor, therapist
+):
+    Membership.objects.filter(
+        user=supervisor, clinic=clinic, role=Role.SUPERVISOR
+    ).delete()
+
+    assert access.has_role(supervisor, Role.THERAPIST, clinic) is True
+    assert supervises(supervisor, therapist, clinic) is False
+    assert access.current_supervisee_ids(supervisor, on=TODAY) == []
+    assert ids(access.supervision_links_in_force(on=TODAY)) == set()
+
+
+def test_a_link_in_another_clinic_needs_the_supervisor_role_there(
+    clinic, other_clinic, supervisor
+):
+    trainee = MembershipFactory(clinic=other_clinic, role=Role.THERAPIST).user
+    link = SupervisionFactory(
+        clinic=other_clinic, supervisor=supervisor, supervisee=trainee
+    )
+
+    assert supervises(supervisor, trainee, other_clinic) is False
+    assert trainee.pk not in access.current_supervisee_ids(supervisor, on=TODAY)
+    assert link.pk not in ids(access.supervision_links_in_force(on=TODAY))
+
+    MembershipFactory(user=supervisor, clinic=other_clinic, role=Role.SUPERVISOR)
+    assert supervises(supervisor, trainee, other_clinic) is True
+    assert trainee.pk in access.current_supervisee_ids(supervisor, on=TODAY)
+    assert link.pk in ids(access.supervision_links_in_force(on=TODAY))
+
+
+def test_a_link_counts_only_in_its_own_clinic(
+    clinic, other_clinic, supervisor, therapist
+):
+    MembershipFactory(user=supervisor, clinic=other_clinic, role=Role.SUPERVISOR)
+    assert supervises(supervisor, therapist, clinic) is True
+    assert supervises(supervisor, therapist, other_clinic) is False
+
+
+def test_a_link_not_yet_started_counts_from_its_first_day(
+    clinic, supervisor, other_therapist
+):
+    tomorrow = TODAY + dt.timedelta(days=1)
+    link = SupervisionFactory(
+        clinic=clinic,
+        supervisor=supervisor,
+        supervisee=other_therapist,
+        started_on=tomorrow,
+    )
+
+    assert supervises(supervisor, other_therapist, clinic) is False
+    assert other_therapist.pk not in access.current_supervisee_ids(supervisor, on=TODAY)
+    assert link.pk not in ids(access.supervision_links_in_force(on=TODAY))
+    assert supervises(supervisor, other_therapist, clinic, on=tomorrow) is True
+    assert other_therapist.pk in access.current_supervisee_ids(supervisor, on=tomorrow)
+    assert link.pk in ids(access.supervision_links_in_force(on=tomorrow))
+
+
+def test_nobody_signed_out_supervises_anyone(clinic, supervisor, therapist):
+    assert supervises(AnonymousUser(), therapist, clinic) is False
+    assert access.current_supervisee_ids(AnonymousUser(), on=TODAY) == []
+
+
+def test_is_current_supervisor_asks_about_that_supervisee_only(
+    clinic, supervisor, therapist, other_therapist, unrelated_supervisor
+):
+    assert supervises(supervisor, therapist, clinic) is True
+    assert supervises(supervisor, other_therapist, clinic) is False
+    assert supervises(unrelated_supervisor, therapist, clinic) is False
+    assert supervises(therapist, supervisor, clinic) is False
+
+
 # --- former members of staff -------------------------------------------------
 
 

@@ -11,8 +11,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from clinic.models import AuditEvent, Role
-from notes import services
+from clinic import access
+from clinic.models import AuditEvent, Membership, Role
+from clinic.refusals import Refused
+from notes import agenda, services
 from notes.models import NotePreference, NoteStatus, ProcessNote, Reflection
 from notes.signature_hashes import text_digest
 from tests.factories import ClientFactory, MembershipFactory, SupervisionFactory
@@ -41,6 +43,28 @@ def test_a_wrong_password_says_so_and_that_nothing_was_signed(draft, therapist, 
     with pytest.raises(services.WrongPassword) as refused:
         services.note_sign(actor=therapist, note=draft, password="wrong", now=now)
     assert str(refused.value) == "The password is not correct. Nothing was signed."
+
+
+def test_a_wrong_password_is_about_the_password_field(draft, therapist, now):
+    with pytest.raises(services.WrongPassword) as refused:
+        services.note_sign(actor=therapist, note=draft, password="", now=now)
+    assert refused.value.field == "password"
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        services.NoteRefused("Refused."),
+        services.WrongPassword(),
+        services.NoteLocked(),
+        services.ReflectionKept(),
+        agenda.SignedNoteRefused("Refused."),
+    ],
+    ids=lambda refusal: type(refusal).__name__,
+)
+def test_every_refusal_of_the_notes_is_shown_the_one_way(refusal):
+    assert isinstance(refusal, Refused)
+    assert refusal.message == str(refusal)
 
 
 def test_editing_a_signed_note_points_to_the_addendum(signed, therapist, now):
@@ -134,8 +158,8 @@ def test_the_new_therapists_supervisor_may_not_cosign_the_former_therapists_note
 
 
 def current(actor, supervisee, clinic, now) -> bool:
-    return services.is_current_supervisor(
-        actor=actor, supervisee_id=supervisee.pk, clinic_id=clinic.pk, on=now.date()
+    return access.is_current_supervisor(
+        actor, supervisee_id=supervisee.pk, clinic_id=clinic.pk, on=now.date()
     )
 
 
@@ -182,6 +206,24 @@ def test_a_supervised_therapist_who_is_no_trainee_signs_finally(
 ):
     note = services.note_sign(actor=therapist, note=draft, password=password, now=now)
     assert note.status == NoteStatus.SIGNED
+
+
+def test_a_trainee_whose_supervisor_lost_the_role_signs_finally(
+    clinic, trainee_link, draft, supervisor, therapist, password, now
+):
+    """Nobody could co-sign it: the link is no longer in force."""
+    Membership.objects.filter(
+        user=supervisor, clinic=clinic, role=Role.SUPERVISOR
+    ).delete()
+    note = services.note_sign(actor=therapist, note=draft, password=password, now=now)
+    assert note.status == NoteStatus.SIGNED
+
+
+def test_a_trainee_whose_link_is_in_force_waits_for_the_cosignature(
+    trainee_link, draft, therapist, password, now
+):
+    note = services.note_sign(actor=therapist, note=draft, password=password, now=now)
+    assert note.status == NoteStatus.AWAITING_COSIGN
 
 
 def test_another_trainee_of_the_same_supervisor_does_not_make_a_note_need_cosigning(

@@ -80,6 +80,48 @@ def test_signing_with_a_wrong_password_says_so_and_changes_nothing(
     assert draft.status == NoteStatus.DRAFT
 
 
+def test_a_wrong_password_is_shown_beside_the_password_field(login, draft, therapist):
+    response = login(therapist).post(
+        reverse("notes:note_sign", args=[draft.pk]), {"password": "wrong"}
+    )
+    form = response.context["form"]
+    assert form.errors == {
+        "password": ["The password is not correct. Nothing was signed."]
+    }
+
+
+def test_signing_a_draft_with_an_empty_section_says_so_above_the_form(
+    login, client, therapist, password
+):
+    note = SessionNoteFactory(client=client, plan="")
+    response = login(therapist).post(
+        reverse("notes:note_sign", args=[note.pk]), {"password": password}
+    )
+    form = response.context["form"]
+    assert form.non_field_errors() == [
+        "Write every section before signing. Empty: Plan."
+    ]
+    assert form["password"].errors == []
+
+
+def test_editing_a_reflection_brought_in_redirects_with_a_clear_message(
+    login, client, therapist
+):
+    kept = ReflectionFactory(
+        client=client, text="As it was.", brought_in=SessionNoteFactory(client=client)
+    )
+    http = login(therapist)
+    response = http.post(
+        reverse("notes:reflection_edit", args=[kept.pk]),
+        {"text": "Changed.", "bring_to_next_session": "on"},
+    )
+    assert response.status_code == 302
+    page = http.get(response["Location"])
+    assert "brought into a session and is kept as it was" in page.content.decode()
+    kept.refresh_from_db()
+    assert kept.text == "As it was."
+
+
 def test_editing_a_signed_note_redirects_with_a_clear_message(login, signed, therapist):
     http = login(therapist)
     response = http.post(

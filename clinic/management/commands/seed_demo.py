@@ -57,7 +57,7 @@ class Command(BaseCommand):
                         now=now, password=settings.DEMO_PASSWORD, advance=advance
                     )
             except demo.DemoRefused as refusal:
-                raise CommandError(str(refusal)) from refusal
+                raise CommandError(refusal.message) from refusal
         self._report(result)
 
     def _report(self, result: demo.DemoResult) -> None:
