@@ -21,11 +21,22 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from clinic.models import Client, Clinic, Membership, Role, Supervision, User
 
 logger = logging.getLogger("between.access")
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request of a view behind ``login_required``: its user has signed in.
+
+    A type for annotations only (Django builds plain ``HttpRequest`` objects),
+    so that such a view hands ``request.user`` to these functions as a
+    ``User`` rather than as a user who may be anonymous.
+    """
+
+    user: User
 
 
 def _deny(user: User, what: str, object_id: object, *, status: int) -> None:
@@ -106,6 +117,19 @@ def is_current_supervisor(
     return (
         supervision_links_in_force(on=on)
         .filter(supervisor=user, supervisee_id=supervisee_id, clinic_id=clinic_id)
+        .exists()
+    )
+
+
+def cosignature_required(author: User, *, clinic_id: int, on: dt.date) -> bool:
+    """A trainee's notes wait for co-signature while a current link in the
+    clinic asks for it.  Unlike the reading rights above, this holds even when
+    the supervisor has lost the role: the obligation is the trainee's, and a
+    note waits for the supervisor the clinic names next rather than becoming
+    final unsupervised."""
+    return (
+        Supervision.objects.current(on)
+        .filter(supervisee=author, clinic_id=clinic_id, cosign_required=True)
         .exists()
     )
 

@@ -82,13 +82,7 @@ def _require_author_writing(actor: User, note: SessionNote, now: dt.datetime) ->
 
 
 def cosign_required_for(*, author: User, client: Client, on: dt.date) -> bool:
-    """A note needs co-signature while a link in force over its author, in
-    the client's clinic, asks for it."""
-    return (
-        access.supervision_links_in_force(on=on)
-        .filter(supervisee=author, clinic_id=client.clinic_id, cosign_required=True)
-        .exists()
-    )
+    return access.cosignature_required(author, clinic_id=client.clinic_id, on=on)
 
 
 # --- preferences -----------------------------------------------------------

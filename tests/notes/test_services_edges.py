@@ -208,15 +208,16 @@ def test_a_supervised_therapist_who_is_no_trainee_signs_finally(
     assert note.status == NoteStatus.SIGNED
 
 
-def test_a_trainee_whose_supervisor_lost_the_role_signs_finally(
+def test_a_trainee_whose_supervisor_lost_the_role_still_waits_for_a_cosignature(
     clinic, trainee_link, draft, supervisor, therapist, password, now
 ):
-    """Nobody could co-sign it: the link is no longer in force."""
+    """The obligation is the trainee's: the note waits for the supervisor the
+    clinic names next instead of becoming final unsupervised."""
     Membership.objects.filter(
         user=supervisor, clinic=clinic, role=Role.SUPERVISOR
     ).delete()
     note = services.note_sign(actor=therapist, note=draft, password=password, now=now)
-    assert note.status == NoteStatus.SIGNED
+    assert note.status == NoteStatus.AWAITING_COSIGN
 
 
 def test_a_trainee_whose_link_is_in_force_waits_for_the_cosignature(
