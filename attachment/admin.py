@@ -10,6 +10,7 @@ Between's own pages, which check scope and write the audit trail.
 
 from django.contrib import admin
 
+from attachment.engine.patterns import FIELDS
 from attachment.models import (
     ActionItem,
     AttachmentMeasure,
@@ -105,4 +106,19 @@ _metadata(
     list_display=["id", "session", "owner", "due_on", "done_at"],
     fields=["session", "owner", "due_on", "done_at"],
 )
-admin.site.register(DetectorSettings, list_display=["id", "clinic", "updated_at"])
+
+_THRESHOLDS = {spec.name: spec for spec in FIELDS}
+
+
+@admin.register(DetectorSettings)
+class DetectorSettingsAdmin(admin.ModelAdmin):
+    list_display = ["id", "clinic", "updated_at"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """Each threshold with the label and meaning the settings page shows:
+        the wording lives in the thresholds table, not on the model fields."""
+        spec = _THRESHOLDS.get(db_field.name)
+        if spec is not None:
+            kwargs.setdefault("label", spec.label)
+            kwargs.setdefault("help_text", spec.meaning)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -3,8 +3,9 @@
 ``contacts``, ``ruptures`` (and repairs), ``dependency`` (observations and
 measures), ``coping`` (coping plans): what the therapist records between
 sessions.
-``flags``: the pattern engine's flags, their review history, and the per-clinic
-detector settings.
+``flags``: the pattern engine's flags, their review history and responses.
+``detector_settings``: the per-clinic detector thresholds.
+``scans``: scan runs and chunks, and the per-client re-scan requests.
 ``supervision``: supervision sessions, action items, notifications and digests.
 """
 
@@ -26,20 +27,17 @@ from attachment.models.dependency import (
     DependencyObservation,
     DependencyTrigger,
 )
+from attachment.models.detector_settings import DetectorSettings
 from attachment.models.flags import (
     CLOSED_FLAG_STATUSES,
     DETECTOR_OF_KIND,
     LIVE_FLAG_STATUSES,
-    DetectorSettings,
     Flag,
     FlagKind,
     FlagResponse,
     FlagStatus,
     FlagStatusChange,
     FlagTier,
-    RescanRequest,
-    ScanChunk,
-    ScanRun,
     flag_kind_of,
 )
 from attachment.models.ruptures import (
@@ -58,6 +56,7 @@ from attachment.models.ruptures import (
     RuptureStatus,
     Severity,
 )
+from attachment.models.scans import RescanRequest, ScanChunk, ScanRun
 from attachment.models.supervision import (
     ActionCategory,
     ActionItem,

@@ -1,5 +1,5 @@
-"""Flags (the pattern engine's findings), their review history, and the
-per-clinic detector settings.
+"""Flags (the pattern engine's findings), their review history and the
+therapists' responses to them.
 
 A flag is keyed by ``(client, kind, window_start)`` so that a scan is
 idempotent: running it twice, or re-running a crashed one, updates rows rather
@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import pghistory
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from attachment.engine.patterns import FIELDS, Kind, Part, ThresholdField
-from attachment.engine.patterns.thresholds import threshold_problems
-from clinic.models import Client, Clinic
+from attachment.engine.patterns import Kind, Part
+from clinic.models import Client
 
 
 class FlagKind(models.TextChoices):
@@ -186,150 +183,6 @@ class FlagStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
-
-
-def _threshold_field(spec: ThresholdField) -> models.Field:
-    """A model field for one threshold, with its documented default and range."""
-    validators = []
-    if spec.minimum is not None:
-        validators.append(MinValueValidator(spec.minimum))
-    if spec.maximum is not None:
-        validators.append(MaxValueValidator(spec.maximum))
-    options = {
-        "verbose_name": spec.label,
-        "help_text": spec.meaning,
-        "default": spec.default,
-    }
-    if spec.kind is bool:
-        return models.BooleanField(**options)
-    if spec.kind is int:
-        return models.IntegerField(validators=validators, **options)
-    return models.FloatField(validators=validators, **options)
-
-
-def _range_constraints() -> list[models.CheckConstraint]:
-    checks = []
-    for spec in FIELDS:
-        if spec.kind is bool:
-            continue
-        condition = Q()
-        if spec.minimum is not None:
-            condition &= Q(**{f"{spec.name}__gte": spec.minimum})
-        if spec.maximum is not None:
-            condition &= Q(**{f"{spec.name}__lte": spec.maximum})
-        checks.append(
-            models.CheckConstraint(
-                condition=condition, name=f"detector_{spec.name}_in_range"
-            )
-        )
-    return checks
-
-
-class DetectorSettingsBase(models.Model):
-    """Abstract holder of one field per threshold, generated from
-    :data:`attachment.engine.patterns.FIELDS` so meaning, default and range are
-    written once."""
-
-    class Meta:
-        abstract = True
-
-
-for _spec in FIELDS:
-    DetectorSettingsBase.add_to_class(_spec.name, _threshold_field(_spec))
-
-
-@pghistory.track()
-class DetectorSettings(DetectorSettingsBase):
-    """One clinic's detector thresholds, edited by the clinic admin.
-
-    One row per clinic, created with the documented defaults on first use
-    (:func:`attachment.engine.services.detector_settings_for`).
-    """
-
-    clinic = models.OneToOneField(
-        Clinic, on_delete=models.CASCADE, related_name="detector_settings"
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name_plural = "detector settings"
-        constraints = _range_constraints()
-
-    def __str__(self) -> str:
-        return f"Detector settings of clinic {self.clinic_id}"
-
-    def clean(self) -> None:
-        """Cross-field rules (red at least as strict as yellow) that a
-        single-column check cannot express."""
-        values = {
-            spec.name: getattr(self, spec.name)
-            for spec in FIELDS
-            if isinstance(getattr(self, spec.name), int | float)
-        }
-        problems = threshold_problems(values)
-        if problems:
-            raise ValidationError(problems)
-
-
-@pghistory.track()
-class ScanRun(models.Model):
-    """One fanned-out full scan of a clinic, so that a second one does not
-    start while its chunks are still running, and so that progress (chunks
-    done) can be seen."""
-
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
-    as_of = models.DateTimeField(help_text="The moment the scan judges.")
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-started_at", "-pk"]
-        indexes = [models.Index(fields=["clinic", "finished_at"])]
-
-    def __str__(self) -> str:
-        return f"Scan of clinic {self.clinic_id} as of {self.as_of:%Y-%m-%d %H:%M}"
-
-
-@pghistory.track()
-class ScanChunk(models.Model):
-    """A range of client ids of a :class:`ScanRun`, scanned by one task."""
-
-    run = models.ForeignKey(ScanRun, on_delete=models.CASCADE, related_name="chunks")
-    first_client_id = models.BigIntegerField()
-    last_client_id = models.BigIntegerField()
-    done_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["run", "first_client_id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["run", "first_client_id"], name="scan_chunk_unique_start"
-            ),
-            models.CheckConstraint(
-                condition=Q(last_client_id__gte=models.F("first_client_id")),
-                name="scan_chunk_range_ordered",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Clients {self.first_client_id}–{self.last_client_id}"
-
-
-@pghistory.track()
-class RescanRequest(models.Model):
-    """The debounce of per-client re-scans: when one was last asked for, put
-    on the queue and done.  A save while a re-scan is already queued adds
-    nothing to the queue; the queued one reads the new contact too."""
-
-    client = models.OneToOneField(
-        Client, on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
-    requested_at = models.DateTimeField()
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    scanned_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"Re-scan of client {self.client_id}"
 
 
 @pghistory.track()
