@@ -19,6 +19,14 @@ from typing import Any
 from django.db import connection
 
 from attachment.engine.patterns import DetectorThresholds
+from attachment.records.weeks import (
+    after_hours_reply_sql,
+    local_week_sql,
+    replied_sql,
+    week_bounds,
+    week_start,
+    week_start_sql,
+)
 
 FETCH_ROWS = 5000
 # How far back an existing flag can anchor a repeating finding.  A surge
@@ -46,9 +54,9 @@ def scoped(body: str) -> str:
 
 
 CLIENTS_SQL = scoped(
-    """
+    f"""
     SELECT s.id, s.therapist_id,
-           GREATEST(0, (date_trunc('week', s.started_on)::date - %(first_week)s) / 7),
+           GREATEST(0, ({week_start_sql("s.started_on")} - %(first_week)s) / 7),
            s.ended_on,
            COALESCE(o.after_ending_allowed, d.after_ending_allowed, false)
     FROM scope s
@@ -56,23 +64,20 @@ CLIENTS_SQL = scoped(
     LEFT JOIN clinic_contactpolicy d
            ON d.clinic_id = %(clinic_id)s AND d.client_id IS NULL
     ORDER BY s.id
-"""
+"""  # noqa: S608 - the week fragment is a constant; every value is a parameter
 )
 
-# Weekly aggregates of every complete week in the lookback; empty weeks are
-# not returned (they are zeros, filled in by the scan with numpy).
+# Weekly aggregates of every complete week in the lookback (weeks and after
+# hours as attachment.records.weeks defines them); empty weeks are not
+# returned (they are zeros, filled in by the scan with numpy).
 WEEKLY_SQL = scoped(
-    """
+    f"""
     SELECT k.client_id,
-           ((date_trunc('week', k.occurred_at AT TIME ZONE %(tz)s))::date
-             - %(first_week)s) / 7 AS week,
+           ({local_week_sql("k.occurred_at", "%(tz)s")} - %(first_week)s) / 7 AS week,
            count(*) FILTER (WHERE k.direction = 'from_client'),
            count(*) FILTER (WHERE k.direction = 'from_therapist'),
-           count(*) FILTER (WHERE k.direction = 'from_client'
-                              AND k.responded_at <= %(now)s),
-           count(*) FILTER (WHERE (k.direction = 'from_therapist' AND k.after_hours)
-                              OR (k.responded_after_hours
-                                  AND k.responded_at <= %(now)s)),
+           count(*) FILTER (WHERE {replied_sql("k", as_of="%(now)s")}),
+           count(*) FILTER (WHERE {after_hours_reply_sql("k", as_of="%(now)s")}),
            COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY k.response_minutes)
                     FILTER (WHERE k.responded_at <= %(now)s
                               AND k.occurred_at >= %(median_since)s),
@@ -82,7 +87,7 @@ WEEKLY_SQL = scoped(
     WHERE k.occurred_at >= %(since)s AND k.occurred_at < %(until)s
     GROUP BY 1, 2
     ORDER BY 1, 2
-"""
+"""  # noqa: S608 - the fragments are constants; every value is a parameter
 )
 
 POLICY_SQL = scoped(
@@ -253,8 +258,7 @@ class ScanWindow:
             t.overextension_baseline_weeks + t.overextension_recent_weeks,
             t.withdrawal_prior_weeks + t.withdrawal_recent_weeks,
         )
-        today = now.date()
-        this_monday = today - dt.timedelta(days=today.weekday())
+        this_monday = week_start(now.date())
         return cls(
             now=now,
             weeks=weeks,
@@ -266,8 +270,11 @@ class ScanWindow:
     def week_starts(self) -> tuple[dt.date, ...]:
         return tuple(self.first_week + dt.timedelta(weeks=i) for i in range(self.weeks))
 
-    def midnight(self, day: dt.date) -> dt.datetime:
-        return dt.datetime.combine(day, dt.time(), self.now.tzinfo)
+    def week_begins_at(self, monday: dt.date) -> dt.datetime:
+        zone = self.now.tzinfo
+        if zone is None:
+            raise ValueError("the scan's now must carry the clinic's time zone")
+        return week_bounds(monday, zone)[0]
 
 
 def query_parameters(
@@ -292,9 +299,9 @@ def query_parameters(
         "now": now,
         "today": today,
         "first_week": window.first_week,
-        "since": window.midnight(window.first_week),
-        "until": window.midnight(until),
-        "median_since": window.midnight(
+        "since": window.week_begins_at(window.first_week),
+        "until": window.week_begins_at(until),
+        "median_since": window.week_begins_at(
             until - dt.timedelta(weeks=window.median_weeks)
         ),
         "policy_since": now - dt.timedelta(weeks=t.policy_window_weeks),

@@ -15,11 +15,11 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from attachment.engine import services as flag_services
 from attachment.engine.scan import CHUNK_CLIENTS
 from clinic.models import Clinic
+from clinic.publishing import publish
 
 log = logging.getLogger("attachment.engine.tasks")
 
@@ -36,9 +36,6 @@ TASK_OPTIONS = {
     "retry_jitter": True,
     "max_retries": 5,
 }
-# Publishing must fail fast when Redis is down: the web request that saved a
-# contact is waiting.
-PUBLISH_NO_RETRY = {"retry": False}
 
 
 def _moment(at: str | None) -> dt.datetime:
@@ -127,20 +124,15 @@ def nightly_scan_task() -> int:
 
 def request_rescan(client_id: int) -> None:
     """Queue a debounced re-scan of one client (called after commit by the
-    contact services).  Never raises for a broker outage: the contact is
-    saved, and the nightly scan catches up."""
+    contact services).  With the broker down (:func:`clinic.publishing.publish`)
+    the request is marked not queued: the contact is saved, the next save
+    tries again and the nightly scan catches up meanwhile."""
     if not flag_services.rescan_wanted(client_id=client_id, now=timezone.now()):
         return
-    try:
-        client_rescan_task.apply_async(
-            kwargs={"client_id": client_id},
-            countdown=RESCAN_DEBOUNCE_SECONDS,
-            **PUBLISH_NO_RETRY,
-        )
-    except (BrokerUnavailable, OSError):
-        flag_services.rescan_not_queued(client_id=client_id)
-        log.warning(
-            "rescan not queued client=%s: broker unavailable; "
-            "the nightly scan will catch up",
-            client_id,
-        )
+    publish(
+        client_rescan_task,
+        kwargs={"client_id": client_id},
+        fallback=lambda: flag_services.rescan_not_queued(client_id=client_id),
+        what="rescan",
+        countdown=RESCAN_DEBOUNCE_SECONDS,
+    )

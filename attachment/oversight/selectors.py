@@ -7,15 +7,22 @@ clinical text, no flag evidence), so the admin may see them too.
 Each figure is one aggregate query grouped by therapist over the scoped
 clients, so the page costs the same few queries whether the clinic has five
 therapists or fifty.
+
+Contacts are counted per calendar week in the clinic's time zone, and the
+therapist's after-hours figure is the after-hours replies the
+``therapist_overextension`` flag tests, both as :mod:`attachment.records.weeks`
+defines them, so that a week here shows the numbers a flag's evidence and the
+client's chart show for it.  The one difference is on purpose: the current
+week is shown so far, while the scan reads only weeks that have ended.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, F, Q, QuerySet
 
 from attachment.models import (
     LIVE_FLAG_STATUSES,
@@ -26,6 +33,7 @@ from attachment.models import (
     FlagTier,
     Rupture,
 )
+from attachment.records.weeks import LocalWeek, after_hours_reply, local_week_start
 from clinic import access
 from clinic.administration.selectors import clinic_therapists
 from clinic.models import Client, ClientStatus, Clinic, User
@@ -119,32 +127,37 @@ def _weekly_contacts(
     scoped: QuerySet[Client], now: dt.datetime
 ) -> dict[tuple[int, int], tuple[int, int]]:
     """(therapist, weeks ago) → (client-initiated contacts, after-hours
-    contacts by the therapist), over rolling 7-day weeks ending now."""
-    weeks_ago = RawSQL(
-        "floor(extract(epoch from (%s - attachment_contact.occurred_at)) / 604800)",
-        (now,),
-    )
+    replies), per calendar week of each client's clinic; week 0 is the
+    current one.  Grouped by the clinic's zone too, because a supervisor's
+    supervisees may work in clinics in different zones."""
     rows = (
         Contact.objects.filter(
             client__in=scoped,
-            occurred_at__gt=now - dt.timedelta(weeks=WEEKS),
+            # A margin for the zones; weeks outside the overview are dropped.
+            occurred_at__gt=now - dt.timedelta(weeks=WEEKS, days=1),
             occurred_at__lte=now,
         )
-        .values("client__therapist_id", ago=weeks_ago)
+        .values(
+            "client__therapist_id",
+            zone=F("client__clinic__timezone"),
+            week=LocalWeek("occurred_at", "client__clinic__timezone"),
+        )
         .annotate(
             from_client=Count("pk", filter=Q(direction=Direction.FROM_CLIENT)),
-            late_replies=Count(
-                "pk", filter=Q(direction=Direction.FROM_THERAPIST, after_hours=True)
-            ),
+            late_replies=Count("pk", filter=after_hours_reply(as_of=now)),
         )
     )
-    return {
-        (row["client__therapist_id"], int(row["ago"])): (
-            row["from_client"],
-            row["late_replies"],
-        )
-        for row in rows
-    }
+    this_week: dict[str, dt.date] = {}
+    counts: dict[tuple[int, int], tuple[int, int]] = {}
+    for row in rows:
+        zone = row["zone"]
+        if zone not in this_week:
+            this_week[zone] = local_week_start(now, zoneinfo.ZoneInfo(zone))
+        ago = (this_week[zone] - row["week"]).days // 7
+        key = (row["client__therapist_id"], ago)
+        from_client, late = counts.get(key, (0, 0))
+        counts[key] = (from_client + row["from_client"], late + row["late_replies"])
+    return counts
 
 
 def _cosign_waiting(scoped: QuerySet[Client]) -> dict[int, int]:

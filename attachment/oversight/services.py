@@ -10,34 +10,32 @@ waiting for the night.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from django.db import transaction
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from attachment.engine.patterns import FIELDS
 from attachment.engine.services import default_thresholds_row, detector_settings_for
-from attachment.engine.tasks import PUBLISH_NO_RETRY, clinic_scan_task
+from attachment.engine.tasks import clinic_scan_task
 from attachment.models import DetectorSettings
 from clinic import access
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Clinic, User
+from clinic.publishing import publish
 
-log = logging.getLogger("attachment.oversight")
+
+def _nightly_scan_catches_up() -> None:
+    """Nothing to do here when the broker is down: the settings are saved, and
+    the nightly scan of every clinic reads them."""
 
 
 def _queue_clinic_scan(clinic_id: int) -> None:
-    try:
-        clinic_scan_task.apply_async(
-            kwargs={"clinic_id": clinic_id}, **PUBLISH_NO_RETRY
-        )
-    except (BrokerUnavailable, OSError):
-        log.warning(
-            "scan after settings change not queued clinic=%s: broker unavailable; "
-            "the nightly scan will catch up",
-            clinic_id,
-        )
+    publish(
+        clinic_scan_task,
+        kwargs={"clinic_id": clinic_id},
+        fallback=_nightly_scan_catches_up,
+        what="scan after settings change",
+    )
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from attachment.oversight.forms import DetectorSettingsForm
 from attachment.oversight.selectors import WEEKS
 from clinic import access
 from clinic.models import Role
+from clinic.refusals import show_refusal
 
 
 @login_required
@@ -75,7 +76,7 @@ def detector_settings(request: HttpRequest) -> HttpResponse:
                 now=timezone.now(),
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            show_refusal(error, form=form)
         else:
             messages.success(
                 request, "The detector settings are saved; the clinic is re-scanned."

@@ -23,10 +23,9 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from attachment.engine import services as flag_services
-from attachment.engine.tasks import PUBLISH_NO_RETRY, request_rescan
+from attachment.engine.tasks import request_rescan
 from attachment.models import Contact
 from attachment.records.contact_columns import contact_columns_update
 from attachment.records.services import (
@@ -37,6 +36,7 @@ from attachment.records.services import (
 from clinic.extensions import BoundaryChange
 from clinic.models import Client, Clinic
 from clinic.policies import effective_policies
+from clinic.publishing import publish
 
 log = logging.getLogger("attachment.records.boundary_refresh")
 
@@ -199,28 +199,30 @@ def default_policy_chunks(*, clinic_id: int, size: int) -> list[tuple[int, int]]
 
 
 def _queue_default_refresh(clinic_id: int) -> None:
-    """Queue the default-policy refresh; with the broker down, do it here
-    (slower for the admin, but the facts must not stay stale: the nightly
-    scan reads them, it does not derive them)."""
+    """Queue the default-policy refresh; with the broker down
+    (:func:`clinic.publishing.publish`), do it here (slower for the admin, but
+    the facts must not stay stale: the nightly scan reads them, it does not
+    derive them)."""
     from attachment.records.tasks import default_policy_refresh_task
 
-    try:
-        default_policy_refresh_task.apply_async(
-            kwargs={"clinic_id": clinic_id}, **PUBLISH_NO_RETRY
+    publish(
+        default_policy_refresh_task,
+        kwargs={"clinic_id": clinic_id},
+        fallback=lambda: _default_refresh_inline(clinic_id),
+        what="default policy refresh",
+    )
+
+
+def _default_refresh_inline(clinic_id: int) -> None:
+    for first_id, last_id in default_policy_chunks(
+        clinic_id=clinic_id, size=REFRESH_CHUNK_CLIENTS
+    ):
+        default_policy_refresh_chunk(
+            clinic_id=clinic_id,
+            first_id=first_id,
+            last_id=last_id,
+            now=timezone.now(),
         )
-    except (BrokerUnavailable, OSError):
-        log.warning(
-            "default policy refresh clinic=%s runs inline: no broker", clinic_id
-        )
-        for first_id, last_id in default_policy_chunks(
-            clinic_id=clinic_id, size=REFRESH_CHUNK_CLIENTS
-        ):
-            default_policy_refresh_chunk(
-                clinic_id=clinic_id,
-                first_id=first_id,
-                last_id=last_id,
-                now=timezone.now(),
-            )
 
 
 def _moments_around(

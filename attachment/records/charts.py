@@ -1,11 +1,12 @@
 """The weekly contact chart: the last 26 weeks as server-rendered SVG.
 
-The counts come from one aggregate query: a zero-filled series of local weeks
-(``date_trunc('week', …)`` in the clinic's time zone) left-joined to the
-client's contacts by an index-friendly time range.  Geometry is computed here
-and drawn by ``attachment/_weekly_chart.html`` with SVG presentation
-attributes only (the Content-Security-Policy forbids inline styles), beside a
-plain table for screen readers.
+The counts come from one aggregate query: a zero-filled series of the
+clinic's weeks (:mod:`attachment.records.weeks` says what a week is and which
+contacts it counts as after hours) left-joined to the client's contacts by an
+index-friendly time range.  Geometry is computed here and drawn by
+``attachment/_weekly_chart.html`` with SVG presentation attributes only (the
+Content-Security-Policy forbids inline styles), beside a plain table for
+screen readers.
 """
 
 from __future__ import annotations
@@ -15,42 +16,52 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from attachment.records.weeks import (
+    after_hours_reply_sql,
+    client_after_hours_sql,
+    in_local_week_sql,
+    local_week_start,
+    therapist_after_hours_sql,
+)
 from clinic.models import Absence, Client
 from clinic.policies import effective_policy
 
 WEEKS = 26
 
-WEEKLY_COUNTS_SQL = """
+WEEKLY_COUNTS_SQL = f"""
 WITH weeks AS (
-    SELECT generate_series(
-        date_trunc('week', %(local_now)s::timestamp) - interval '1 week' * %(back)s,
-        date_trunc('week', %(local_now)s::timestamp),
-        interval '1 week'
-    ) AS week
+    SELECT generate_series(%(first)s::timestamp, %(last)s::timestamp,
+                           interval '1 week') AS week
 )
 SELECT
     weeks.week::date,
     count(c.id) FILTER (WHERE c.direction = 'from_client'),
     count(c.id) FILTER (WHERE c.direction = 'from_therapist'),
-    count(c.id) FILTER (WHERE c.direction = 'from_client' AND c.after_hours),
-    count(c.id) FILTER (WHERE c.direction = 'from_therapist' AND c.after_hours)
+    count(c.id) FILTER (WHERE {client_after_hours_sql("c")}),
+    count(c.id) FILTER (WHERE {therapist_after_hours_sql("c")}),
+    count(c.id) FILTER (WHERE {after_hours_reply_sql("c", as_of="%(now)s")})
 FROM weeks
 LEFT JOIN attachment_contact c
     ON c.client_id = %(client_id)s
-   AND c.occurred_at >= (weeks.week AT TIME ZONE %(zone)s)
-   AND c.occurred_at < ((weeks.week + interval '1 week') AT TIME ZONE %(zone)s)
+   AND {in_local_week_sql("c.occurred_at", "weeks.week", "%(zone)s")}
 GROUP BY weeks.week
 ORDER BY weeks.week
-"""
+"""  # noqa: S608 - the fragments are constants; every value is a parameter
 
 
 @dataclass(frozen=True)
 class Week:
+    """One week's counts.  ``client_after_hours`` and ``therapist_after_hours``
+    are the after-hours parts of the two bars; ``after_hours_replies`` is the
+    therapist's after-hours count as the flags and the caseload overview
+    count it (replies included)."""
+
     starts_on: dt.date
     from_client: int
     from_therapist: int
     client_after_hours: int
     therapist_after_hours: int
+    after_hours_replies: int
     absence: bool
 
     @property
@@ -117,14 +128,15 @@ def weekly_counts(
     *, client: Client, now: dt.datetime, weeks: int = WEEKS
 ) -> list[Week]:
     """Counts for the ``weeks`` local weeks ending with the current one."""
-    zone = client.clinic.zone
-    local_now = now.astimezone(zone).replace(tzinfo=None)
+    this_week = local_week_start(now, client.clinic.zone)
+    first = this_week - dt.timedelta(weeks=weeks - 1)
     with connection.cursor() as cursor:
         cursor.execute(
             WEEKLY_COUNTS_SQL,
             {
-                "local_now": local_now,
-                "back": weeks - 1,
+                "first": dt.datetime.combine(first, dt.time()),
+                "last": dt.datetime.combine(this_week, dt.time()),
+                "now": now,
                 "client_id": client.pk,
                 "zone": client.clinic.timezone,
             },
@@ -133,8 +145,8 @@ def weekly_counts(
     absences = list(
         Absence.objects.filter(
             therapist_id=client.therapist_id,
-            ends_on__gte=rows[0][0],
-            starts_on__lte=rows[-1][0] + dt.timedelta(days=6),
+            ends_on__gte=first,
+            starts_on__lte=this_week + dt.timedelta(days=6),
         ).values_list("starts_on", "ends_on")
     )
     return [
@@ -144,12 +156,20 @@ def weekly_counts(
             from_therapist=from_therapist,
             client_after_hours=client_late,
             therapist_after_hours=therapist_late,
+            after_hours_replies=late_replies,
             absence=any(
                 start <= starts_on + dt.timedelta(days=6) and end >= starts_on
                 for start, end in absences
             ),
         )
-        for starts_on, from_client, from_therapist, client_late, therapist_late in rows
+        for (
+            starts_on,
+            from_client,
+            from_therapist,
+            client_late,
+            therapist_late,
+            late_replies,
+        ) in rows
     ]
 
 

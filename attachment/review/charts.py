@@ -23,10 +23,18 @@ from dataclasses import dataclass
 from django.db import connection
 
 from attachment.models import Flag
+from attachment.records.weeks import (
+    after_hours_reply_sql,
+    in_local_week_sql,
+    replied_sql,
+    week_start,
+)
 
 WIDTH, HEIGHT, TOP, BOTTOM, LEFT, RIGHT = 680, 220, 12, 28, 40, 8
 
-SERIES_SQL = """
+# The flag page shows what is recorded when it is read, so replies count
+# without an "as of" moment (the scan counts those sent by its own moment).
+SERIES_SQL = f"""
 WITH weeks AS (
     SELECT generate_series(%(first)s::timestamp, %(last)s::timestamp,
                            interval '1 week') AS week
@@ -35,20 +43,17 @@ SELECT
     weeks.week::date,
     count(c.id) FILTER (WHERE c.direction = 'from_client'),
     count(c.id) FILTER (WHERE c.direction = 'from_therapist'),
-    count(c.id) FILTER (WHERE c.direction = 'from_client'
-                          AND c.responded_at IS NOT NULL),
-    count(c.id) FILTER (WHERE (c.direction = 'from_therapist' AND c.after_hours)
-                          OR c.responded_after_hours),
+    count(c.id) FILTER (WHERE {replied_sql("c", as_of=None)}),
+    count(c.id) FILTER (WHERE {after_hours_reply_sql("c", as_of=None)}),
     percentile_cont(0.5) WITHIN GROUP (ORDER BY c.response_minutes)
         FILTER (WHERE c.response_minutes IS NOT NULL)
 FROM weeks
 LEFT JOIN attachment_contact c
     ON c.client_id = %(client_id)s
-   AND c.occurred_at >= (weeks.week AT TIME ZONE %(zone)s)
-   AND c.occurred_at < ((weeks.week + interval '1 week') AT TIME ZONE %(zone)s)
+   AND {in_local_week_sql("c.occurred_at", "weeks.week", "%(zone)s")}
 GROUP BY weeks.week
 ORDER BY weeks.week
-"""
+"""  # noqa: S608 - the fragments are constants; every value is a parameter
 
 MAX_WEEKS = 70
 
@@ -222,7 +227,8 @@ def _rising(flag: Flag) -> SeriesChart | None:
 
 def weekly_rows(*, flag: Flag, first: dt.date, last: dt.date) -> list[tuple]:
     """Per local week from ``first`` to ``last`` (Mondays): from client, from
-    therapist, replied, after-hours replies, median reply minutes."""
+    therapist, replied, after-hours replies, median reply minutes (weeks and
+    after-hours replies as :mod:`attachment.records.weeks` defines them)."""
     client = flag.client
     with connection.cursor() as cursor:
         cursor.execute(
@@ -237,15 +243,11 @@ def weekly_rows(*, flag: Flag, first: dt.date, last: dt.date) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
 def _db_points(
     flag: Flag, first: dt.date, pick: int, *, share: bool = False
 ) -> list[Point]:
-    last = _monday(flag.window_end)
-    first = max(_monday(first), last - dt.timedelta(weeks=MAX_WEEKS - 1))
+    last = week_start(flag.window_end)
+    first = max(week_start(first), last - dt.timedelta(weeks=MAX_WEEKS - 1))
     points = []
     for row in weekly_rows(flag=flag, first=first, last=last):
         week = row[0]

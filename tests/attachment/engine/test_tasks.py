@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 from django.utils import timezone
@@ -16,6 +17,7 @@ from attachment.records.services import contact_log, rupture_record
 from clinic.celery import app
 from tests.attachment.engine.test_scan import contacts_at
 from tests.attachment.factories import RuptureFactory
+from tests.clinic.test_publishing import broker_refusing
 from tests.factories import ClientFactory, ClinicFactory
 
 
@@ -170,3 +172,28 @@ def test_every_task_keeps_its_pinned_name():
         "attachment.policy_refresh.refresh_default_policy",
         "attachment.policy_refresh.refresh_default_policy_chunk",
     }
+
+
+def test_with_the_broker_down_a_saved_contact_is_left_to_the_nightly_scan(
+    client, therapist, policy, caplog, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    caplog.set_level(logging.WARNING, logger="between.publishing")
+    with broker_refusing(), django_capture_on_commit_callbacks(execute=True):
+        contact = contact_log(
+            actor=therapist,
+            client=client,
+            occurred_at=now - dt.timedelta(hours=1),
+            channel="text",
+            direction="from_client",
+            now=now,
+        )
+
+    assert contact.pk is not None
+    request = RescanRequest.objects.get(client=client)
+    assert request.enqueued_at is None and request.scanned_at is None
+    assert f"rescan not queued client_id={client.pk}: broker unavailable" in (
+        caplog.messages
+    )
+    # Not taken as queued: the next save tries to queue it again.
+    assert rescan_wanted(client_id=client.pk, now=now + dt.timedelta(seconds=5))

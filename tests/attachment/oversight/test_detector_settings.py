@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ from attachment.oversight.forms import DetectorSettingsForm, detector_groups
 from attachment.records.boundary_refresh import contact_facts_refresh
 from clinic.models import AuditEvent
 from tests.attachment.factories import ContactFactory
+from tests.clinic.test_publishing import broker_refusing
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +138,23 @@ def test_a_lower_threshold_changes_the_next_scans_result(
     clinic_scan(clinic=client.clinic, now=now)
     flag = Flag.objects.get(kind=FlagKind.POLICY_PATTERN, client=client)
     assert flag.evidence["after_hours"] == 2
+
+
+def test_with_the_broker_down_a_change_is_saved_and_left_to_the_nightly_scan(
+    login, admin, clinic, caplog, django_capture_on_commit_callbacks
+):
+    caplog.set_level(logging.WARNING, logger="between.publishing")
+
+    with broker_refusing(), django_capture_on_commit_callbacks(execute=True):
+        response = login(admin).post(reverse(URL), _posted(policy_min_count=2))
+
+    assert response.status_code == 302
+    assert DetectorSettings.objects.get().policy_min_count == 2
+    assert not ScanRun.objects.filter(clinic=clinic).exists()
+    assert (
+        f"scan after settings change not queued clinic_id={clinic.pk}: "
+        "broker unavailable"
+    ) in caplog.messages
 
 
 GARBAGE = st.one_of(

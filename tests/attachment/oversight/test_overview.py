@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from attachment.models import Flag, FlagStatus, FlagTier
 from attachment.oversight.selectors import clinic_overview, supervisee_overview
@@ -102,6 +103,73 @@ def test_a_supervisor_sees_each_current_supervisees_figures(
     assert row.weekly_from_client == [0] * 8 + [1, 0, 0, 2]
     assert row.after_hours_replies == 1
     assert row.cosign_waiting == 1
+
+
+def test_weeks_are_calendar_weeks_in_each_supervisees_clinic(
+    supervisor, therapist, client, other_clinic
+):
+    """Sunday 15 March, 23:00 UTC: still Sunday in London (the week of 9 March),
+    already Monday in Auckland (the current week)."""
+    far_away = UserFactory(full_name="Zed Far")
+    for user, role in ((far_away, Role.THERAPIST), (supervisor, Role.SUPERVISOR)):
+        MembershipFactory(user=user, clinic=other_clinic, role=role)
+    other_clinic.timezone = "Pacific/Auckland"
+    other_clinic.save(update_fields=["timezone"])
+    SupervisionFactory(clinic=other_clinic, supervisor=supervisor, supervisee=far_away)
+    far_client = ClientFactory(clinic=other_clinic, therapist=far_away)
+    sunday_night = dt.datetime(2026, 3, 15, 23, 0, tzinfo=dt.UTC)
+    for each in (client, far_client):
+        ContactFactory(client=each, occurred_at=sunday_night)
+        ContactFactory(
+            client=each,
+            direction="from_therapist",
+            occurred_at=sunday_night,
+            after_hours=True,
+        )
+
+    rows = {row.therapist: row for row in supervisee_overview(user=supervisor, now=NOW)}
+
+    assert rows[therapist].weekly_from_client[-2:] == [1, 0]
+    assert rows[far_away].weekly_from_client[-2:] == [0, 1]
+    assert (
+        rows[therapist].after_hours_replies == rows[far_away].after_hours_replies == 1
+    )
+
+
+def test_after_hours_replies_count_replies_as_the_flags_do(supervisor, client):
+    """A reply sent at night counts in the week of the contact it answers, once
+    sent; a client's own contact at night is not the therapist's reply."""
+    asked_at = NOW - dt.timedelta(days=9)
+    ContactFactory(
+        client=client,
+        occurred_at=asked_at,
+        responded_at=asked_at + dt.timedelta(hours=10),
+        responded_after_hours=True,
+    )
+    ContactFactory(
+        client=client,
+        occurred_at=NOW - dt.timedelta(hours=2),
+        responded_at=NOW + dt.timedelta(hours=1),
+        responded_after_hours=True,
+    )
+    ContactFactory(client=client, occurred_at=asked_at, after_hours=True)
+
+    (row,) = supervisee_overview(user=supervisor, now=NOW)
+
+    assert row.after_hours_replies == 1
+    assert row.weekly_from_client[-2:] == [2, 1]
+
+
+def test_the_page_says_how_weeks_and_after_hours_are_counted(login, supervisor, client):
+    ContactFactory(client=client, occurred_at=timezone.now())
+
+    page = login(supervisor).get(reverse("attachment:overview")).content.decode()
+
+    assert "calendar weeks, Monday to Sunday in the clinic" in page
+    assert "the current week so far, which the flags count only once" in page
+    assert "this week so far: 1" in page
+    assert "After-hours replies</th>" in page
+    assert "last 7 days" not in page
 
 
 def test_a_former_supervisee_is_not_in_the_overview(

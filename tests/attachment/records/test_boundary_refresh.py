@@ -4,6 +4,7 @@ admin changes a boundary and sees the effect on the next scan."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 
@@ -16,6 +17,7 @@ from clinic import services
 from clinic.administration import services as admin_services
 from clinic.policies import clinic_default_policy
 from tests.attachment.factories import ContactFactory
+from tests.clinic.test_publishing import broker_refusing
 from tests.factories import ClientFactory, ContactPolicyFactory
 
 pytestmark = pytest.mark.django_db
@@ -260,3 +262,25 @@ def test_an_absence_at_the_ends_of_the_calendar_is_refreshed_without_error(
     contact_facts_refresh(client_ids=[client.pk])
     contact.refresh_from_db()
     assert contact.during_absence
+
+
+def test_with_the_broker_down_a_default_change_is_refreshed_at_once(
+    admin, client, policy, now, caplog, django_capture_on_commit_callbacks
+):
+    (text,) = _texts(client, 1)
+    caplog.set_level(logging.WARNING, logger="between.publishing")
+
+    with broker_refusing(), django_capture_on_commit_callbacks(execute=True):
+        services.contact_policy_save_default(
+            actor=admin,
+            clinic=client.clinic,
+            values=_values(policy, allowed_channels=["phone"]),
+            now=now,
+        )
+
+    text.refresh_from_db()
+    assert text.channel_outside_policy
+    assert (
+        f"default policy refresh not queued clinic_id={client.clinic_id}: "
+        "broker unavailable"
+    ) in caplog.messages
