@@ -9,12 +9,26 @@ DB_URL = $${DATABASE_URL:-$$($(BIN)/python -m clinic.devdb url)}
 DEV_ENV = DEBUG=$${DEBUG:-true} MFA_REQUIRED=$${MFA_REQUIRED:-false}
 TEST_ENV = SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz} SECURE_SSL_REDIRECT=false
 
-.PHONY: run test lint venv worker beat bench-scan bench-import eval-detectors mutants mutation-score clean stop-db
+.PHONY: run test lint typecheck venv worker beat bench-scan bench-import eval-detectors mutants mutation-score clean stop-db
 
 venv: $(STAMP)
 
+# Between runs on Python 3.11 only (requires-python): the venv is made with
+# $(PYTHON) or not at all, never with whichever python3 happens to be first.
+IS_PY311 = -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'
+
 $(STAMP): requirements.lock requirements-dev.lock
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	@if [ ! -x $(BIN)/python ]; then \
+	    $(PYTHON) $(IS_PY311) 2>/dev/null || { \
+	        echo "Between needs Python 3.11, and '$(PYTHON)' is missing or another" \
+	            "version: install Python 3.11 or name it, make PYTHON=/path/to/python3.11" >&2; \
+	        exit 1; }; \
+	    $(PYTHON) -m venv $(VENV); \
+	fi
+	@$(BIN)/python $(IS_PY311) || { \
+	    echo "$(VENV) was made with another Python than 3.11:" \
+	        "remove $(VENV) and run make again" >&2; \
+	    exit 1; }
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.lock
 	touch $(STAMP)
@@ -35,9 +49,16 @@ run: venv
 	echo "" && \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# mypy's Django plugin imports the settings, which need these variables; it
+# never connects to the database, so the address needs no server behind it.
+TYPECHECK_ENV = DATABASE_URL=postgres://127.0.0.1/between_typecheck $(TEST_ENV)
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: venv
+	@export $(TYPECHECK_ENV); $(BIN)/mypy
 
 test: venv lint
 	@export DATABASE_URL="$(DB_URL)" $(TEST_ENV); \

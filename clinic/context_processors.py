@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -25,7 +27,9 @@ def _admin_navigation(request: HttpRequest) -> list[dict]:
     """The Administration sub-navigation; the page whose address is the
     longest prefix of this one is marked current."""
     links = sorted([*ADMIN_PAGES, *admin_links.values()], key=lambda link: link.order)
-    shown = [{"label": link.label, "url": reverse(link.url_name)} for link in links]
+    shown: list[dict[str, Any]] = [
+        {"label": link.label, "url": reverse(link.url_name)} for link in links
+    ]
     matching = [item for item in shown if request.path.startswith(item["url"])]
     current = max(matching, key=lambda item: len(item["url"]), default=None)
     for item in shown:

@@ -112,7 +112,8 @@ class ContactPolicyForm(forms.Form):
         return initial
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         hours: dict[str, list[str]] = {}
         for day in Weekday:
             start_name, end_name = _hour_fields(day.value)

@@ -52,7 +52,6 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
-    "rules.apps.AutodiscoverRulesConfig",
 ]
 
 MIDDLEWARE = [
@@ -122,7 +121,6 @@ AUTH_USER_MODEL = "clinic.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "rules.permissions.ObjectPermissionBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
@@ -242,7 +240,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing from a web request must fail fast when Redis is down (the
-# contact is saved anyway; attachment.engine.tasks logs it and the nightly scan
+# contact is saved anyway; clinic.publishing logs it and the nightly scan
 # catches up): a short connect timeout, and no retry (set per publish).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # A queue name of its own lets the reliability tests run a worker that sees

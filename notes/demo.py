@@ -259,9 +259,10 @@ def _plan_addenda(notes: list[SessionNote], demo: DemoContext) -> list[Addendum]
         settled = note.status in (NoteStatus.SIGNED, NoteStatus.COSIGNED)
         if not settled or demo.rng.random() > 0.04:
             continue
-        written_at = (note.cosigned_at or note.signed_at) + dt.timedelta(
-            days=demo.rng.randint(1, 7)
-        )
+        settled_at = note.cosigned_at or note.signed_at
+        if settled_at is None:  # a settled note always has a signing time
+            continue
+        written_at = settled_at + dt.timedelta(days=demo.rng.randint(1, 7))
         if written_at >= demo.now:
             continue
         addendum = Addendum(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
@@ -96,7 +96,9 @@ class NoteForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 4}),
                 help_text=prompt,
             )
-        self.fields["discussed"].choices = [
+        # ``fields`` is typed as holding plain fields; this one is declared above.
+        discussed = cast(forms.MultipleChoiceField, self.fields["discussed"])
+        discussed.choices = [
             (item.key, f"{item.kind}: {item.label}") for item in agenda_items
         ]
         if not agenda_items:

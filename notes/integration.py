@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from django.urls import reverse
 
 from clinic import access
+from clinic.access import AuthenticatedHttpRequest
 from clinic.extensions import (
     ClientPanel,
     DemoSeeder,
@@ -54,13 +54,15 @@ class ReflectionAgenda:
         services.reflections_mark_brought(note=note, ids=ids)
 
 
-def _can_write(request: HttpRequest, client: Client) -> bool:
+def _can_write(request: AuthenticatedHttpRequest, client: Client) -> bool:
     return client.therapist_id == request.user.pk and access.has_role(
         request.user, Role.THERAPIST, client.clinic
     )
 
 
-def agenda_panel(*, request: HttpRequest, client: Client, now: dt.datetime) -> dict:
+def agenda_panel(
+    *, request: AuthenticatedHttpRequest, client: Client, now: dt.datetime
+) -> dict:
     since = selectors.last_session_at(client=client)
     return {
         "client": client,
@@ -74,7 +76,9 @@ NOTES_ON_CLIENT_PAGE = 8
 QUEUE_ON_HOME = 8
 
 
-def notes_panel(*, request: HttpRequest, client: Client, now: dt.datetime) -> dict:
+def notes_panel(
+    *, request: AuthenticatedHttpRequest, client: Client, now: dt.datetime
+) -> dict:
     notes = selectors.notes_for_client(client=client, limit=NOTES_ON_CLIENT_PAGE + 1)
     can_write = _can_write(request, client)
     return {
@@ -89,7 +93,7 @@ def notes_panel(*, request: HttpRequest, client: Client, now: dt.datetime) -> di
 
 
 def reflections_panel(
-    *, request: HttpRequest, client: Client, now: dt.datetime
+    *, request: AuthenticatedHttpRequest, client: Client, now: dt.datetime
 ) -> dict:
     return {
         "client": client,
@@ -99,7 +103,9 @@ def reflections_panel(
     }
 
 
-def cosign_home_panel(*, request: HttpRequest, now: dt.datetime) -> dict | None:
+def cosign_home_panel(
+    *, request: AuthenticatedHttpRequest, now: dt.datetime
+) -> dict | None:
     if not access.has_role(request.user, Role.SUPERVISOR):
         return None
     entries = selectors.cosign_queue_entries(actor=request.user, now=now)
@@ -108,7 +114,9 @@ def cosign_home_panel(*, request: HttpRequest, now: dt.datetime) -> dict | None:
     return {"queue": entries[:QUEUE_ON_HOME], "total": len(entries)}
 
 
-def drafts_home_panel(*, request: HttpRequest, now: dt.datetime) -> dict | None:
+def drafts_home_panel(
+    *, request: AuthenticatedHttpRequest, now: dt.datetime
+) -> dict | None:
     """A therapist's own unsigned drafts, returned ones first."""
     if not access.has_role(request.user, Role.THERAPIST):
         return None

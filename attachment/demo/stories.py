@@ -161,12 +161,14 @@ def _rising_contact(history: History) -> None:
         days = sorted(rng.sample(range(7), k=min(count, 7)))
         days += [rng.randrange(7) for _ in range(count - len(days))]
         for day_back in days:
-            day = (block_end - dt.timedelta(days=day_back + 1)).astimezone(history.zone)
-            if day.date() < start:
+            local = (block_end - dt.timedelta(days=day_back + 1)).astimezone(
+                history.zone
+            )
+            if local.date() < start:
                 continue
-            late = day.date() >= overextended_on
+            late = local.date() >= overextended_on
             hour = rng.uniform(18.5, 22.5) if late else history.daytime()
-            when = history.at(day.date(), hour)
+            when = history.at(local.date(), hour)
             purpose = rng.choice(["distress", "reassurance", "reassurance", "sharing"])
             history.contact(
                 when,

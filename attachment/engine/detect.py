@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -76,7 +77,7 @@ def absent_weeks(
 
 def week_matrix(
     clients: Sequence[ChunkClient],
-    weekly_rows: list[tuple],
+    weekly_rows: list[tuple[Any, ...]],
     away: dict[int, np.ndarray],
     window: ScanWindow,
 ) -> WeekMatrix:
@@ -106,8 +107,11 @@ def week_matrix(
     )
 
 
-def _window_sum(values: np.ndarray, present: np.ndarray, lo: int, hi: int):
-    return (values[:, lo:hi] * present[:, lo:hi]).sum(axis=1)
+def _window_sum(
+    values: np.ndarray, present: np.ndarray, lo: int, hi: int
+) -> np.ndarray:
+    sums: np.ndarray = (values[:, lo:hi] * present[:, lo:hi]).sum(axis=1)
+    return sums
 
 
 def rising_candidates(m: WeekMatrix, thresholds: p.DetectorThresholds) -> np.ndarray:
@@ -117,17 +121,22 @@ def rising_candidates(m: WeekMatrix, thresholds: p.DetectorThresholds) -> np.nda
     return rising.alarm[:, -1]
 
 
-def _significantly_more(recent: np.ndarray, n_recent, before: np.ndarray, n_before):
+def _significantly_more(
+    recent: np.ndarray, n_recent: np.ndarray, before: np.ndarray, n_before: np.ndarray
+) -> np.ndarray:
     """The exact conditional rate-ratio test's one-sided p-value, vectorised
     (the same binomial tail as :func:`patterns.cusum.rate_ratio_test`)."""
     total = recent + before
     with np.errstate(invalid="ignore", divide="ignore"):
         null_p = n_recent / (n_recent + n_before)
         p_value = stats.binom.sf(recent - 1, total, null_p)
-    return np.where(total > 0, np.nan_to_num(p_value, nan=1.0), 1.0)
+    p_values: np.ndarray = np.where(total > 0, np.nan_to_num(p_value, nan=1.0), 1.0)
+    return p_values
 
 
-def _window_values(values: np.ndarray, present: np.ndarray, lo: int, hi: int):
+def _window_values(
+    values: np.ndarray, present: np.ndarray, lo: int, hi: int
+) -> np.ndarray:
     """The window's weekly values with absent weeks as NaN."""
     return np.where(present[:, lo:hi], values[:, lo:hi], np.nan)
 
@@ -135,7 +144,8 @@ def _window_values(values: np.ndarray, present: np.ndarray, lo: int, hi: int):
 def _nanmedian(values: np.ndarray) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmedian(values, axis=1)
+        medians: np.ndarray = np.nanmedian(values, axis=1)
+    return medians
 
 
 def _could_be_lower(recent: np.ndarray, before: np.ndarray) -> np.ndarray:
@@ -150,7 +160,8 @@ def _could_be_lower(recent: np.ndarray, before: np.ndarray) -> np.ndarray:
         u = ((r > b) & pairs).sum(axis=(1, 2)) + 0.5 * ((r == b) & pairs).sum(
             axis=(1, 2)
         )
-    return (n_r >= 3) & (n_b >= 3) & (u < n_r * n_b / 2)
+    could: np.ndarray = (n_r >= 3) & (n_b >= 3) & (u < n_r * n_b / 2)
+    return could
 
 
 def _windows_of(weeks: int, recent: int, before: int) -> tuple[int, int]:
@@ -185,7 +196,7 @@ def overextension_candidates(
         < t.overextension_alpha
         for col in (AFTER_HOURS, TI)
     )
-    possible = (
+    possible: np.ndarray = (
         (weeks - starts >= r + b)
         & (n_recent > 0)
         & (n_before >= b // 2)
@@ -196,7 +207,7 @@ def overextension_candidates(
     # does (a Mann-Whitney test costs far less than the whole detector).
     decides = possible & (need == 1) & _could_be_lower(recent_medians, before_medians)
     faster = np.zeros(n, dtype=bool)
-    for row in np.flatnonzero(decides):
+    for row in np.flatnonzero(decides).tolist():
         faster[row] = (
             _faster_p(recent_medians[row], before_medians[row]) < t.overextension_alpha
         )
@@ -237,7 +248,7 @@ def withdrawal_candidates(
     fewer = share_before - share_recent >= t.withdrawal_reply_drop
     with np.errstate(invalid="ignore"):
         slower = recent_min >= t.withdrawal_slowdown * np.fmax(before_min, 1.0)
-    return (
+    candidates: np.ndarray = (
         (weeks - starts >= r + b)
         & (present[:, mid:].sum(axis=1) > 0)
         & (present[:, lo:mid].sum(axis=1) >= b // 2)
@@ -246,6 +257,7 @@ def withdrawal_candidates(
         & (share_before >= t.withdrawal_high_reply_share)
         & (fewer | slower)
     )
+    return candidates
 
 
 def weekly_findings(
@@ -260,7 +272,7 @@ def weekly_findings(
     withdraw = withdrawal_candidates(m, starts, thresholds)
     found = []
     now = window.now
-    for row in np.flatnonzero(rising | over | withdraw):
+    for row in np.flatnonzero(rising | over | withdraw).tolist():
         client = clients[row]
         series = m.series(row, client, window)
         for wanted, detector in (
@@ -275,7 +287,9 @@ def weekly_findings(
     return found
 
 
-def contact_facts(rows: list[tuple], zone) -> list[p.ContactFacts]:
+def contact_facts(
+    rows: list[tuple[Any, ...]], zone: dt.tzinfo | None
+) -> list[p.ContactFacts]:
     return [
         p.ContactFacts(
             occurred_at=row[1].astimezone(zone),
@@ -290,7 +304,7 @@ def contact_facts(rows: list[tuple], zone) -> list[p.ContactFacts]:
 
 def record_findings(
     client: ChunkClient,
-    rows: dict[str, list[tuple]],
+    rows: dict[str, list[tuple[Any, ...]]],
     absences: Sequence[tuple[int, dt.date, dt.date, bool]],
     window: ScanWindow,
     thresholds: p.DetectorThresholds,
@@ -345,7 +359,7 @@ def record_findings(
 
 
 def _absence_findings(
-    rows: dict[str, list[tuple]],
+    rows: dict[str, list[tuple[Any, ...]]],
     absences: Sequence[tuple[int, dt.date, dt.date, bool]],
     observations: list[p.ObservationFacts],
     window: ScanWindow,
@@ -374,7 +388,9 @@ def _absence_findings(
     return found
 
 
-def _days_outside(absence: p.AbsenceFacts, others, t: p.DetectorThresholds) -> int:
+def _days_outside(
+    absence: p.AbsenceFacts, others: Iterable[p.AbsenceFacts], t: p.DetectorThresholds
+) -> int:
     """Days of the baseline weeks before ``absence`` that no absence covered."""
     first = absence.starts_on - dt.timedelta(weeks=t.absence_baseline_weeks)
     covered = set()

@@ -3,10 +3,10 @@
 One scan covers one clinic, or a range or list of its clients, *as of* ``now``:
 nothing recorded after ``now`` is read, and new flags are detected at ``now``.
 
-* **Reads** (:mod:`.scan_inputs`): one aggregate query per detector input,
+* **Reads** (:mod:`attachment.engine.reads`): one aggregate query per detector input,
   streamed in client order, so the number of queries does not grow with the
   number of clients and memory holds one chunk of clients at a time.
-* **Detectors** (:mod:`.scan_detect`): the pure functions of
+* **Detectors** (:mod:`attachment.engine.detect`): the pure functions of
   :mod:`attachment.engine.patterns`, with vectorised screens in front of the weekly
   ones.
 * **Writes** (:func:`write_flags`): ``INSERT … ON CONFLICT (client_id, kind,
@@ -28,6 +28,7 @@ import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.db import connection, transaction
 
 from attachment.engine import patterns as p
@@ -85,11 +86,16 @@ class ExistingFlag:
     active: bool
 
 
+# One flag to upsert: client, therapist, kind, tier, window start and end,
+# explanation, score and evidence (JSON), in the order of the upsert's columns.
+FlagRow = tuple[int, int, str, str, dt.date, dt.date, str, float, str]
+
+
 @dataclass
 class _Pending:
     """Flag rows to upsert and live flags to mark no longer active."""
 
-    rows: dict[tuple[int, str, dt.date], tuple] = field(default_factory=dict)
+    rows: dict[tuple[int, str, dt.date], FlagRow] = field(default_factory=dict)
     deactivate: list[int] = field(default_factory=list)
 
 
@@ -151,7 +157,7 @@ def _scan_chunk(
     clients: list[ChunkClient],
     streams: dict[str, ClientStream],
     absences: dict[int, list[tuple[int, dt.date, dt.date, bool]]],
-    away: dict,
+    away: dict[int, np.ndarray],
     window: ScanWindow,
     thresholds: p.DetectorThresholds,
     pending: _Pending,

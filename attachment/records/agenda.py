@@ -22,7 +22,11 @@ from notes.agenda import AgendaItem
 
 # Crisis and distress come before ordinary contacts; ruptures rank by their
 # own priority (10 per step) so a high-priority rupture leads the agenda.
-CONTACT_PRIORITY = {Purpose.CRISIS: 25, Purpose.DISTRESS: 15, Purpose.RUPTURE: 15}
+CONTACT_PRIORITY: dict[str, int] = {
+    Purpose.CRISIS: 25,
+    Purpose.DISTRESS: 15,
+    Purpose.RUPTURE: 15,
+}
 RUPTURE_PRIORITY_STEP = 10
 
 

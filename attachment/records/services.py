@@ -85,7 +85,9 @@ def _writable(actor: User, client: Client, now: dt.datetime) -> Client:
     return access.client_for_writing(actor, client.pk, on=now.date())
 
 
-def _not_in_future(errors: dict[str, str], field: str, value: Any, now: dt.datetime):
+def _not_in_future(
+    errors: dict[str, str], field: str, value: Any, now: dt.datetime
+) -> None:
     if isinstance(value, dt.datetime) and value > now + FUTURE_TOLERANCE:
         errors[field] = "This is more than a day in the future."
     elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):

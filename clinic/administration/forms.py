@@ -9,7 +9,7 @@ same form.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Submit
@@ -18,7 +18,7 @@ from django import forms
 from clinic.administration.selectors import clinic_people, clinic_therapists
 from clinic.models import Absence, Clinic, Role, User
 
-DATE_WIDGET = {"widget": forms.DateInput(attrs={"type": "date"})}
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
 
 def _person_choice(**options: Any) -> forms.ModelChoiceField:
@@ -28,10 +28,16 @@ def _person_choice(**options: Any) -> forms.ModelChoiceField:
     return field
 
 
+def _people_of(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    """The form's field ``name``, made by :func:`_person_choice`; ``fields``
+    is typed as a mapping of plain fields, so its kind is restated here."""
+    return cast(forms.ModelChoiceField, form.fields[name])
+
+
 class AbsenceForm(forms.Form):
     therapist = _person_choice(label="Absent therapist")
-    starts_on = forms.DateField(label="First day away", **DATE_WIDGET)
-    ends_on = forms.DateField(label="Last day away", **DATE_WIDGET)
+    starts_on = forms.DateField(label="First day away", widget=DATE_INPUT)
+    ends_on = forms.DateField(label="Last day away", widget=DATE_INPUT)
     covering_therapist = _person_choice(
         required=False,
         label="Covering therapist",
@@ -59,8 +65,8 @@ class AbsenceForm(forms.Form):
             )
         super().__init__(*args, **kwargs)
         therapists = clinic_therapists(clinic=clinic)
-        self.fields["therapist"].queryset = therapists
-        self.fields["covering_therapist"].queryset = therapists
+        _people_of(self, "therapist").queryset = therapists
+        _people_of(self, "covering_therapist").queryset = therapists
         if absence is not None:
             self.fields["therapist"].disabled = True
         self.helper = FormHelper()
@@ -77,7 +83,8 @@ class AbsenceForm(forms.Form):
         self.helper.add_input(Submit("save", "Save absence"))
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         therapist, cover = cleaned.get("therapist"), cleaned.get("covering_therapist")
         if therapist is not None and cover is not None and therapist.pk == cover.pk:
             self.add_error(
@@ -93,7 +100,7 @@ class AbsenceForm(forms.Form):
 class SupervisionLinkForm(forms.Form):
     supervisor = _person_choice(label="Supervisor")
     supervisee = _person_choice(label="Supervisee")
-    started_on = forms.DateField(label="Starts on", **DATE_WIDGET)
+    started_on = forms.DateField(label="Starts on", widget=DATE_INPUT)
     cosign_required = forms.BooleanField(
         required=False,
         label="The supervisee's notes need co-signature",
@@ -102,15 +109,16 @@ class SupervisionLinkForm(forms.Form):
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["supervisor"].queryset = clinic_people(
+        _people_of(self, "supervisor").queryset = clinic_people(
             clinic=clinic, role=Role.SUPERVISOR
         )
-        self.fields["supervisee"].queryset = clinic_therapists(clinic=clinic)
+        _people_of(self, "supervisee").queryset = clinic_therapists(clinic=clinic)
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", "Create link"))
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         supervisor, supervisee = cleaned.get("supervisor"), cleaned.get("supervisee")
         if supervisor and supervisee and supervisor.pk == supervisee.pk:
             self.add_error("supervisee", "Nobody supervises themselves.")
@@ -122,7 +130,7 @@ class SupervisionEndForm(forms.Form):
         label="Last day of the link",
         help_text="From the next day the supervisor no longer sees the "
         "supervisee's clients.",
-        **DATE_WIDGET,
+        widget=DATE_INPUT,
     )
 
     def __init__(self, *args: Any, started_on: dt.date, **kwargs: Any) -> None:

@@ -15,6 +15,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 
 from clinic import access
 from clinic.audit import audit_record
@@ -65,17 +66,26 @@ def _absence_problems(
             problems["covering_therapist"] = "Choose a therapist of this clinic."
     if ends_on < starts_on:
         problems["ends_on"] = "The absence cannot end before it starts."
-    elif (
-        Absence.objects.filter(
-            therapist=therapist, starts_on__lte=ends_on, ends_on__gte=starts_on
-        )
-        .exclude(pk=excluding)
-        .exists()
-    ):
+    elif _overlapping_absences(
+        therapist=therapist, starts_on=starts_on, ends_on=ends_on, excluding=excluding
+    ).exists():
         problems["starts_on"] = (
             "This therapist already has an absence overlapping these dates."
         )
     return problems
+
+
+def _overlapping_absences(
+    *, therapist: User, starts_on: dt.date, ends_on: dt.date, excluding: int | None
+) -> QuerySet[Absence]:
+    """The therapist's absences sharing a day with these dates, other than the
+    one being edited (``excluding``)."""
+    overlapping = Absence.objects.filter(
+        therapist=therapist, starts_on__lte=ends_on, ends_on__gte=starts_on
+    )
+    if excluding is not None:
+        overlapping = overlapping.exclude(pk=excluding)
+    return overlapping
 
 
 def _absence_changed(

@@ -58,9 +58,11 @@ def llr_coefficients(
 def _count_pmf(mu: float, phi: float, xmax: int) -> np.ndarray:
     x = np.arange(xmax + 1)
     if phi <= 1e-9:
-        return stats.poisson.pmf(x, mu)
+        pmf: np.ndarray = stats.poisson.pmf(x, mu)
+        return pmf
     r = 1.0 / phi
-    return stats.nbinom.pmf(x, r, r / (r + mu))
+    pmf = stats.nbinom.pmf(x, r, r / (r + mu))
+    return pmf
 
 
 def cusum_arl(h: float, mu0: float, phi: float, *, mu: float | None = None) -> float:
@@ -150,7 +152,7 @@ def lookup_h(
     j, fj = _bracket(np.asarray(GRID_PHI), np.clip(phi, 0.0, GRID_PHI[-1]))
     la = np.log(np.clip(np.asarray(arl, dtype=float), GRID_ARL[0], GRID_ARL[-1]))
     k, fk = _bracket(np.log(np.asarray(GRID_ARL)), np.broadcast_to(la, lm.shape))
-    out = np.zeros_like(lm)
+    out: np.ndarray = np.zeros_like(lm)
     for di, wi in ((0, 1 - fi), (1, fi)):
         for dj, wj in ((0, 1 - fj), (1, fj)):
             for dk, wk in ((0, 1 - fk), (1, fk)):

@@ -65,6 +65,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from attachment.engine.patterns.cusum import (
     GRID_PHI,
@@ -83,7 +84,7 @@ ARL_INFLATION = ((26, 4.5), (52, 2.0))
 MIN_BASELINE_WEEKS = 26
 
 
-def arl_inflation_for(baseline_weeks: np.ndarray) -> np.ndarray:
+def arl_inflation_for(baseline_weeks: npt.NDArray[np.float64]) -> np.ndarray:
     """Interpolate :data:`ARL_INFLATION` linearly in log baseline weeks."""
     weeks = np.log([w for w, _ in ARL_INFLATION])
     factors = [f for _, f in ARL_INFLATION]
@@ -108,12 +109,14 @@ class RisingStats:
     recent_weeks: np.ndarray
 
 
-def _prefix(values: np.ndarray) -> np.ndarray:
+def _prefix(values: np.ndarray) -> npt.NDArray[np.float64]:
     zeros = np.zeros((values.shape[0], 1))
     return np.concatenate([zeros, np.cumsum(values, axis=1)], axis=1)
 
 
-def _window(prefix: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+def _window(
+    prefix: npt.NDArray[np.float64], lo: np.ndarray, hi: np.ndarray
+) -> npt.NDArray[np.float64]:
     """Sums over columns ``lo .. hi-1`` (indices clipped to the series)."""
     width = prefix.shape[1] - 1
     return prefix[:, np.clip(hi, 0, width)] - prefix[:, np.clip(lo, 0, width)]
@@ -245,7 +248,7 @@ def rising_contact_frequency_many(
         :, -1
     ]
     found = {}
-    for row in np.flatnonzero(alarm):
+    for row in np.flatnonzero(alarm).tolist():
         finding = rising_contact_frequency(series[row], now=now, thresholds=thresholds)
         if finding is not None:
             found[series[row].client_id] = finding

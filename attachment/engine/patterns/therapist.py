@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy import stats
 
 from attachment.engine.patterns.cusum import rate_ratio_test
@@ -48,7 +49,7 @@ def _windows(
 
 
 def _medians(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    chosen = values[idx]
+    chosen: npt.NDArray[np.float64] = values[idx]
     return chosen[np.isfinite(chosen)]
 
 

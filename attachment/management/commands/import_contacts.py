@@ -47,8 +47,8 @@ class Command(BaseCommand):
                     progress=not options["no_progress"],
                 )
         except ImportRejected as rejected:
-            for error in rejected.errors:
-                self.stderr.write(error)
+            for problem in rejected.errors:
+                self.stderr.write(problem)
             raise CommandError(
                 f"{len(rejected.errors)} problems found; nothing was imported."
             ) from None

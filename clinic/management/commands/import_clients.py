@@ -42,8 +42,8 @@ class Command(BaseCommand):
         with pghistory.context(command="import_clients"):
             result = clients_import_csv(clinic=clinic, data=data, now=timezone.now())
         if not result.ok:
-            for error in result.errors:
-                self.stderr.write(error)
+            for problem in result.errors:
+                self.stderr.write(problem)
             raise CommandError(
                 f"{len(result.errors)} problem(s) found; nothing was imported."
             )
