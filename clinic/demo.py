@@ -186,8 +186,19 @@ class _Seeding:
     def __init__(self, *, now: dt.datetime, password: str) -> None:
         self.now = now
         self.password = password
-        self.clinic: Clinic | None = None
+        self._clinic: Clinic | None = None
         self.today = now.date()
+
+    @property
+    def clinic(self) -> Clinic:
+        """The demo clinic, which every other step writes into.
+
+        Only :meth:`clinic_ensure` sets it, and it runs first; a step that ran
+        before it would write rows without a clinic, so it fails loudly instead.
+        """
+        if self._clinic is None:
+            raise RuntimeError("clinic_ensure() must run before the other steps")
+        return self._clinic
 
     def audit_created(self, obj: models.Model) -> None:
         audit_record(actor=None, action=AuditAction.CREATE, obj=obj, at=self.now)
@@ -199,7 +210,7 @@ class _Seeding:
                 slug=DEMO_SLUG, name=DEMO_NAME, timezone=DEMO_TIMEZONE
             )
             self.audit_created(clinic)
-        self.clinic = clinic
+        self._clinic = clinic
         self.today = self.now.astimezone(clinic.zone).date()
         return clinic
 
@@ -396,7 +407,9 @@ def demo_seed(
     clients = seeding.clients_ensure(people)
     advance("clients")
     by_code = {client.code: client for client in clients}
-    stories = {plan.story: by_code[plan.code] for plan in STORY_PLANS}
+    stories = {
+        plan.story: by_code[plan.code] for plan in STORY_PLANS if plan.story is not None
+    }
     seeding.policy_ensure(
         client=stories["rising_contact"],
         reason="Agreed in session: text only, and only for scheduling "

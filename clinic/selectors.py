@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
@@ -42,7 +43,7 @@ def caseload_of_supervisees(*, user: User, on: dt.date) -> list[SuperviseeCaselo
     ]
 
 
-def clinic_client_counts(*, clinic: Clinic) -> QuerySet:
+def clinic_client_counts(*, clinic: Clinic) -> QuerySet[Client, dict[str, Any]]:
     """Per therapist: clients by status.  Counts only, for the clinic admin."""
     return (
         Client.objects.filter(clinic=clinic)

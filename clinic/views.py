@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic import access, selectors, services
+from clinic.access import AuthenticatedHttpRequest
 from clinic.audit import audit_record
 from clinic.extensions import rendered_client_panels, rendered_home_panels
 from clinic.forms import ClientPolicyOverrideForm, ContactPolicyForm
@@ -18,7 +19,7 @@ from clinic.policies import clinic_default_policy, effective_policy
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The caseload: own clients, and each current supervisee's clients."""
     user = request.user
     roles = access.roles_of(user)
@@ -44,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_detail(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     now = timezone.now()
     client = access.client_for_reading(request.user, client_id, on=now.date())
     audit_record(
@@ -68,7 +69,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 @login_required
-def manage_clients(request: HttpRequest) -> HttpResponse:
+def manage_clients(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Clinic admin: clients per therapist by status (counts only) and overrides."""
     clinic = access.admin_clinic(request.user)
     overrides = list(selectors.client_overrides(clinic=clinic))
@@ -89,7 +90,7 @@ def manage_clients(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def policy_default(request: HttpRequest) -> HttpResponse:
+def policy_default(request: AuthenticatedHttpRequest) -> HttpResponse:
     clinic = access.admin_clinic(request.user)
     policy = clinic_default_policy(clinic=clinic)
     form = ContactPolicyForm(
@@ -113,7 +114,7 @@ def policy_default(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def policy_client(request: HttpRequest, client_id: int) -> HttpResponse:
+def policy_client(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     client = access.client_for_configuring(request.user, client_id)
     existing = ContactPolicy.objects.filter(client=client).first()
     initial = ContactPolicyForm.initial_from(
@@ -148,7 +149,9 @@ def policy_client(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def policy_client_remove(request: HttpRequest, client_id: int) -> HttpResponse:
+def policy_client_remove(
+    request: AuthenticatedHttpRequest, client_id: int
+) -> HttpResponse:
     client = access.client_for_configuring(request.user, client_id)
     services.contact_policy_remove_override(
         actor=request.user, client=client, now=timezone.now()

@@ -165,9 +165,21 @@ class QueueEntry:
     age_days: int
 
 
+def _days_waiting(note: SessionNote, now: dt.datetime) -> int:
+    """Whole days since the author signed, never negative.
+
+    A note awaiting co-signature is signed: the
+    ``session_note_signature_complete`` constraint guarantees ``signed_at``
+    for every note past draft, which the field's type cannot say.
+    """
+    if note.signed_at is None:
+        raise ValueError(f"Session note {note.pk} awaits co-signature unsigned.")
+    return max((now - note.signed_at).days, 0)
+
+
 def cosign_queue_entries(*, actor: User, now: dt.datetime) -> list[QueueEntry]:
     return [
-        QueueEntry(note=note, age_days=max((now - note.signed_at).days, 0))
+        QueueEntry(note=note, age_days=_days_waiting(note, now))
         for note in cosign_queue(actor=actor, on=now.date())
     ]
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic import access
+from clinic.access import AuthenticatedHttpRequest
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Role
 from clinic.refusals import Refused, show_refusal
@@ -48,7 +49,7 @@ def _session_start_default(now, zone):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def note_create(request: HttpRequest, client_id: int) -> HttpResponse:
+def note_create(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     now = timezone.now()
     client = access.client_for_writing(request.user, client_id, on=now.date())
     # The form lists the client's agenda, reflections' words included.
@@ -107,7 +108,7 @@ def _dropped_sections(note: SessionNote, note_format: str) -> list[str]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def note_edit(request: HttpRequest, note_id: int) -> HttpResponse:
+def note_edit(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
     now = timezone.now()
     note = selectors.note_for_editing(
         actor=request.user, note_id=note_id, now=now, request=request
@@ -154,7 +155,9 @@ def note_edit(request: HttpRequest, note_id: int) -> HttpResponse:
     )
 
 
-def _note_page_context(request: HttpRequest, note: SessionNote, now) -> dict:
+def _note_page_context(
+    request: AuthenticatedHttpRequest, note: SessionNote, now
+) -> dict:
     addenda = selectors.addenda_of(note=note)
     user = request.user
     is_author_writer = (
@@ -183,7 +186,7 @@ def _note_page_context(request: HttpRequest, note: SessionNote, now) -> dict:
 
 @login_required
 @require_GET
-def note_detail(request: HttpRequest, note_id: int) -> HttpResponse:
+def note_detail(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
     now = timezone.now()
     note = selectors.note_for_reading(
         actor=request.user, note_id=note_id, now=now, request=request
@@ -195,7 +198,7 @@ def note_detail(request: HttpRequest, note_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def note_sign(request: HttpRequest, note_id: int) -> HttpResponse:
+def note_sign(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
     now = timezone.now()
     note = selectors.note_for_editing(
         actor=request.user, note_id=note_id, now=now, request=request
@@ -233,7 +236,9 @@ def note_sign(request: HttpRequest, note_id: int) -> HttpResponse:
     return render(request, "notes/note_confirm.html", context)
 
 
-def _require_supervisor(request: HttpRequest, note: SessionNote, now) -> None:
+def _require_supervisor(
+    request: AuthenticatedHttpRequest, note: SessionNote, now
+) -> None:
     if not access.is_current_supervisor(
         request.user,
         supervisee_id=note.author_id,
@@ -245,7 +250,7 @@ def _require_supervisor(request: HttpRequest, note: SessionNote, now) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def note_cosign(request: HttpRequest, note_id: int) -> HttpResponse:
+def note_cosign(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
     now = timezone.now()
     note = selectors.note_for_reading(
         actor=request.user, note_id=note_id, now=now, request=request
@@ -281,7 +286,7 @@ def note_cosign(request: HttpRequest, note_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def note_return(request: HttpRequest, note_id: int) -> HttpResponse:
+def note_return(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
     now = timezone.now()
     note = selectors.note_for_reading(
         actor=request.user, note_id=note_id, now=now, request=request
@@ -316,7 +321,7 @@ def note_return(request: HttpRequest, note_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def addendum_create(request: HttpRequest, note_id: int) -> HttpResponse:
+def addendum_create(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
     now = timezone.now()
     note = selectors.note_for_reading(
         actor=request.user, note_id=note_id, now=now, request=request
@@ -353,7 +358,7 @@ def addendum_create(request: HttpRequest, note_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def client_notes(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_notes(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     """All of a client's notes, metadata only."""
     now = timezone.now()
     client = access.client_for_reading(request.user, client_id, on=now.date())
@@ -379,7 +384,7 @@ def client_notes(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def cosign_queue(request: HttpRequest) -> HttpResponse:
+def cosign_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = timezone.now()
     if not access.has_role(request.user, Role.SUPERVISOR):
         raise access.forbidden(request.user, "cosign-queue", None)
@@ -394,7 +399,7 @@ def cosign_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     access.require_clinical_role(request.user)
     form = PreferenceForm(
         request.POST or None,

@@ -12,12 +12,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic import access
+from clinic.access import AuthenticatedHttpRequest
 from clinic.administration import selectors as admin_selectors
 from clinic.administration import services as admin_services
 from clinic.administration.forms import (
@@ -44,7 +45,7 @@ def _link(user: User, clinic: Clinic, link_id: int) -> Supervision:
 
 
 @login_required
-def policy_overrides(request: HttpRequest) -> HttpResponse:
+def policy_overrides(request: AuthenticatedHttpRequest) -> HttpResponse:
     clinic = access.admin_clinic(request.user)
     return render(
         request,
@@ -54,7 +55,7 @@ def policy_overrides(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def absence_list(request: HttpRequest) -> HttpResponse:
+def absence_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     clinic = access.admin_clinic(request.user)
     today = timezone.now().astimezone(clinic.zone).date()
     return render(
@@ -69,7 +70,7 @@ def absence_list(request: HttpRequest) -> HttpResponse:
 
 
 def _absence_form_page(
-    request: HttpRequest, clinic: Clinic, absence: Absence | None
+    request: AuthenticatedHttpRequest, clinic: Clinic, absence: Absence | None
 ) -> HttpResponse:
     form = AbsenceForm(request.POST or None, clinic=clinic, absence=absence)
     if request.method == "POST" and form.is_valid():
@@ -105,14 +106,14 @@ def _absence_form_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def absence_new(request: HttpRequest) -> HttpResponse:
+def absence_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     clinic = access.admin_clinic(request.user)
     return _absence_form_page(request, clinic, None)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def absence_edit(request: HttpRequest, absence_id: int) -> HttpResponse:
+def absence_edit(request: AuthenticatedHttpRequest, absence_id: int) -> HttpResponse:
     clinic = access.admin_clinic(request.user)
     return _absence_form_page(
         request, clinic, _absence(request.user, clinic, absence_id)
@@ -121,7 +122,7 @@ def absence_edit(request: HttpRequest, absence_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def absence_delete(request: HttpRequest, absence_id: int) -> HttpResponse:
+def absence_delete(request: AuthenticatedHttpRequest, absence_id: int) -> HttpResponse:
     clinic = access.admin_clinic(request.user)
     absence = _absence(request.user, clinic, absence_id)
     try:
@@ -136,7 +137,7 @@ def absence_delete(request: HttpRequest, absence_id: int) -> HttpResponse:
 
 
 @login_required
-def supervision_list(request: HttpRequest) -> HttpResponse:
+def supervision_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     clinic = access.admin_clinic(request.user)
     return render(
         request,
@@ -151,7 +152,7 @@ def supervision_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def supervision_new(request: HttpRequest) -> HttpResponse:
+def supervision_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     clinic = access.admin_clinic(request.user)
     form = SupervisionLinkForm(request.POST or None, clinic=clinic)
     if request.method == "POST" and form.is_valid():
@@ -176,7 +177,7 @@ def supervision_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def supervision_end(request: HttpRequest, link_id: int) -> HttpResponse:
+def supervision_end(request: AuthenticatedHttpRequest, link_id: int) -> HttpResponse:
     clinic = access.admin_clinic(request.user)
     link = _link(request.user, clinic, link_id)
     form = SupervisionEndForm(
@@ -206,7 +207,7 @@ def supervision_end(request: HttpRequest, link_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def supervision_cosign(request: HttpRequest, link_id: int) -> HttpResponse:
+def supervision_cosign(request: AuthenticatedHttpRequest, link_id: int) -> HttpResponse:
     clinic = access.admin_clinic(request.user)
     link = _link(request.user, clinic, link_id)
     required = request.POST.get("required") == "on"
