@@ -29,6 +29,8 @@ from attachment.records.weeks import (
 )
 
 FETCH_ROWS = 5000
+# One row as the cursor returns it; its first column is the client id.
+Row = tuple[Any, ...]
 # How far back an existing flag can anchor a repeating finding.  A surge
 # during an absence stays a live finding for eight weeks after the therapist
 # is back, so that the next supervision sessions see it (and the next
@@ -323,7 +325,7 @@ class ClientStream:
     def __init__(self, sql: str, params: dict[str, Any]) -> None:
         self._cursor = connection.chunked_cursor()
         self._cursor.execute(sql, params)
-        self._buffer: deque[tuple] = deque()
+        self._buffer: deque[Row] = deque()
         self._done = False
 
     def _fill(self) -> bool:
@@ -335,9 +337,9 @@ class ClientStream:
                 self._done = True
         return bool(self._buffer)
 
-    def rows_through(self, last_id: int) -> list[tuple]:
+    def rows_through(self, last_id: int) -> list[Row]:
         """Every remaining row whose client id is at most ``last_id``."""
-        taken: list[tuple] = []
+        taken: list[Row] = []
         while self._fill():
             if self._buffer[-1][0] <= last_id:
                 taken.extend(self._buffer)
@@ -348,13 +350,13 @@ class ClientStream:
             break
         return taken
 
-    def by_client(self, last_id: int) -> dict[int, list[tuple]]:
-        grouped: dict[int, list[tuple]] = defaultdict(list)
+    def by_client(self, last_id: int) -> dict[int, list[Row]]:
+        grouped: dict[int, list[Row]] = defaultdict(list)
         for row in self.rows_through(last_id):
             grouped[row[0]].append(row)
         return grouped
 
-    def batches(self, size: int) -> Iterator[list[tuple]]:
+    def batches(self, size: int) -> Iterator[list[Row]]:
         """The stream itself in batches (for the clients query)."""
         while True:
             rows = self._cursor.fetchmany(size)

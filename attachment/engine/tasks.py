@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import TypedDict
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
@@ -27,7 +28,20 @@ log = logging.getLogger("attachment.engine.tasks")
 # catching up on a day's texts) costs one scan.
 RESCAN_DEBOUNCE_SECONDS = 60
 
-TASK_OPTIONS = {
+
+class TaskOptions(TypedDict):
+    """The delivery and retry options every task of the app is declared with."""
+
+    acks_late: bool
+    reject_on_worker_lost: bool
+    autoretry_for: tuple[type[Exception], ...]
+    retry_backoff: int
+    retry_backoff_max: int
+    retry_jitter: bool
+    max_retries: int
+
+
+TASK_OPTIONS: TaskOptions = {
     "acks_late": True,
     "reject_on_worker_lost": True,
     "autoretry_for": (OperationalError, InterfaceError),
@@ -42,7 +56,8 @@ def _moment(at: str | None) -> dt.datetime:
     return dt.datetime.fromisoformat(at) if at else timezone.now()
 
 
-@shared_task(name="attachment.tasks.scan_clinic", **TASK_OPTIONS)
+# Celery ships no types: to mypy the task is an untyped object.
+@shared_task(name="attachment.tasks.scan_clinic", **TASK_OPTIONS)  # type: ignore[untyped-decorator]
 def clinic_scan_task(
     *, clinic_id: int, at: str | None = None, chunk_clients: int | None = None
 ) -> int:
@@ -74,7 +89,8 @@ def clinic_scan_task(
     return len(chunks)
 
 
-@shared_task(name="attachment.tasks.scan_chunk", **TASK_OPTIONS)
+# Celery ships no types: to mypy the task is an untyped object.
+@shared_task(name="attachment.tasks.scan_chunk", **TASK_OPTIONS)  # type: ignore[untyped-decorator]
 def scan_chunk_task(
     *,
     clinic_id: int,
@@ -97,7 +113,8 @@ def scan_chunk_task(
         )
 
 
-@shared_task(name="attachment.tasks.rescan_client", **TASK_OPTIONS)
+# Celery ships no types: to mypy the task is an untyped object.
+@shared_task(name="attachment.tasks.rescan_client", **TASK_OPTIONS)  # type: ignore[untyped-decorator]
 def client_rescan_task(*, client_id: int) -> bool:
     """Scan one client again, unless nothing changed since the last re-scan."""
     from clinic.models import Client
@@ -113,7 +130,8 @@ def client_rescan_task(*, client_id: int) -> bool:
     return True
 
 
-@shared_task(name="attachment.tasks.nightly_scan", **TASK_OPTIONS)
+# Celery ships no types: to mypy the task is an untyped object.
+@shared_task(name="attachment.tasks.nightly_scan", **TASK_OPTIONS)  # type: ignore[untyped-decorator]
 def nightly_scan_task() -> int:
     """Beat's nightly job: a full scan of every clinic."""
     clinic_ids = list(Clinic.objects.order_by("pk").values_list("pk", flat=True))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pghistory
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import BaseValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -22,7 +22,7 @@ def _threshold_field(spec: ThresholdField) -> models.Field:
     and on the field it would make every rewording a schema migration (of the
     model and of its history table).
     """
-    validators = []
+    validators: list[BaseValidator] = []
     if spec.minimum is not None:
         validators.append(MinValueValidator(spec.minimum))
     if spec.maximum is not None:
@@ -34,8 +34,8 @@ def _threshold_field(spec: ThresholdField) -> models.Field:
     return models.FloatField(validators=validators, default=spec.default)
 
 
-def _range_constraints() -> list[models.CheckConstraint]:
-    checks = []
+def _range_constraints() -> list[models.BaseConstraint]:
+    checks: list[models.BaseConstraint] = []
     for spec in FIELDS:
         if spec.kind is bool:
             continue

@@ -52,11 +52,13 @@ class SupervisionSession(models.Model):
     held_at = models.DateTimeField()
     notes = models.TextField(blank=True, max_length=SESSION_NOTES_MAX)
     follow_up_on = models.DateField(null=True, blank=True)
-    flags_discussed = models.ManyToManyField(
-        Flag,
-        through="DiscussedFlag",
-        related_name="supervision_sessions",
-        blank=True,
+    flags_discussed: models.ManyToManyField[Flag, DiscussedFlag] = (
+        models.ManyToManyField(
+            Flag,
+            through="DiscussedFlag",
+            related_name="supervision_sessions",
+            blank=True,
+        )
     )
     recorded_at = models.DateTimeField()
 
@@ -135,6 +137,9 @@ class ActionItem(models.Model):
         blank=True,
         related_name="+",
     )
+    # Not a column: the pages that list items set it for the clinic's today
+    # (:meth:`is_overdue`), and the items table reads it.
+    overdue: bool
 
     class Meta:
         ordering = ["due_on", "pk"]
@@ -160,6 +165,12 @@ class ActionItem(models.Model):
 
     def __str__(self) -> str:
         return f"Action item {self.pk}"
+
+    @property
+    def clinic_id(self) -> int:
+        """The clinic of the item's session: an item belongs there, and the
+        audit files a read of it there."""
+        return self.session.clinic_id
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.done_at is None and self.due_on < today

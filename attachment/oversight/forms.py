@@ -88,7 +88,8 @@ class DetectorSettingsForm(forms.Form):
         return {spec.name: getattr(row, spec.name) for spec in FIELDS}
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         numbers = {
             name: value
             for name, value in cleaned.items()

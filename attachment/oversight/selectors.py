@@ -22,7 +22,7 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Model, Q, QuerySet
 
 from attachment.models import (
     LIVE_FLAG_STATUSES,
@@ -95,7 +95,7 @@ class TherapistOverview:
         return sum(self.weekly_from_client)
 
 
-def _count_by(rows: QuerySet, key: str) -> dict[int, int]:
+def _count_by(rows: QuerySet[Model], key: str) -> dict[int, int]:
     return {row[key]: row["n"] for row in rows.values(key).annotate(n=Count("pk"))}
 
 

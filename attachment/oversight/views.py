@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,12 +17,13 @@ from attachment.oversight import services as oversight_services
 from attachment.oversight.forms import DetectorSettingsForm
 from attachment.oversight.selectors import WEEKS
 from clinic import access
+from clinic.access import AuthenticatedHttpRequest
 from clinic.models import Role
 from clinic.refusals import show_refusal
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Per current supervisee: the figures a supervisor scans before supervision."""
     if Role.SUPERVISOR not in access.roles_of(request.user):
         raise access.forbidden(request.user, "overview", None)
@@ -42,7 +43,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def clinic_overview(request: HttpRequest) -> HttpResponse:
+def clinic_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Per therapist of the clinic: the same figures, counts only."""
     clinic = access.admin_clinic(request.user)
     return render(
@@ -61,7 +62,7 @@ def clinic_overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def detector_settings(request: HttpRequest) -> HttpResponse:
+def detector_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     clinic = access.admin_clinic(request.user)
     row = detector_settings_for(clinic=clinic)
     form = DetectorSettingsForm(
@@ -91,7 +92,7 @@ def detector_settings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def detector_settings_reset(request: HttpRequest) -> HttpResponse:
+def detector_settings_reset(request: AuthenticatedHttpRequest) -> HttpResponse:
     clinic = access.admin_clinic(request.user)
     oversight_services.detector_settings_reset(
         actor=request.user, clinic=clinic, now=timezone.now()

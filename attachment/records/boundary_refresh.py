@@ -151,7 +151,12 @@ def _weekly_limits_refresh(limits: dict[int, int | None]) -> int:
 
 def _rescan_on_commit(client_ids: Iterable[int]) -> None:
     ids = sorted(set(client_ids))
-    transaction.on_commit(lambda: [request_rescan(pk) for pk in ids])
+
+    def rescan_all() -> None:
+        for pk in ids:
+            request_rescan(pk)
+
+    transaction.on_commit(rescan_all)
 
 
 def clients_following_default(

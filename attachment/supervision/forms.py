@@ -10,7 +10,7 @@ Times are entered in the link's clinic time zone (the view activates it).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
@@ -24,7 +24,7 @@ from attachment.supervision.services import (
     due_on_problem,
     held_at_problem,
 )
-from clinic.models import Supervision
+from clinic.models import Client, Supervision
 
 MAX_ITEMS = 10
 BLANK_ITEM_FORMS = 3
@@ -45,6 +45,11 @@ class FlagChoiceField(forms.ModelMultipleChoiceField):
             f"{obj.client.code} · {obj.get_tier_display()} · {obj.get_kind_display()}"
             f" · {obj.get_status_display().lower()}"
         )
+
+
+class ClientChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Client) -> str:
+        return obj.code
 
 
 class SessionForm(forms.Form):
@@ -79,9 +84,10 @@ class SessionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.now = now
         flags = selectors.live_flags_for(link=link)
-        self.fields["flags"].queryset = flags
+        flags_field = cast(FlagChoiceField, self.fields["flags"])
+        flags_field.queryset = flags
         self.fields["supervisee"].initial = link.supervisee_id
-        self.fields["flags"].initial = selectors.in_supervision_ids(flags)
+        flags_field.initial = selectors.in_supervision_ids(flags)
         self.helper = _inline_helper(
             "supervisee",
             Div(
@@ -109,7 +115,7 @@ class ActionItemForm(forms.Form):
         label="Due on",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    client = forms.ModelChoiceField(
+    client = ClientChoiceField(
         queryset=None, required=False, empty_label="— no client —"
     )
     text = forms.CharField(label="What is to be done", max_length=ACTION_TEXT_MAX)
@@ -119,13 +125,15 @@ class ActionItemForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
-        self.fields["owner"].choices = [
+        owner = cast(forms.TypedChoiceField, self.fields["owner"])
+        owner.choices = [
             (link.supervisee_id, f"{link.supervisee} (supervisee)"),
             (link.supervisor_id, f"{link.supervisor} (supervisor)"),
         ]
-        self.fields["owner"].initial = link.supervisee_id
-        self.fields["client"].queryset = selectors.clients_for(link=link)
-        self.fields["client"].label_from_instance = lambda client: client.code
+        owner.initial = link.supervisee_id
+        cast(ClientChoiceField, self.fields["client"]).queryset = selectors.clients_for(
+            link=link
+        )
         self.helper = _inline_helper(
             "text",
             Div(
@@ -184,6 +192,6 @@ class SuperviseeChoiceForm(forms.Form):
 
     def __init__(self, *args: Any, links: list[Supervision], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["supervisee"].choices = [
+        cast(forms.TypedChoiceField, self.fields["supervisee"]).choices = [
             (link.supervisee_id, str(link.supervisee)) for link in links
         ]

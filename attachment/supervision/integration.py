@@ -10,11 +10,12 @@ caseload columns), registered from ``AttachmentConfig.ready``.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 
 from attachment.supervision import selectors
+from clinic.access import AuthenticatedHttpRequest
 from clinic.audit import audit_records
 from clinic.extensions import (
     HomePanel,
@@ -28,7 +29,9 @@ ITEMS_ON_HOME = 10
 CLINICAL_ROLES = {Role.THERAPIST, Role.SUPERVISOR}
 
 
-def action_items_home_panel(*, request: HttpRequest, now: dt.datetime) -> dict | None:
+def action_items_home_panel(
+    *, request: AuthenticatedHttpRequest, now: dt.datetime
+) -> dict[str, Any] | None:
     """The signed-in user's open action items, soonest due first (the
     selector's scope already leaves out users with no clinical role)."""
     items = list(
@@ -42,17 +45,17 @@ def action_items_home_panel(*, request: HttpRequest, now: dt.datetime) -> dict |
         )
     shown = items[:ITEMS_ON_HOME]
     # The panel shows each item's text, as the session page does: one read
-    # event per item on its client's trail, in one INSERT.
-    for item in shown:
-        # An item belongs to its session's clinic; the audit files it there.
-        item.clinic_id = item.session.clinic_id
+    # event per item on its client's trail (and its session's clinic, the
+    # item's ``clinic_id``), in one INSERT.
     audit_records(
         actor=request.user, action=AuditAction.READ, objs=shown, at=now, request=request
     )
     return {"items": shown, "more": len(items) > ITEMS_ON_HOME}
 
 
-def follow_ups_home_panel(*, request: HttpRequest, now: dt.datetime) -> dict | None:
+def follow_ups_home_panel(
+    *, request: AuthenticatedHttpRequest, now: dt.datetime
+) -> dict[str, Any] | None:
     """Per current supervisee: the latest session, its follow-up date and its
     open items; hidden for users who supervise nobody."""
     links = selectors.current_links(actor=request.user, on=now.date())

@@ -15,10 +15,10 @@ import smtplib
 from celery import shared_task
 from django.utils import timezone
 
-from attachment.engine.tasks import TASK_OPTIONS
+from attachment.engine.tasks import TASK_OPTIONS, TaskOptions
 from attachment.supervision import digest
 
-DIGEST_TASK_OPTIONS = {
+DIGEST_TASK_OPTIONS: TaskOptions = {
     **TASK_OPTIONS,
     "autoretry_for": (
         *TASK_OPTIONS["autoretry_for"],
