@@ -17,7 +17,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from attachment.engine import services as flag_services
+from attachment.engine import services
 from attachment.engine.scan import CHUNK_CLIENTS
 from clinic.models import Clinic
 from clinic.publishing import publish
@@ -65,7 +65,7 @@ def clinic_scan_task(
     many chunks were queued (0 when a scan of the clinic is already running)."""
     now = timezone.now()
     as_of = _moment(at)
-    run = flag_services.scan_run_start(
+    run = services.scan_run_start(
         clinic_id=clinic_id,
         as_of=as_of,
         now=now,
@@ -101,14 +101,14 @@ def scan_chunk_task(
 ) -> None:
     """Scan the clinic's clients with ids in ``first..last`` as of ``at``."""
     clinic = Clinic.objects.get(pk=clinic_id)
-    flag_services.clinic_scan(
+    services.clinic_scan(
         clinic=clinic,
         now=_moment(at),
         first_id=first_client_id,
         last_id=last_client_id,
     )
     if run_id is not None:
-        flag_services.scan_chunk_done(
+        services.scan_chunk_done(
             run_id=run_id, first_client_id=first_client_id, now=timezone.now()
         )
 
@@ -119,14 +119,12 @@ def client_rescan_task(*, client_id: int) -> bool:
     """Scan one client again, unless nothing changed since the last re-scan."""
     from clinic.models import Client
 
-    if not flag_services.rescan_due(client_id=client_id):
+    if not services.rescan_due(client_id=client_id):
         return False
     started_at = timezone.now()
     client = Client.objects.select_related("clinic").get(pk=client_id)
-    flag_services.clinic_scan(
-        clinic=client.clinic, now=started_at, client_ids=[client_id]
-    )
-    flag_services.rescan_done(client_id=client_id, started_at=started_at)
+    services.clinic_scan(clinic=client.clinic, now=started_at, client_ids=[client_id])
+    services.rescan_done(client_id=client_id, started_at=started_at)
     return True
 
 
@@ -145,12 +143,12 @@ def request_rescan(client_id: int) -> None:
     contact services).  With the broker down (:func:`clinic.publishing.publish`)
     the request is marked not queued: the contact is saved, the next save
     tries again and the nightly scan catches up meanwhile."""
-    if not flag_services.rescan_wanted(client_id=client_id, now=timezone.now()):
+    if not services.rescan_wanted(client_id=client_id, now=timezone.now()):
         return
     publish(
         client_rescan_task,
         kwargs={"client_id": client_id},
-        fallback=lambda: flag_services.rescan_not_queued(client_id=client_id),
+        fallback=lambda: services.rescan_not_queued(client_id=client_id),
         what="rescan",
         countdown=RESCAN_DEBOUNCE_SECONDS,
     )

@@ -2,19 +2,19 @@
 
 from django.urls import path
 
-from attachment.oversight import views as oversight_views
+from attachment.oversight import views
 
 urlpatterns = [
-    path("overview/", oversight_views.overview, name="overview"),
-    path("overview/clinic/", oversight_views.clinic_overview, name="clinic_overview"),
+    path("overview/", views.overview, name="overview"),
+    path("overview/clinic/", views.clinic_overview, name="clinic_overview"),
     path(
         "manage/detectors/",
-        oversight_views.detector_settings,
+        views.detector_settings,
         name="detector_settings",
     ),
     path(
         "manage/detectors/reset/",
-        oversight_views.detector_settings_reset,
+        views.detector_settings_reset,
         name="detector_settings_reset",
     ),
 ]

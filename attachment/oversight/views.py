@@ -12,8 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from attachment.engine.services import detector_settings_for
-from attachment.oversight import selectors as oversight_selectors
-from attachment.oversight import services as oversight_services
+from attachment.oversight import selectors, services
 from attachment.oversight.forms import DetectorSettingsForm
 from attachment.oversight.selectors import WEEKS
 from clinic import access
@@ -31,7 +30,7 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "attachment/oversight/overview.html",
         {
-            "rows": oversight_selectors.supervisee_overview(
+            "rows": selectors.supervisee_overview(
                 user=request.user, now=timezone.now()
             ),
             "weeks": WEEKS,
@@ -50,9 +49,7 @@ def clinic_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "attachment/oversight/overview.html",
         {
-            "rows": oversight_selectors.clinic_overview(
-                clinic=clinic, now=timezone.now()
-            ),
+            "rows": selectors.clinic_overview(clinic=clinic, now=timezone.now()),
             "weeks": WEEKS,
             "title": f"Clinic overview · {clinic}",
             "who": "therapist",
@@ -70,7 +67,7 @@ def detector_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            oversight_services.detector_settings_save(
+            services.detector_settings_save(
                 actor=request.user,
                 clinic=clinic,
                 values=form.cleaned_data,
@@ -94,7 +91,7 @@ def detector_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def detector_settings_reset(request: AuthenticatedHttpRequest) -> HttpResponse:
     clinic = access.admin_clinic(request.user)
-    oversight_services.detector_settings_reset(
+    services.detector_settings_reset(
         actor=request.user, clinic=clinic, now=timezone.now()
     )
     messages.success(request, "Every threshold is back to its default.")

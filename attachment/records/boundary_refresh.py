@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from attachment.engine import services as flag_services
+from attachment.engine import services as engine_services
 from attachment.engine.tasks import request_rescan
 from attachment.models import Contact
 from attachment.records.contact_columns import contact_columns_update
@@ -182,7 +182,7 @@ def default_policy_refresh_chunk(
         return 0
     with transaction.atomic():
         changed = contact_facts_refresh(client_ids=client_ids)
-    flag_services.clinic_scan(
+    engine_services.clinic_scan(
         clinic=Clinic.objects.get(pk=clinic_id), now=now, client_ids=client_ids
     )
     log.info(

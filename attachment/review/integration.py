@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.http import HttpRequest
 
-from attachment.review import selectors as review_selectors
+from attachment.review import selectors
 from clinic import extensions
 from clinic.models import Client, Role
 
@@ -16,8 +16,8 @@ def flags_panel(*, request: HttpRequest, client: Client, now: dt.datetime) -> di
     """The client page's live flags and the few most recently closed."""
     return {
         "client": client,
-        "live": review_selectors.live_flags_of(client=client),
-        "closed": review_selectors.recently_closed_flags_of(client=client),
+        "live": selectors.live_flags_of(client=client),
+        "closed": selectors.recently_closed_flags_of(client=client),
     }
 
 
@@ -45,7 +45,7 @@ def register_review_integrations() -> None:
         )
     )
     extensions.register_caseload_annotation(
-        "live_flag_counts", review_selectors.annotate_live_flag_counts
+        "live_flag_counts", selectors.annotate_live_flag_counts
     )
     extensions.register_caseload_column(
         extensions.CaseloadColumn(

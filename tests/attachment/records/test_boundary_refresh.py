@@ -10,7 +10,7 @@ import pytest
 
 from attachment.engine.services import clinic_scan
 from attachment.models import Contact, Flag, FlagKind, RescanRequest
-from attachment.records import boundary_refresh as policy_refresh
+from attachment.records import boundary_refresh
 from attachment.records import tasks as records_tasks
 from attachment.records.boundary_refresh import contact_facts_refresh
 from clinic import services
@@ -160,7 +160,7 @@ def test_a_default_change_is_refreshed_in_chunks_of_client_ids(
     for each in clients:
         _texts(each, 1)
     clinic_default_policy(clinic=clinic)
-    chunks = policy_refresh.default_policy_chunks(clinic_id=clinic.pk, size=2)
+    chunks = boundary_refresh.default_policy_chunks(clinic_id=clinic.pk, size=2)
     assert chunks == [
         (clients[0].pk, clients[1].pk),
         (clients[2].pk, clients[3].pk),

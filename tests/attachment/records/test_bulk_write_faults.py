@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from attachment.engine.services import clinic_scan
 from attachment.models import Contact, Flag
-from attachment.records import boundary_refresh as policy_refresh
+from attachment.records import boundary_refresh
 from attachment.records.contact_columns import contact_columns_update
 from attachment.records.imports import NewContact, contacts_bulk_create
 from clinic import services
@@ -104,7 +104,7 @@ def test_one_update_from_unnest_changes_every_row_or_none(client, policy):
 def test_a_policy_override_whose_second_refresh_batch_fails_changes_nothing(
     admin, client, policy, now
 ):
-    contacts(client, policy_refresh.BATCH + 1)
+    contacts(client, boundary_refresh.BATCH + 1)
     counts, before = row_counts(), facts()
 
     with (
@@ -112,7 +112,7 @@ def test_a_policy_override_whose_second_refresh_batch_fails_changes_nothing(
             "attachment_contact",
             event="UPDATE",
             when="NEW.channel_outside_policy AND NOT OLD.channel_outside_policy",
-            after_rows=policy_refresh.BATCH,
+            after_rows=boundary_refresh.BATCH,
             watch="attachment_contact WHERE channel_outside_policy",
         ),
         pytest.raises(DATABASE_ERRORS) as failure,
@@ -125,7 +125,7 @@ def test_a_policy_override_whose_second_refresh_batch_fails_changes_nothing(
             now=now,
         )
 
-    assert rows_when_it_failed(failure.value)[0] == policy_refresh.BATCH
+    assert rows_when_it_failed(failure.value)[0] == boundary_refresh.BATCH
     assert row_count_changes(counts) == {}
     assert facts() == before
     assert not ContactPolicy.objects.filter(client=client).exists()
@@ -211,7 +211,7 @@ def test_a_chunk_of_the_default_policy_refresh_is_written_whole_or_not_at_all(
         ),
         pytest.raises(DATABASE_ERRORS) as failure,
     ):
-        policy_refresh.default_policy_refresh_chunk(
+        boundary_refresh.default_policy_refresh_chunk(
             clinic_id=clinic.pk, first_id=client.pk, last_id=client.pk, now=now
         )
 
