@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django.db import connection, transaction
@@ -30,6 +30,7 @@ from attachment.models import (
 )
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Client, Clinic, User
+from clinic.refusals import Refused
 from notes.agenda import AgendaItem, register_agenda_provider
 
 log = logging.getLogger("attachment.engine.scan")
@@ -228,8 +229,24 @@ def rescan_done(*, client_id: int, started_at: dt.datetime) -> None:
     RescanRequest.objects.filter(client_id=client_id).update(scanned_at=started_at)
 
 
-class FlagTransitionRefused(ValueError):
-    """The flag is already in that status; ids only in the message."""
+class FlagTransitionRefused(Refused):
+    """The flag's status does not allow the move; the message names statuses
+    only, so it may be shown and logged."""
+
+
+def _refusal(
+    current: FlagStatus,
+    to_status: FlagStatus,
+    allowed_from: Collection[FlagStatus] | None,
+) -> str | None:
+    if allowed_from is not None and current not in allowed_from:
+        return (
+            f"This flag is {current.label.lower()}; it cannot be moved to "
+            f"{to_status.label.lower()}."
+        )
+    if current == to_status:
+        return f"This flag is already {to_status.label.lower()}."
+    return None
 
 
 def flag_status_change(
@@ -239,17 +256,22 @@ def flag_status_change(
     to_status: str,
     now: dt.datetime,
     reason: str = "",
+    allowed_from: Collection[FlagStatus] | None = None,
 ) -> FlagStatusChange:
     """Move a flag to another review status, keeping the step in its history.
 
     Who may do it is the review screens' decision (they call this after their
-    access check); this keeps the record consistent and audited.
+    access check, passing the statuses the step may start from); this keeps
+    the record consistent and audited.  The status is checked under the
+    flag's row lock, the only one the step takes, so that two reviewers
+    acting at once cannot both move it.
     """
     to_status = FlagStatus(to_status)
     with transaction.atomic():
         locked = Flag.objects.select_for_update().get(pk=flag.pk)
-        if locked.status == to_status:
-            raise FlagTransitionRefused(f"flag {flag.pk} is already {to_status}")
+        refusal = _refusal(FlagStatus(locked.status), to_status, allowed_from)
+        if refusal:
+            raise FlagTransitionRefused(refusal)
         change = FlagStatusChange(
             flag=locked,
             from_status=locked.status,

@@ -70,16 +70,6 @@ def _helper(*fields: Any, submit: str) -> FormHelper:
     return helper
 
 
-def show_refusal(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's refusal on the form: on its field when the form has
-    one, otherwise above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 class ContactForm(forms.Form):
     """Channel, direction and time are enough; the rest is optional."""
 

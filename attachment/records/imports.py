@@ -36,6 +36,7 @@ from attachment.records.services import (
 )
 from clinic.models import AuditAction, AuditEvent, Channel, Client, Clinic
 from clinic.policies import effective_policies
+from clinic.refusals import Refused
 
 CHOICE_COLUMNS = ("channel", "direction", "purpose", "source")
 HEADER = [
@@ -49,8 +50,9 @@ HEADER = [
 ]
 
 
-class ImportRejected(Exception):
-    """The file has bad rows; ``errors`` holds one ``line N: reason`` each."""
+class ImportRejected(Refused):
+    """The file has bad rows; ``errors`` holds one ``line N: reason`` each
+    (line numbers and reasons only, never a cell's text)."""
 
     def __init__(self, errors: list[str]) -> None:
         super().__init__(f"{len(errors)} bad rows; nothing imported")

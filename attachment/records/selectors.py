@@ -2,7 +2,8 @@
 
 The client is always fetched through :mod:`clinic.access` first (the views do
 it, so that a refusal is a 404 or 403 before anything is read); every function
-here then reads only that client's rows.
+here then reads only that client's rows, and a record that is not the
+client's is a 404 logged through :func:`clinic.access.not_found`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
-from django.http import Http404
 
 from attachment.models import (
     OPEN_RUPTURE_STATUSES,
@@ -37,10 +37,10 @@ def contacts_of(*, client: Client) -> QuerySet[Contact]:
     return Contact.objects.filter(client=client).order_by("-occurred_at", "-pk")
 
 
-def contact_of(*, client: Client, contact_id: int) -> Contact:
+def contact_of(*, actor: User, client: Client, contact_id: int) -> Contact:
     contact = Contact.objects.filter(client=client, pk=contact_id).first()
     if contact is None:
-        raise Http404("Not found")
+        raise access.not_found(actor, "contact", contact_id)
     contact.client = client
     return contact
 
@@ -66,10 +66,10 @@ def open_ruptures_of(*, client: Client) -> QuerySet[Rupture]:
     ).order_by("-priority", "noticed_at")
 
 
-def rupture_of(*, client: Client, rupture_id: int) -> Rupture:
+def rupture_of(*, actor: User, client: Client, rupture_id: int) -> Rupture:
     rupture = ruptures_of(client=client).filter(pk=rupture_id).first()
     if rupture is None:
-        raise Http404("Not found")
+        raise access.not_found(actor, "rupture", rupture_id)
     rupture.client = client
     return rupture
 
@@ -97,10 +97,10 @@ def current_plan(*, client: Client) -> CopingPlan | None:
     return plans_of(client=client).first()
 
 
-def plan_version(*, client: Client, version: int) -> CopingPlan:
+def plan_version(*, actor: User, client: Client, version: int) -> CopingPlan:
     plan = plans_of(client=client).filter(version=version).first()
     if plan is None:
-        raise Http404("Not found")
+        raise access.not_found(actor, "coping-plan-version", version)
     return plan
 
 

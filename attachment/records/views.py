@@ -35,11 +35,11 @@ from attachment.records.forms import (
     QuickContactForm,
     RepairForm,
     RuptureForm,
-    show_refusal,
 )
 from attachment.records.timeline import timeline_kinds, timeline_page
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Client
+from clinic.refusals import show_refusal
 
 LIST_PAGE_SIZE = 50
 FORM_TEMPLATE = "attachment/form_page.html"
@@ -66,7 +66,7 @@ def _saved(request: HttpRequest, form: Form, save: Callable[[], Any]) -> bool:
     try:
         save()
     except ValidationError as error:
-        show_refusal(form, error)
+        show_refusal(error, form=form)
         return False
     return True
 
@@ -225,7 +225,9 @@ def contact_edit(request: HttpRequest, client_id: int, contact_id: int) -> HttpR
     client = selectors.client_for_writing(
         actor=request.user, client_id=client_id, now=now
     )
-    contact = selectors.contact_of(client=client, contact_id=contact_id)
+    contact = selectors.contact_of(
+        actor=request.user, client=client, contact_id=contact_id
+    )
     _audit_read(request, client, now, obj=contact)
     with timezone.override(client.clinic.zone):
         initial = {name: getattr(contact, name) for name in services.CONTACT_FIELDS}
@@ -263,7 +265,9 @@ def rupture_detail(
     client = selectors.client_for_reading(
         actor=request.user, client_id=client_id, now=now
     )
-    rupture = selectors.rupture_of(client=client, rupture_id=rupture_id)
+    rupture = selectors.rupture_of(
+        actor=request.user, client=client, rupture_id=rupture_id
+    )
     _audit_read(request, client, now, obj=rupture)
     with timezone.override(client.clinic.zone):
         return render(
@@ -311,7 +315,9 @@ def rupture_edit(request: HttpRequest, client_id: int, rupture_id: int) -> HttpR
     client = selectors.client_for_writing(
         actor=request.user, client_id=client_id, now=now
     )
-    rupture = selectors.rupture_of(client=client, rupture_id=rupture_id)
+    rupture = selectors.rupture_of(
+        actor=request.user, client=client, rupture_id=rupture_id
+    )
     _audit_read(request, client, now, obj=rupture)
     with timezone.override(client.clinic.zone):
         form = RuptureForm(
@@ -338,7 +344,9 @@ def repair_new(request: HttpRequest, client_id: int, rupture_id: int) -> HttpRes
     client = selectors.client_for_writing(
         actor=request.user, client_id=client_id, now=now
     )
-    rupture = selectors.rupture_of(client=client, rupture_id=rupture_id)
+    rupture = selectors.rupture_of(
+        actor=request.user, client=client, rupture_id=rupture_id
+    )
     with timezone.override(client.clinic.zone):
         form = RepairForm(
             request.POST or None,
@@ -451,7 +459,7 @@ def plan_version(request: HttpRequest, client_id: int, version: int) -> HttpResp
     client = selectors.client_for_reading(
         actor=request.user, client_id=client_id, now=now
     )
-    shown = selectors.plan_version(client=client, version=version)
+    shown = selectors.plan_version(actor=request.user, client=client, version=version)
     _audit_read(request, client, now, obj=shown)
     current = selectors.current_plan(client=client)
     with timezone.override(client.clinic.zone):

@@ -1,19 +1,18 @@
 """Writes of the flag review: acknowledge, bring to supervision, resolve or
 dismiss with a reason, and the treating therapist's response.
 
-Who may do what:
+Which step the treating therapist and the current supervisor may take in
+which status is :mod:`attachment.review.steps`; the flag page offers the
+same steps.  A step that is not the actor's in any status is refused 403; a
+step the flag's status does not allow is refused with
+:class:`~attachment.engine.services.FlagTransitionRefused` (a
+:class:`~clinic.refusals.Refused`) and writes nothing.
 
-* the **current supervisor** of the client's therapist reviews: acknowledges,
-  adds the flag to the next supervision session, resolves or dismisses it;
-* the **treating therapist** acknowledges their own client's flag and answers
-  it with a response note, but does not close it: closing is the review's
-  decision, not the reviewed person's.
-
-Each step goes through :func:`attachment.engine.services.flag_status_change`,
-which keeps who, when, from, to and why and writes the audit event.  The
-status check runs under the flag's row lock so that two reviewers acting at
-once cannot both move it.  A dismissed or resolved flag stays closed: the
-scan never raises the same episode again.
+Each status step goes through
+:func:`attachment.engine.services.flag_status_change`, which checks the
+status under the flag's row lock, keeps who, when, from, to and why and
+writes the audit event.  A dismissed or resolved flag stays closed: the scan
+never raises the same episode again.
 """
 
 from __future__ import annotations
@@ -25,21 +24,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
-from attachment.engine.services import FlagTransitionRefused, flag_status_change
-from attachment.models import LIVE_FLAG_STATUSES, Flag, FlagResponse, FlagStatus
+from attachment.engine.services import flag_status_change
+from attachment.models import CLOSED_FLAG_STATUSES, Flag, FlagResponse, FlagStatus
+from attachment.review import steps
+from attachment.review.steps import Relation, Step
 from clinic import access
 from clinic.audit import audit_record, request_ip
 from clinic.models import AuditAction, AuditEvent, User
-
-ACKNOWLEDGE_FROM = (FlagStatus.OPEN,)
-SUPERVISION_FROM = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
-CLOSE_FROM = LIVE_FLAG_STATUSES
-CLOSING = (FlagStatus.RESOLVED, FlagStatus.DISMISSED)
-
-
-class ReviewRefused(Exception):
-    """The flag's current status does not allow the step.  The message names
-    statuses only, so it may be shown to the user and logged."""
 
 
 def is_treating(*, actor: User, flag: Flag) -> bool:
@@ -48,59 +39,61 @@ def is_treating(*, actor: User, flag: Flag) -> bool:
 
 def is_supervising(*, actor: User, flag: Flag, on: dt.date) -> bool:
     """The actor currently supervises the therapist of the flag's client."""
-    return (
-        access.readable_clients(actor, on=on)
-        .filter(pk=flag.client_id)
-        .exclude(therapist=actor)
-        .exists()
+    return access.is_current_supervisor(
+        actor,
+        supervisee_id=flag.client.therapist_id,
+        clinic_id=flag.client.clinic_id,
+        on=on,
     )
 
 
-def _require_supervisor(actor: User, flag: Flag, now: dt.datetime) -> None:
-    if not is_supervising(actor=actor, flag=flag, on=now.date()):
-        raise access.forbidden(actor, "flag-review", flag.pk)
+def _relation(actor: User, flag: Flag, on: dt.date) -> Relation:
+    return steps.relation_of(
+        treating=is_treating(actor=actor, flag=flag),
+        supervising=is_supervising(actor=actor, flag=flag, on=on),
+    )
 
 
-def _move(
+def _require_step(
+    actor: User, flag: Flag, step: Step, on: dt.date, what: str = "flag-review"
+) -> Relation:
+    relation = _relation(actor, flag, on)
+    if step not in steps.steps_open_to(relation=relation):
+        raise access.forbidden(actor, what, flag.pk)
+    return relation
+
+
+def _take(
     *,
     actor: User,
     flag: Flag,
+    step: Step,
+    relation: Relation,
     to_status: FlagStatus,
-    allowed_from: Iterable[str],
     now: dt.datetime,
     reason: str = "",
 ) -> Flag:
-    allowed = {str(status) for status in allowed_from}
-    with transaction.atomic():
-        current = Flag.objects.select_for_update().get(pk=flag.pk).status
-        if current not in allowed:
-            raise ReviewRefused(
-                f"This flag is {FlagStatus(current).label.lower()}; it cannot be "
-                f"moved to {to_status.label.lower()}."
-            )
-        try:
-            flag_status_change(
-                actor=actor, flag=flag, to_status=to_status, now=now, reason=reason
-            )
-        except FlagTransitionRefused as refused:
-            raise ReviewRefused(
-                f"This flag is already {to_status.label.lower()}."
-            ) from refused
+    flag_status_change(
+        actor=actor,
+        flag=flag,
+        to_status=to_status,
+        now=now,
+        reason=reason,
+        allowed_from=steps.statuses_allowing(step=step, relation=relation),
+    )
     return flag
 
 
 def flag_acknowledge(*, actor: User, flag: Flag, now: dt.datetime) -> Flag:
     """Seen and taken on: by the current supervisor or the treating therapist."""
-    if not (
-        is_treating(actor=actor, flag=flag)
-        or is_supervising(actor=actor, flag=flag, on=now.date())
-    ):
-        raise access.forbidden(actor, "flag-review", flag.pk)
-    return _move(
+    step = Step.ACKNOWLEDGE
+    relation = _require_step(actor, flag, step, now.date())
+    return _take(
         actor=actor,
         flag=flag,
+        step=step,
+        relation=relation,
         to_status=FlagStatus.ACKNOWLEDGED,
-        allowed_from=ACKNOWLEDGE_FROM,
         now=now,
     )
 
@@ -108,12 +101,14 @@ def flag_acknowledge(*, actor: User, flag: Flag, now: dt.datetime) -> Flag:
 def flag_to_supervision(*, actor: User, flag: Flag, now: dt.datetime) -> Flag:
     """Put the flag on the next supervision session (status ``in_supervision``);
     the supervision session form offers such flags as the ones discussed."""
-    _require_supervisor(actor, flag, now)
-    return _move(
+    step = Step.TO_SUPERVISION
+    relation = _require_step(actor, flag, step, now.date())
+    return _take(
         actor=actor,
         flag=flag,
+        step=step,
+        relation=relation,
         to_status=FlagStatus.IN_SUPERVISION,
-        allowed_from=SUPERVISION_FROM,
         now=now,
     )
 
@@ -121,19 +116,21 @@ def flag_to_supervision(*, actor: User, flag: Flag, now: dt.datetime) -> Flag:
 def flag_close(
     *, actor: User, flag: Flag, outcome: str, reason: str, now: dt.datetime
 ) -> Flag:
-    """Resolve or dismiss with a reason; the supervisor's decision only.  A
-    dismissed episode is not raised again by the scan."""
-    _require_supervisor(actor, flag, now)
+    """Resolve or dismiss with a reason.  A dismissed episode is not raised
+    again by the scan."""
+    step = Step.CLOSE
+    relation = _require_step(actor, flag, step, now.date())
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Give a reason for closing the flag."})
-    if outcome not in CLOSING:
+    if outcome not in CLOSED_FLAG_STATUSES:
         raise ValidationError({"outcome": "Choose resolved or dismissed."})
-    return _move(
+    return _take(
         actor=actor,
         flag=flag,
+        step=step,
+        relation=relation,
         to_status=FlagStatus(outcome),
-        allowed_from=CLOSE_FROM,
         now=now,
         reason=reason,
     )
@@ -143,9 +140,10 @@ def flag_respond(
     *, actor: User, flag: Flag, text: str, now: dt.datetime
 ) -> FlagResponse:
     """The treating therapist's answer ("discussed with client; agreed texting
-    only for scheduling").  Clinical text: audited, never logged."""
-    if not is_treating(actor=actor, flag=flag):
-        raise access.forbidden(actor, "flag-response", flag.pk)
+    only for scheduling").  Clinical text: audited, never logged.  It changes
+    nothing of the flag, and the steps allow it in every status, so it takes
+    no lock on the flag."""
+    _require_step(actor, flag, Step.RESPOND, now.date(), what="flag-response")
     with transaction.atomic():
         response = FlagResponse(
             flag=flag, author=actor, written_at=now, text=text.strip()

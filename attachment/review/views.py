@@ -10,7 +10,7 @@ refused step (a closed flag, say) comes back as a message on the flag page.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,16 +22,17 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from attachment.models import Flag
-from attachment.records.forms import show_refusal
-from attachment.review import selectors, services
+from attachment.models import Flag, FlagStatus
+from attachment.review import selectors, services, steps
 from attachment.review.charts import flag_series_chart
 from attachment.review.evidence import evidence_rows, flag_gauge
 from attachment.review.filters import FlagQueueFilter
 from attachment.review.forms import FlagCloseForm, FlagResponseForm, FlagStepForm
+from attachment.review.steps import Relation, Step
 from clinic import access
 from clinic.audit import audit_record
 from clinic.models import AuditAction
+from clinic.refusals import Refused, show_refusal
 
 QUEUE_PAGE_SIZE = 25
 
@@ -67,29 +68,43 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _relation(request: HttpRequest, flag: Flag, now: dt.datetime) -> Relation:
+    return steps.relation_of(
+        treating=services.is_treating(actor=request.user, flag=flag),
+        supervising=services.is_supervising(
+            actor=request.user, flag=flag, on=now.date()
+        ),
+    )
+
+
+def _step_forms(flag: Flag, relation: Relation) -> dict[str, Form]:
+    """One form per step the flag allows the user now: what the services
+    accept, and nothing else."""
+    allowed = steps.allowed_steps(status=FlagStatus(flag.status), relation=relation)
+    forms: dict[str, Form] = {}
+    if Step.ACKNOWLEDGE in allowed:
+        forms["acknowledge_form"] = FlagStepForm(
+            flag_id=flag.pk, action="attachment:flag_acknowledge", submit="Acknowledge"
+        )
+    if Step.TO_SUPERVISION in allowed:
+        forms["supervision_form"] = FlagStepForm(
+            flag_id=flag.pk,
+            action="attachment:flag_to_supervision",
+            submit="Add to the next supervision",
+        )
+    if Step.CLOSE in allowed:
+        forms["close_form"] = FlagCloseForm(flag_id=flag.pk)
+    if Step.RESPOND in allowed:
+        forms["response_form"] = FlagResponseForm(flag_id=flag.pk)
+    return forms
+
+
 def _flag_page(
     request: HttpRequest, flag: Flag, now: dt.datetime, **forms: Form
 ) -> HttpResponse:
     """The flag page, with any bound form that came back with errors."""
     user = request.user
-    treating = services.is_treating(actor=user, flag=flag)
-    supervising = services.is_supervising(actor=user, flag=flag, on=now.date())
-    live = not flag.is_closed
-    step: dict[str, Any] = {}
-    if live and (treating or supervising) and flag.status == "open":
-        step["acknowledge_form"] = FlagStepForm(
-            flag_id=flag.pk, action="attachment:flag_acknowledge", submit="Acknowledge"
-        )
-    if live and supervising and flag.status != "in_supervision":
-        step["supervision_form"] = FlagStepForm(
-            flag_id=flag.pk,
-            action="attachment:flag_to_supervision",
-            submit="Add to the next supervision",
-        )
-    if live and supervising:
-        step["close_form"] = FlagCloseForm(flag_id=flag.pk)
-    if treating:
-        step["response_form"] = FlagResponseForm(flag_id=flag.pk)
+    step = _step_forms(flag, _relation(request, flag, now))
     step.update(forms)
     audit_record(
         actor=user,
@@ -113,8 +128,6 @@ def _flag_page(
                 "records": selectors.records_behind(flag=flag),
                 "history": selectors.status_history(flag=flag),
                 "responses": selectors.responses_to(flag=flag),
-                "treating": treating,
-                "supervising": supervising,
                 "now": now,
                 "inactive_since": _inactive_since(flag),
                 **step,
@@ -139,11 +152,21 @@ def flag_detail(request: HttpRequest, flag_id: int) -> HttpResponse:
     return _flag_page(request, _flag(request, flag_id, now), now)
 
 
-def _stepped(request: HttpRequest, flag: Flag, step, done: str) -> HttpResponse:
+def _require_step(
+    request: HttpRequest, flag: Flag, now: dt.datetime, step: Step, what: str
+) -> None:
+    """403 before a step's form is read when the step is never the user's."""
+    if step not in steps.steps_open_to(relation=_relation(request, flag, now)):
+        raise access.forbidden(request.user, what, flag.pk)
+
+
+def _stepped(
+    request: HttpRequest, flag: Flag, step: Callable[[], object], done: str
+) -> HttpResponse:
     try:
         step()
-    except services.ReviewRefused as refused:
-        messages.error(request, str(refused))
+    except Refused as refused:
+        show_refusal(refused, request=request)
     else:
         messages.success(request, done)
     return redirect("attachment:flag_detail", flag.pk)
@@ -180,8 +203,7 @@ def flag_to_supervision(request: HttpRequest, flag_id: int) -> HttpResponse:
 def flag_close(request: HttpRequest, flag_id: int) -> HttpResponse:
     now = timezone.now()
     flag = _flag(request, flag_id, now)
-    if not services.is_supervising(actor=request.user, flag=flag, on=now.date()):
-        raise access.forbidden(request.user, "flag-review", flag.pk)
+    _require_step(request, flag, now, Step.CLOSE, "flag-review")
     form = FlagCloseForm(request.POST, flag_id=flag.pk)
     if form.is_valid():
         try:
@@ -198,7 +220,7 @@ def flag_close(request: HttpRequest, flag_id: int) -> HttpResponse:
                 "Flag closed.",
             )
         except ValidationError as error:
-            show_refusal(form, error)
+            show_refusal(error, form=form)
     return _flag_page(request, flag, now, close_form=form)
 
 
@@ -207,8 +229,7 @@ def flag_close(request: HttpRequest, flag_id: int) -> HttpResponse:
 def flag_respond(request: HttpRequest, flag_id: int) -> HttpResponse:
     now = timezone.now()
     flag = _flag(request, flag_id, now)
-    if not services.is_treating(actor=request.user, flag=flag):
-        raise access.forbidden(request.user, "flag-response", flag.pk)
+    _require_step(request, flag, now, Step.RESPOND, "flag-response")
     form = FlagResponseForm(request.POST, flag_id=flag.pk)
     if form.is_valid():
         try:
@@ -216,7 +237,7 @@ def flag_respond(request: HttpRequest, flag_id: int) -> HttpResponse:
                 actor=request.user, flag=flag, text=form.cleaned_data["text"], now=now
             )
         except ValidationError as error:
-            show_refusal(form, error)
+            show_refusal(error, form=form)
         else:
             messages.success(request, "Response added.")
             return redirect("attachment:flag_detail", flag.pk)

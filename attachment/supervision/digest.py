@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -39,7 +38,7 @@ from attachment.models import (
 )
 from attachment.supervision import notifications, selectors
 from clinic import access
-from clinic.models import Membership, Role, Supervision, User
+from clinic.models import User
 
 FIRST_DIGEST_LOOKBACK = dt.timedelta(days=1)
 
@@ -55,17 +54,12 @@ class Digest:
 
 
 def digest_recipient_ids(*, now: dt.datetime) -> list[int]:
-    """Active supervisors with at least one current link in a clinic where
-    they hold the supervisor role."""
-    holds_role = Membership.objects.filter(
-        user_id=OuterRef("supervisor_id"),
-        clinic_id=OuterRef("clinic_id"),
-        role=Role.SUPERVISOR,
-    )
+    """Supervisors with at least one link in force, whose account is active
+    (a deactivated account gets no mail)."""
     return sorted(
         set(
-            Supervision.objects.current(now.date())
-            .filter(Exists(holds_role), supervisor__is_active=True)
+            access.supervision_links_in_force(on=now.date())
+            .filter(supervisor__is_active=True)
             .values_list("supervisor_id", flat=True)
         )
     )

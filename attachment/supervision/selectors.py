@@ -14,6 +14,7 @@ before anything is looked up.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -34,22 +35,20 @@ def require_clinician(actor: User) -> None:
     access.require_clinical_role(actor)
 
 
-def _clinics_where(actor: User, *roles: str) -> QuerySet[Membership]:
-    """The clinics where ``actor`` holds one of ``roles``, as a subquery (so
+def _clinical_clinics(actor: User) -> QuerySet[Membership, Any]:
+    """The clinics where ``actor`` holds a clinical role, as a subquery (so
     that a scoped query stays one query)."""
-    return Membership.objects.filter(user_id=actor.pk, role__in=roles).values(
-        "clinic_id"
-    )
+    return Membership.objects.filter(
+        user_id=actor.pk, role__in=(Role.THERAPIST, Role.SUPERVISOR)
+    ).values("clinic_id")
 
 
 def current_links(*, actor: User, on: dt.date) -> list[Supervision]:
-    """The actor's current supervision links in clinics where they hold the
-    supervisor role; none for anyone else."""
+    """The actor's supervision links in force (see
+    :func:`clinic.access.supervision_links_in_force`); none for anyone else."""
     return list(
-        Supervision.objects.current(on)
-        .filter(
-            supervisor_id=actor.pk, clinic_id__in=_clinics_where(actor, Role.SUPERVISOR)
-        )
+        access.supervision_links_in_force(on=on)
+        .filter(supervisor_id=actor.pk)
         .select_related("supervisee", "clinic")
         .order_by("supervisee__full_name", "pk")
     )
@@ -62,8 +61,9 @@ def supervisee_links(*, actor: User, on: dt.date) -> list[Supervision]:
     return current_links(actor=actor, on=on)
 
 
-def _current_link(on: dt.date) -> QuerySet[Supervision]:
-    return Supervision.objects.current(on).filter(
+def _link_in_force(on: dt.date) -> QuerySet[Supervision]:
+    """The session's own link, if it is in force on ``on``."""
+    return access.supervision_links_in_force(on=on).filter(
         supervisor_id=OuterRef("supervisor_id"),
         supervisee_id=OuterRef("supervisee_id"),
         clinic_id=OuterRef("clinic_id"),
@@ -73,15 +73,8 @@ def _current_link(on: dt.date) -> QuerySet[Supervision]:
 def visible_sessions(*, actor: User, on: dt.date) -> QuerySet[SupervisionSession]:
     """Sessions the actor attended, and those they led while the link is current."""
     return SupervisionSession.objects.filter(
-        Q(
-            supervisee_id=actor.pk,
-            clinic_id__in=_clinics_where(actor, Role.THERAPIST, Role.SUPERVISOR),
-        )
-        | Q(
-            Exists(_current_link(on)),
-            supervisor_id=actor.pk,
-            clinic_id__in=_clinics_where(actor, Role.SUPERVISOR),
-        )
+        Q(supervisee_id=actor.pk, clinic_id__in=_clinical_clinics(actor))
+        | Q(Exists(_link_in_force(on)), supervisor_id=actor.pk)
     )
 
 

@@ -19,7 +19,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from attachment.records.forms import show_refusal
 from attachment.supervision import selectors, services
 from attachment.supervision.forms import (
     ActionItemFormSet,
@@ -30,6 +29,7 @@ from attachment.supervision.forms import (
 from clinic import access
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Role, Supervision
+from clinic.refusals import show_refusal
 
 PAGE_SIZE = 25
 
@@ -119,7 +119,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
                     now=now,
                 )
             except ValidationError as error:
-                show_refusal(form, error)
+                show_refusal(error, form=form)
             else:
                 messages.success(request, "Supervision session recorded.")
                 return redirect(session)

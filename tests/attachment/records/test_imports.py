@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from attachment.models import Contact
 from attachment.records.imports import HEADER, ImportRejected, contacts_import, decode
 from clinic.models import AuditEvent
+from clinic.refusals import Refused
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +130,9 @@ def test_a_file_that_is_not_utf8_is_refused_with_its_line():
     with pytest.raises(ImportRejected) as rejected:
         decode(HEAD.encode() + b"\nRS-001,\xff\xfe,text\n")
     assert rejected.value.errors == ["line 2: not valid UTF-8"]
+    # A refusal like any other: its message counts rows and names no cell.
+    assert isinstance(rejected.value, Refused)
+    assert rejected.value.message == "1 bad rows; nothing imported"
 
 
 def test_the_import_pushes_contacts_over_the_weekly_limit(clinic, client, policy, now):

@@ -129,6 +129,29 @@ def test_a_contact_of_another_client_is_not_found_under_this_one(
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("url_name", "what"),
+    [
+        ("attachment:contact_edit", "contact"),
+        ("attachment:rupture_detail", "rupture"),
+        ("attachment:rupture_edit", "rupture"),
+        ("attachment:repair_new", "rupture"),
+        ("attachment:plan_version", "coping-plan-version"),
+    ],
+)
+def test_a_record_missing_under_the_client_is_a_logged_404(
+    login, therapist, client, caplog, url_name, what
+):
+    with caplog.at_level("WARNING", logger="between.access"):
+        response = login(therapist).get(reverse(url_name, args=[client.pk, 999_999]))
+
+    assert response.status_code == 404
+    assert (
+        f"access denied status=404 user={therapist.pk} object={what} id=999999"
+        in caplog.messages
+    )
+
+
 def test_a_rupture_with_markers_of_the_other_kind_is_a_form_error(
     login, therapist, client
 ):

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from attachment.engine.services import clinic_scan
+from attachment.engine.services import FlagTransitionRefused, clinic_scan
 from attachment.models import Flag, FlagResponse, FlagStatus, FlagStatusChange
 from attachment.review import services as review
 from clinic.models import AuditEvent
@@ -144,7 +144,7 @@ def test_a_closed_flag_refuses_every_further_step(flag, supervisor, now):
         ),
     ]
     for step in steps:
-        with pytest.raises(review.ReviewRefused, match="dismissed"):
+        with pytest.raises(FlagTransitionRefused, match="dismissed"):
             step()
     assert len(_statuses(flag)) == 1
 
@@ -152,7 +152,7 @@ def test_a_closed_flag_refuses_every_further_step(flag, supervisor, now):
 def test_acknowledging_twice_is_refused_with_a_clear_message(flag, supervisor, now):
     review.flag_acknowledge(actor=supervisor, flag=flag, now=now)
 
-    with pytest.raises(review.ReviewRefused, match="acknowledged"):
+    with pytest.raises(FlagTransitionRefused, match="acknowledged"):
         review.flag_acknowledge(actor=supervisor, flag=flag, now=now)
 
 

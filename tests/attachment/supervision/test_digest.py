@@ -13,7 +13,7 @@ from django_celery_beat.models import PeriodicTask
 from attachment.models import DigestLog, FlagStatus, Notification, NotificationKind
 from attachment.supervision import tasks as supervision_tasks
 from attachment.supervision.digest import digest_recipient_ids, digest_send
-from clinic.models import Supervision
+from clinic.models import Role, Supervision
 from tests.attachment.factories import (
     ActionItemFactory,
     DiscussedFlagFactory,
@@ -107,6 +107,21 @@ def test_a_former_supervisor_gets_no_digest(supervisor, flagged):
     assert supervisor.pk not in digest_recipient_ids(now=MORNING)
     assert digest_send(supervisor_id=supervisor.pk, now=MORNING) is False
     assert mail.outbox == []
+
+
+def test_only_active_supervisors_holding_the_role_get_a_digest(
+    clinic, supervisor, flagged
+):
+    assert digest_recipient_ids(now=MORNING) == [supervisor.pk]
+
+    supervisor.is_active = False
+    supervisor.save(update_fields=["is_active"])
+    assert digest_recipient_ids(now=MORNING) == []
+
+    supervisor.is_active = True
+    supervisor.save(update_fields=["is_active"])
+    supervisor.memberships.filter(clinic=clinic, role=Role.SUPERVISOR).delete()
+    assert digest_recipient_ids(now=MORNING) == []
 
 
 def test_new_red_flags_also_become_a_notification(supervisor, flagged):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from attachment.models import ActionItem, FlagStatus, SupervisionSession
-from clinic.models import AuditEvent, Supervision
+from clinic.models import AuditEvent, Role, Supervision
 from tests.attachment.factories import (
     ActionItemFactory,
     DiscussedFlagFactory,
@@ -164,6 +164,20 @@ def test_a_former_supervisor_no_longer_reads_the_old_sessions(
     assert session.get_absolute_url() not in listing
     # The supervisee keeps their own record.
     assert login(therapist).get(session.get_absolute_url()).status_code == 200
+
+
+def test_a_supervisor_whose_role_is_taken_away_no_longer_reads_their_sessions(
+    login, clinic, supervisor, therapist
+):
+    session = SupervisionSessionFactory(supervisor=supervisor, supervisee=therapist)
+    # The link is still current; the supervisor role in the clinic is gone.
+    supervisor.memberships.filter(clinic=clinic, role=Role.SUPERVISOR).delete()
+
+    http = login(supervisor)
+
+    assert http.get(session.get_absolute_url()).status_code == 404
+    listing = http.get(reverse("attachment:supervision_sessions")).content.decode()
+    assert session.get_absolute_url() not in listing
 
 
 def test_the_admin_is_refused_every_supervision_page(
