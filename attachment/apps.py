@@ -10,7 +10,6 @@ class AttachmentConfig(AppConfig):
         to the lower apps' registries (they never import this app)."""
         from attachment.demo import seed as demo
         from attachment.demo import supervision as supervision_demo
-        from attachment.engine.services import register_flag_integrations
         from attachment.oversight.integration import register_oversight_integrations
         from attachment.records import selectors, views
         from attachment.records.agenda import ContactAgenda, RuptureAgenda
@@ -51,7 +50,6 @@ class AttachmentConfig(AppConfig):
                 key="supervision", order=40, seed=supervision_demo.seed
             )
         )
-        register_flag_integrations()
         register_review_integrations()
         register_supervision_integrations()
         register_oversight_integrations()

@@ -895,7 +895,6 @@ SERVICES_WITHOUT_EVENT = {
     "detector_settings_save)",
     "attachment.engine.services:thresholds_for": "read",
     "attachment.engine.services:default_thresholds_row": "the documented defaults",
-    "attachment.engine.services:open_flags_of": "read",
     "attachment.review.services:is_treating": "predicate",
     "attachment.review.services:is_supervising": "predicate",
     "attachment.records.services:absence_periods": "read",
@@ -920,7 +919,6 @@ SERVICES_WITHOUT_EVENT = {
     "attachment.engine.services:rescan_not_queued": "the engine's bookkeeping",
     "attachment.engine.services:rescan_due": "the engine's bookkeeping",
     "attachment.engine.services:rescan_done": "the engine's bookkeeping",
-    "attachment.engine.services:register_flag_integrations": "start-up wiring",
     # The user's own notifications are no record of a client.
     "attachment.supervision.services:notifications_mark_read": "own "
     "notifications' read state",

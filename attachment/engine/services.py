@@ -1,5 +1,5 @@
-"""Writes around flags: detector settings, scans and their runs, status changes,
-re-scan requests, and the flag agenda provider.
+"""Writes around flags: detector settings, scans and their runs, status
+changes and re-scan requests.
 
 The review screens (who may move a flag, supervision sessions) are built on
 :func:`flag_status_change`; the scan itself is in :mod:`attachment.engine.scan`.
@@ -19,7 +19,6 @@ from django.db.models import F, Q
 from attachment.engine.patterns import FIELDS, DetectorThresholds
 from attachment.engine.scan import CHUNK_CLIENTS, ScanCounts, scan_clinic_clients
 from attachment.models import (
-    LIVE_FLAG_STATUSES,
     DetectorSettings,
     Flag,
     FlagStatus,
@@ -29,9 +28,8 @@ from attachment.models import (
     ScanRun,
 )
 from clinic.audit import audit_record
-from clinic.models import AuditAction, Client, Clinic, User
+from clinic.models import AuditAction, Clinic, User
 from clinic.refusals import Refused
-from notes.agenda import AgendaItem, register_agenda_provider
 
 log = logging.getLogger("attachment.engine.scan")
 
@@ -294,41 +292,3 @@ def flag_status_change(
         )
     flag.status, flag.updated_at = locked.status, locked.updated_at
     return change
-
-
-def open_flags_of(*, client: Client) -> list[Flag]:
-    return list(
-        Flag.objects.filter(client=client, status__in=LIVE_FLAG_STATUSES).order_by(
-            "-detected_at"
-        )
-    )
-
-
-# Red flags lead yellow ones on the next-session agenda.
-FLAG_PRIORITY = {"red": 20, "yellow": 12}
-
-
-class FlagAgenda:
-    """Open flags of the client on the next-session agenda, labelled with the
-    flag's one-sentence explanation (numbers only, no clinical text)."""
-
-    def items(self, *, client: Any, since: dt.datetime | None) -> list[AgendaItem]:
-        return [
-            AgendaItem(
-                key=f"flag:{flag.pk}",
-                kind="flag",
-                label=flag.explanation,
-                occurred_at=flag.detected_at,
-                priority=FLAG_PRIORITY.get(flag.tier, 0),
-            )
-            for flag in open_flags_of(client=client)
-        ]
-
-    def mark_discussed(self, *, note: Any, ids: list[int]) -> None:
-        """Talking a flag through with the client does not close it: that is
-        the supervision review's decision, so the flag stays until reviewed."""
-
-
-def register_flag_integrations() -> None:
-    """Called from ``AttachmentConfig.ready``: the flag agenda provider."""
-    register_agenda_provider("flag", FlagAgenda())

@@ -8,8 +8,10 @@ import datetime as dt
 from django.http import HttpRequest
 
 from attachment.review import selectors
+from attachment.review.agenda import FlagAgenda
 from clinic import extensions
 from clinic.models import Client, Role
+from notes.agenda import register_agenda_provider
 
 
 def flags_panel(*, request: HttpRequest, client: Client, now: dt.datetime) -> dict:
@@ -26,7 +28,9 @@ def _clinician(roles: set[str]) -> bool:
 
 
 def register_review_integrations() -> None:
-    """Register this area's panels and links with the lower apps' registries."""
+    """Register this area's panels, links and agenda items with the lower
+    apps' registries."""
+    register_agenda_provider("flag", FlagAgenda())
     extensions.register_nav_link(
         extensions.NavLink(
             key="flags",

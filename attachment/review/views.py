@@ -30,6 +30,7 @@ from attachment.review.filters import FlagQueueFilter
 from attachment.review.forms import FlagCloseForm, FlagResponseForm, FlagStepForm
 from attachment.review.steps import Relation, Step
 from clinic import access
+from clinic.access import AuthenticatedHttpRequest
 from clinic.audit import audit_record
 from clinic.models import AuditAction
 from clinic.refusals import Refused, show_refusal
@@ -38,7 +39,7 @@ QUEUE_PAGE_SIZE = 25
 
 
 @login_required
-def flag_queue(request: HttpRequest) -> HttpResponse:
+def flag_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     access.require_clinical_role(request.user)
     now = timezone.now()
     today = now.date()
@@ -68,7 +69,9 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _relation(request: HttpRequest, flag: Flag, now: dt.datetime) -> Relation:
+def _relation(
+    request: AuthenticatedHttpRequest, flag: Flag, now: dt.datetime
+) -> Relation:
     return steps.relation_of(
         treating=services.is_treating(actor=request.user, flag=flag),
         supervising=services.is_supervising(
@@ -100,7 +103,7 @@ def _step_forms(flag: Flag, relation: Relation) -> dict[str, Form]:
 
 
 def _flag_page(
-    request: HttpRequest, flag: Flag, now: dt.datetime, **forms: Form
+    request: AuthenticatedHttpRequest, flag: Flag, now: dt.datetime, **forms: Form
 ) -> HttpResponse:
     """The flag page, with any bound form that came back with errors."""
     user = request.user
@@ -142,18 +145,22 @@ def _inactive_since(flag: Flag) -> dt.date | None:
         return None
 
 
-def _flag(request: HttpRequest, flag_id: int, now: dt.datetime) -> Flag:
+def _flag(request: AuthenticatedHttpRequest, flag_id: int, now: dt.datetime) -> Flag:
     return selectors.flag_for_reading(user=request.user, flag_id=flag_id, on=now.date())
 
 
 @login_required
-def flag_detail(request: HttpRequest, flag_id: int) -> HttpResponse:
+def flag_detail(request: AuthenticatedHttpRequest, flag_id: int) -> HttpResponse:
     now = timezone.now()
     return _flag_page(request, _flag(request, flag_id, now), now)
 
 
 def _require_step(
-    request: HttpRequest, flag: Flag, now: dt.datetime, step: Step, what: str
+    request: AuthenticatedHttpRequest,
+    flag: Flag,
+    now: dt.datetime,
+    step: Step,
+    what: str,
 ) -> None:
     """403 before a step's form is read when the step is never the user's."""
     if step not in steps.steps_open_to(relation=_relation(request, flag, now)):
@@ -174,7 +181,7 @@ def _stepped(
 
 @login_required
 @require_POST
-def flag_acknowledge(request: HttpRequest, flag_id: int) -> HttpResponse:
+def flag_acknowledge(request: AuthenticatedHttpRequest, flag_id: int) -> HttpResponse:
     now = timezone.now()
     flag = _flag(request, flag_id, now)
     return _stepped(
@@ -187,7 +194,9 @@ def flag_acknowledge(request: HttpRequest, flag_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def flag_to_supervision(request: HttpRequest, flag_id: int) -> HttpResponse:
+def flag_to_supervision(
+    request: AuthenticatedHttpRequest, flag_id: int
+) -> HttpResponse:
     now = timezone.now()
     flag = _flag(request, flag_id, now)
     return _stepped(
@@ -200,7 +209,7 @@ def flag_to_supervision(request: HttpRequest, flag_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def flag_close(request: HttpRequest, flag_id: int) -> HttpResponse:
+def flag_close(request: AuthenticatedHttpRequest, flag_id: int) -> HttpResponse:
     now = timezone.now()
     flag = _flag(request, flag_id, now)
     _require_step(request, flag, now, Step.CLOSE, "flag-review")
@@ -226,7 +235,7 @@ def flag_close(request: HttpRequest, flag_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def flag_respond(request: HttpRequest, flag_id: int) -> HttpResponse:
+def flag_respond(request: AuthenticatedHttpRequest, flag_id: int) -> HttpResponse:
     now = timezone.now()
     flag = _flag(request, flag_id, now)
     _require_step(request, flag, now, Step.RESPOND, "flag-response")

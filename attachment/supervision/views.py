@@ -9,6 +9,7 @@ items done; anyone else gets 404, and a clinic admin 403.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from attachment.models import SupervisionSession
 from attachment.supervision import selectors, services
 from attachment.supervision.forms import (
     ActionItemFormSet,
@@ -27,6 +29,7 @@ from attachment.supervision.forms import (
     item_values,
 )
 from clinic import access
+from clinic.access import AuthenticatedHttpRequest
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Role, Supervision
 from clinic.refusals import show_refusal
@@ -51,7 +54,7 @@ def _chosen_link(request: HttpRequest, links: list[Supervision]) -> Supervision 
 
 
 @login_required
-def session_list(request: HttpRequest) -> HttpResponse:
+def session_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = timezone.now()
     selectors.require_clinician(request.user)
     supervisee_id = _as_id(request.GET.get("supervisee"))
@@ -80,14 +83,14 @@ def session_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_new(request: HttpRequest) -> HttpResponse:
+def session_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = timezone.now()
     links = selectors.supervisee_links(actor=request.user, on=now.date())
     link = _chosen_link(request, links)
     chooser = SuperviseeChoiceForm(
         initial={"supervisee": link.supervisee_id if link else None}, links=links
     )
-    context = {"links": links, "link": link, "chooser": chooser}
+    context: dict[str, Any] = {"links": links, "link": link, "chooser": chooser}
     if link is None:
         if request.method == "POST":
             messages.error(request, "Choose one of your current supervisees.")
@@ -128,11 +131,15 @@ def session_new(request: HttpRequest) -> HttpResponse:
 
 
 def _audit_session_read(
-    request: HttpRequest, session, client_ids: set[int], now: dt.datetime
+    request: AuthenticatedHttpRequest,
+    session: SupervisionSession,
+    client_ids: set[int],
+    now: dt.datetime,
 ) -> None:
     """One event per client the page speaks of (or one for the session alone),
     so that each client's audit trail shows this read."""
-    for client_id in sorted(client_ids) or [None]:
+    targets: list[int | None] = [*sorted(client_ids)] if client_ids else [None]
+    for client_id in targets:
         audit_record(
             actor=request.user,
             action=AuditAction.READ,
@@ -144,7 +151,7 @@ def _audit_session_read(
 
 
 @login_required
-def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_detail(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     now = timezone.now()
     session = selectors.session_for_reading(
         actor=request.user, session_id=session_id, on=now.date()
@@ -175,7 +182,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def action_item_done(request: HttpRequest, item_id: int) -> HttpResponse:
+def action_item_done(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
     now = timezone.now()
     item = selectors.action_item_for_owner(
         actor=request.user, item_id=item_id, on=now.date()
@@ -190,7 +197,7 @@ def action_item_done(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 @login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     clinic = access.primary_clinic(request.user)
     page = Paginator(
         selectors.notifications_of(actor=request.user), PAGE_SIZE
@@ -208,7 +215,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     count = services.notifications_mark_read(actor=request.user, now=timezone.now())
     if count:
         messages.success(request, "All notifications marked read.")

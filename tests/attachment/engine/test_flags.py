@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 
 from attachment.engine import patterns as p
 from attachment.engine.services import (
-    FlagAgenda,
     FlagTransitionRefused,
     detector_settings_for,
     flag_status_change,
@@ -25,6 +24,7 @@ from attachment.models import (
     FlagStatus,
     flag_kind_of,
 )
+from attachment.review.agenda import FlagAgenda
 from clinic.models import AuditEvent
 
 
