@@ -27,6 +27,7 @@ from attachment.models import (
     NotificationKind,
     SupervisionSession,
 )
+from attachment.review.steps import Relation, Step, statuses_allowing
 from attachment.supervision import notifications, selectors
 from clinic import access
 from clinic.audit import audit_record
@@ -36,8 +37,11 @@ from clinic.models import AuditAction, Supervision, User
 RECORD_WINDOW = dt.timedelta(days=366)
 DUE_WINDOW = dt.timedelta(days=366)
 DISCUSSED_REASON = "Discussed in supervision."
-# These move to "in supervision" when discussed; a flag already there stays.
-MOVED_WHEN_DISCUSSED = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
+# Discussing a flag is the supervisor's step "to supervision" (the review's
+# rule says from which statuses); a flag already there stays.
+MOVED_WHEN_DISCUSSED = statuses_allowing(
+    step=Step.TO_SUPERVISION, relation=Relation.SUPERVISING
+)
 
 
 @dataclass(frozen=True)
