@@ -1,4 +1,5 @@
-"""Forms of the clinic admin's configuration pages: absences and supervision.
+"""Forms of the clinic admin's configuration pages: contact policies,
+absences and supervision links.
 
 The forms check what a person filling them in can get wrong (a cover who is
 the absent therapist, an end before the start); the services check the rest
@@ -12,11 +13,11 @@ import datetime as dt
 from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Layout, Submit
+from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 
 from clinic.administration.selectors import clinic_people, clinic_therapists
-from clinic.models import Absence, Clinic, Role, User
+from clinic.models import Absence, Channel, Clinic, ContactPolicy, Role, User, Weekday
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
@@ -144,3 +145,162 @@ class SupervisionEndForm(forms.Form):
         if ended_on < self.started_on:
             raise forms.ValidationError("A link cannot end before it started.")
         return ended_on
+
+
+# --- contact policies -------------------------------------------------------
+
+
+def _hour_fields(day: int) -> tuple[str, str]:
+    return f"day{day}_start", f"day{day}_end"
+
+
+class ContactPolicyForm(forms.Form):
+    """The contact boundaries: channels, hours per weekday, limits, crisis steps."""
+
+    allowed_channels = forms.MultipleChoiceField(
+        choices=Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Channels the client may use between sessions.",
+        error_messages={
+            "required": "Choose at least one channel.",
+            "invalid_choice": "“%(value)s” is not a contact channel.",
+        },
+    )
+    weekly_limit = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=200,
+        help_text="Most client-initiated contacts in any rolling 7 days. Empty: no limit.",
+        error_messages={
+            "min_value": "The weekly limit cannot be negative.",
+            "max_value": "The weekly limit can be at most %(limit_value)s.",
+        },
+    )
+    response_window_hours = forms.IntegerField(
+        min_value=1,
+        max_value=336,
+        initial=24,
+        help_text="How soon the therapist is expected to answer, in hours.",
+        error_messages={
+            "min_value": "The response window must be at least 1 hour.",
+            "max_value": "The response window can be at most %(limit_value)s hours.",
+        },
+    )
+    after_ending_allowed = forms.BooleanField(
+        required=False, help_text="Contact after the ending date is agreed."
+    )
+    crisis_instructions = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown to the therapist: what the client has agreed to do in a crisis.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for day in Weekday:
+            start, end = _hour_fields(day.value)
+            self.fields[start] = forms.TimeField(
+                required=False,
+                label=f"{day.label} from",
+                widget=forms.TimeInput(attrs={"type": "time"}),
+            )
+            self.fields[end] = forms.TimeField(
+                required=False,
+                label="until",
+                widget=forms.TimeInput(attrs={"type": "time"}),
+            )
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Fieldset("Channels", "allowed_channels"),
+            Fieldset(
+                "Contact hours (clinic time zone; leave a day empty for no contact)",
+                *[
+                    Div(
+                        Div(_hour_fields(day.value)[0], css_class="col"),
+                        Div(_hour_fields(day.value)[1], css_class="col"),
+                        css_class="row",
+                    )
+                    for day in Weekday
+                ],
+            ),
+            Fieldset(
+                "Limits",
+                "weekly_limit",
+                "response_window_hours",
+                "after_ending_allowed",
+            ),
+            Fieldset("Crisis", "crisis_instructions"),
+        )
+        self.helper.add_input(Submit("save", "Save policy"))
+
+    @classmethod
+    def initial_from(cls, policy: ContactPolicy) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "allowed_channels": policy.allowed_channels,
+            "weekly_limit": policy.weekly_limit,
+            "response_window_hours": policy.response_window_hours,
+            "after_ending_allowed": policy.after_ending_allowed,
+            "crisis_instructions": policy.crisis_instructions,
+        }
+        for day in Weekday:
+            window = policy.hours_on(day.value)
+            if window:
+                start, end = _hour_fields(day.value)
+                initial[start], initial[end] = window
+        return initial
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        hours: dict[str, list[str]] = {}
+        for day in Weekday:
+            start_name, end_name = _hour_fields(day.value)
+            start, end = cleaned.get(start_name), cleaned.get(end_name)
+            if start is None and end is None:
+                continue
+            if start is None or end is None:
+                self.add_error(
+                    end_name if end is None else start_name,
+                    "Give both a start and an end, or neither.",
+                )
+                continue
+            # Hours are stored to the minute; compare what will be stored.
+            start = start.replace(second=0, microsecond=0)
+            end = end.replace(second=0, microsecond=0)
+            if end <= start:
+                self.add_error(
+                    end_name, f"{day.label}: the end must be after the start."
+                )
+                continue
+            hours[str(day.value)] = [start.strftime("%H:%M"), end.strftime("%H:%M")]
+        cleaned["contact_hours"] = hours
+        return cleaned
+
+    def policy_values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "allowed_channels": list(data["allowed_channels"]),
+            "contact_hours": data["contact_hours"],
+            "weekly_limit": data["weekly_limit"],
+            "response_window_hours": data["response_window_hours"],
+            "after_ending_allowed": data["after_ending_allowed"],
+            "crisis_instructions": data["crisis_instructions"],
+        }
+
+
+class ClientPolicyOverrideForm(ContactPolicyForm):
+    reason = forms.CharField(
+        max_length=300,
+        help_text="Why this client's boundaries differ from the clinic's default.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper.layout.insert(0, Fieldset("Reason", "reason"))
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Give the reason for this override.")
+        return reason

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from clinic.forms import ClientPolicyOverrideForm, ContactPolicyForm
+from clinic.administration.forms import ClientPolicyOverrideForm, ContactPolicyForm
 from clinic.models import AuditEvent, Channel, ContactPolicy
 from clinic.policies import clinic_default_policy
 

@@ -1,0 +1,46 @@
+"""URLs of the clinic admin's pages (``/manage/...``), included by
+:mod:`clinic.app_urls` under the ``clinic`` namespace."""
+
+from django.urls import path
+
+from clinic.administration import views
+
+urlpatterns = [
+    path("manage/clients/", views.manage_clients, name="manage_clients"),
+    path("manage/policy/", views.policy_default, name="policy_default"),
+    path(
+        "manage/clients/<int:client_id>/policy/",
+        views.policy_client,
+        name="policy_client",
+    ),
+    path(
+        "manage/clients/<int:client_id>/policy/remove/",
+        views.policy_client_remove,
+        name="policy_client_remove",
+    ),
+    path("manage/overrides/", views.policy_overrides, name="policy_overrides"),
+    path("manage/absences/", views.absence_list, name="absence_list"),
+    path("manage/absences/new/", views.absence_new, name="absence_new"),
+    path(
+        "manage/absences/<int:absence_id>/",
+        views.absence_edit,
+        name="absence_edit",
+    ),
+    path(
+        "manage/absences/<int:absence_id>/delete/",
+        views.absence_delete,
+        name="absence_delete",
+    ),
+    path("manage/supervision/", views.supervision_list, name="supervision_list"),
+    path("manage/supervision/new/", views.supervision_new, name="supervision_new"),
+    path(
+        "manage/supervision/<int:link_id>/end/",
+        views.supervision_end,
+        name="supervision_end",
+    ),
+    path(
+        "manage/supervision/<int:link_id>/cosign/",
+        views.supervision_cosign,
+        name="supervision_cosign",
+    ),
+]
