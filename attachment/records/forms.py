@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
@@ -112,7 +112,8 @@ class ContactForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         responded_at = cleaned.get("responded_at")
         if responded_at is None:
             return cleaned
@@ -243,7 +244,8 @@ class RuptureForm(forms.Form):
         }
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         kind = cleaned.get("kind")
         markers = cleaned.get("markers") or []
         if kind and any(marker not in MARKERS_OF_KIND[kind] for marker in markers):
@@ -340,6 +342,15 @@ def _score(label: str) -> forms.DecimalField:
     )
 
 
+class MeasureValues(TypedDict):
+    """A measure's scores as ``measure_record`` takes them, each with its type."""
+
+    measured_on: dt.date
+    secure: Decimal
+    avoidant_fearful: Decimal
+    preoccupied_merger: Decimal
+
+
 class MeasureForm(forms.Form):
     """Subscale scores only; the instrument's items are never entered here."""
 
@@ -361,8 +372,14 @@ class MeasureForm(forms.Form):
             submit="Save scores",
         )
 
-    def values(self) -> dict[str, Decimal | dt.date]:
-        return {name: self.cleaned_data[name] for name in self.fields}
+    def values(self) -> MeasureValues:
+        data = self.cleaned_data
+        return MeasureValues(
+            measured_on=data["measured_on"],
+            secure=data["secure"],
+            avoidant_fearful=data["avoidant_fearful"],
+            preoccupied_merger=data["preoccupied_merger"],
+        )
 
 
 class CopingPlanForm(forms.Form):

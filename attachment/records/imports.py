@@ -19,6 +19,7 @@ import hashlib
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from operator import attrgetter
 from typing import Any
 
@@ -266,8 +267,10 @@ def contacts_bulk_create(
         for name in CHOICE_COLUMNS:  # COPY wants plain strings, not enum members
             setattr(contact, name, str(getattr(contact, name)))
         client = clients[contact.client_id]
+        # apply_facts reads and sets only columns that NewContact shares with
+        # Contact, but its signature names the model alone.
         apply_facts(
-            contact,
+            contact,  # type: ignore[arg-type]
             client=client,
             policy=policies[client.pk],
             absences=absences.get(client.therapist_id, []),
@@ -395,9 +398,7 @@ def contacts_import(
             for client_id in sorted(result.clients)
         )
         for client_id in sorted(result.clients):
-            transaction.on_commit(
-                lambda client_id=client_id: _request_rescan(client_id)
-            )
+            transaction.on_commit(partial(_request_rescan, client_id))
         return result
 
 

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from attachment.models import Rupture
 from attachment.records import selectors, services
 from attachment.records.charts import weekly_chart
 from attachment.records.forms import (
@@ -37,6 +38,7 @@ from attachment.records.forms import (
     RuptureForm,
 )
 from attachment.records.timeline import timeline_kinds, timeline_page
+from clinic.access import AuthenticatedHttpRequest
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Client
 from clinic.refusals import show_refusal
@@ -45,7 +47,12 @@ LIST_PAGE_SIZE = 50
 FORM_TEMPLATE = "attachment/form_page.html"
 
 
-def _audit_read(request: HttpRequest, client: Client, now: dt.datetime, obj=None):
+def _audit_read(
+    request: AuthenticatedHttpRequest,
+    client: Client,
+    now: dt.datetime,
+    obj: models.Model | None = None,
+) -> None:
     """A read of the client's records; an edit form counts too, as it shows
     the record's text."""
     audit_record(
@@ -86,7 +93,7 @@ def _local_now(client: Client, now: dt.datetime) -> str:
 
 
 def _record_list(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     client_id: int,
     *,
     rows: Callable[[Client], Any],
@@ -151,7 +158,7 @@ def plan_panel(*, request: HttpRequest, client: Client, now: dt.datetime) -> dic
 
 
 @login_required
-def timeline(request: HttpRequest, client_id: int) -> HttpResponse:
+def timeline(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     now = timezone.now()
     client = selectors.client_for_reading(
         actor=request.user, client_id=client_id, now=now
@@ -184,7 +191,7 @@ def timeline(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 @login_required
-def contact_list(request: HttpRequest, client_id: int) -> HttpResponse:
+def contact_list(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     return _record_list(
         request,
         client_id,
@@ -195,7 +202,7 @@ def contact_list(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_new(request: HttpRequest, client_id: int) -> HttpResponse:
+def contact_new(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     now = timezone.now()
     client = selectors.client_for_writing(
         actor=request.user, client_id=client_id, now=now
@@ -220,7 +227,9 @@ def contact_new(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_edit(request: HttpRequest, client_id: int, contact_id: int) -> HttpResponse:
+def contact_edit(
+    request: AuthenticatedHttpRequest, client_id: int, contact_id: int
+) -> HttpResponse:
     now = timezone.now()
     client = selectors.client_for_writing(
         actor=request.user, client_id=client_id, now=now
@@ -248,7 +257,7 @@ def contact_edit(request: HttpRequest, client_id: int, contact_id: int) -> HttpR
 
 
 @login_required
-def rupture_list(request: HttpRequest, client_id: int) -> HttpResponse:
+def rupture_list(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     return _record_list(
         request,
         client_id,
@@ -259,7 +268,7 @@ def rupture_list(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 def rupture_detail(
-    request: HttpRequest, client_id: int, rupture_id: int
+    request: AuthenticatedHttpRequest, client_id: int, rupture_id: int
 ) -> HttpResponse:
     now = timezone.now()
     client = selectors.client_for_reading(
@@ -284,7 +293,7 @@ def rupture_detail(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def rupture_new(request: HttpRequest, client_id: int) -> HttpResponse:
+def rupture_new(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     now = timezone.now()
     client = selectors.client_for_writing(
         actor=request.user, client_id=client_id, now=now
@@ -293,7 +302,7 @@ def rupture_new(request: HttpRequest, client_id: int) -> HttpResponse:
         form = RuptureForm(
             request.POST or None, initial={"noticed_at": _local_now(client, now)}
         )
-        saved: list[models.Model] = []
+        saved: list[Rupture] = []
         if _saved(
             request,
             form,
@@ -310,7 +319,9 @@ def rupture_new(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def rupture_edit(request: HttpRequest, client_id: int, rupture_id: int) -> HttpResponse:
+def rupture_edit(
+    request: AuthenticatedHttpRequest, client_id: int, rupture_id: int
+) -> HttpResponse:
     now = timezone.now()
     client = selectors.client_for_writing(
         actor=request.user, client_id=client_id, now=now
@@ -339,7 +350,9 @@ def rupture_edit(request: HttpRequest, client_id: int, rupture_id: int) -> HttpR
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def repair_new(request: HttpRequest, client_id: int, rupture_id: int) -> HttpResponse:
+def repair_new(
+    request: AuthenticatedHttpRequest, client_id: int, rupture_id: int
+) -> HttpResponse:
     now = timezone.now()
     client = selectors.client_for_writing(
         actor=request.user, client_id=client_id, now=now
@@ -371,7 +384,7 @@ def repair_new(request: HttpRequest, client_id: int, rupture_id: int) -> HttpRes
 
 
 @login_required
-def observation_list(request: HttpRequest, client_id: int) -> HttpResponse:
+def observation_list(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     return _record_list(
         request,
         client_id,
@@ -385,7 +398,7 @@ def observation_list(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def observation_new(request: HttpRequest, client_id: int) -> HttpResponse:
+def observation_new(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     now = timezone.now()
     client = selectors.client_for_writing(
         actor=request.user, client_id=client_id, now=now
@@ -408,7 +421,7 @@ def observation_new(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def measure_new(request: HttpRequest, client_id: int) -> HttpResponse:
+def measure_new(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     now = timezone.now()
     client = selectors.client_for_writing(
         actor=request.user, client_id=client_id, now=now
@@ -433,7 +446,7 @@ def measure_new(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 @login_required
-def plan(request: HttpRequest, client_id: int) -> HttpResponse:
+def plan(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     now = timezone.now()
     client = selectors.client_for_reading(
         actor=request.user, client_id=client_id, now=now
@@ -454,7 +467,9 @@ def plan(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 @login_required
-def plan_version(request: HttpRequest, client_id: int, version: int) -> HttpResponse:
+def plan_version(
+    request: AuthenticatedHttpRequest, client_id: int, version: int
+) -> HttpResponse:
     now = timezone.now()
     client = selectors.client_for_reading(
         actor=request.user, client_id=client_id, now=now
@@ -477,7 +492,7 @@ def plan_version(request: HttpRequest, client_id: int, version: int) -> HttpResp
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plan_revise(request: HttpRequest, client_id: int) -> HttpResponse:
+def plan_revise(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     now = timezone.now()
     client = selectors.client_for_writing(
         actor=request.user, client_id=client_id, now=now
