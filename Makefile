@@ -9,7 +9,7 @@ DB_URL = $${DATABASE_URL:-$$($(BIN)/python -m clinic.devdb url)}
 DEV_ENV = DEBUG=$${DEBUG:-true} MFA_REQUIRED=$${MFA_REQUIRED:-false}
 TEST_ENV = SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz} SECURE_SSL_REDIRECT=false
 
-.PHONY: run test lint typecheck venv worker beat bench-scan bench-import eval-detectors mutants mutation-score clean stop-db
+.PHONY: run test lint venv worker beat bench-scan bench-import eval-detectors mutants mutation-score clean stop-db
 
 venv: $(STAMP)
 
@@ -56,8 +56,6 @@ TYPECHECK_ENV = DATABASE_URL=postgres://127.0.0.1/between_typecheck $(TEST_ENV)
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-
-typecheck: venv
 	@export $(TYPECHECK_ENV); $(BIN)/mypy
 
 test: venv lint

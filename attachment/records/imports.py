@@ -267,10 +267,8 @@ def contacts_bulk_create(
         for name in CHOICE_COLUMNS:  # COPY wants plain strings, not enum members
             setattr(contact, name, str(getattr(contact, name)))
         client = clients[contact.client_id]
-        # apply_facts reads and sets only columns that NewContact shares with
-        # Contact, but its signature names the model alone.
         apply_facts(
-            contact,  # type: ignore[arg-type]
+            contact,
             client=client,
             policy=policies[client.pk],
             absences=absences.get(client.therapist_id, []),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -110,8 +110,19 @@ def absence_periods(*, therapist_ids: Iterable[int]) -> dict[int, list[Period]]:
     return periods
 
 
+class ContactTimes(Protocol):
+    """What :func:`apply_facts` reads and sets: a saved ``Contact`` or a
+    ``NewContact`` on its way into the database alike."""
+
+    occurred_at: dt.datetime
+    channel: str
+    direction: str
+    responded_at: dt.datetime | None
+    over_weekly_limit: bool
+
+
 def apply_facts(
-    contact: Contact,
+    contact: ContactTimes,
     *,
     client: Client,
     policy: ContactPolicy,
