@@ -22,7 +22,7 @@ class AttachmentConfig(AppConfig):
             extensions.ClientPanel(
                 key="attachment_records",
                 order=20,
-                template="attachment/_records_panel.html",
+                template="attachment/records/_records_panel.html",
                 context=views.records_panel,
             )
         )
@@ -30,7 +30,7 @@ class AttachmentConfig(AppConfig):
             extensions.ClientPanel(
                 key="attachment_plan",
                 order=60,
-                template="attachment/_plan_panel.html",
+                template="attachment/records/_plan_panel.html",
                 context=views.plan_panel,
             )
         )

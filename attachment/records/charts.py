@@ -4,7 +4,7 @@ The counts come from one aggregate query: a zero-filled series of the
 clinic's weeks (:mod:`attachment.records.weeks` says what a week is and which
 contacts it counts as after hours) left-joined to the client's contacts by an
 index-friendly time range.  Geometry is computed here and drawn by
-``attachment/_weekly_chart.html`` with SVG presentation attributes only (the
+``attachment/records/_weekly_chart.html`` with SVG presentation attributes only (the
 Content-Security-Policy forbids inline styles), beside a plain table for
 screen readers.
 """

@@ -74,7 +74,7 @@ register_timeline_source(
             "attendance",
             "modality",
         ).in_bulk(ids),
-        template="attachment/timeline/_session.html",
+        template="attachment/records/timeline/_session.html",
     )
 )
 register_timeline_source(
@@ -85,7 +85,7 @@ register_timeline_source(
         rows=lambda client: Contact.objects.filter(client=client),
         moment="occurred_at",
         fetch=lambda ids: Contact.objects.in_bulk(ids),
-        template="attachment/timeline/_contact.html",
+        template="attachment/records/timeline/_contact.html",
     )
 )
 register_timeline_source(
@@ -96,7 +96,7 @@ register_timeline_source(
         rows=lambda client: Rupture.objects.filter(client=client),
         moment="noticed_at",
         fetch=lambda ids: Rupture.objects.in_bulk(ids),
-        template="attachment/timeline/_rupture.html",
+        template="attachment/records/timeline/_rupture.html",
     )
 )
 register_timeline_source(
@@ -107,7 +107,7 @@ register_timeline_source(
         rows=lambda client: RepairAttempt.objects.filter(rupture__client=client),
         moment="attempted_at",
         fetch=lambda ids: RepairAttempt.objects.select_related("rupture").in_bulk(ids),
-        template="attachment/timeline/_repair.html",
+        template="attachment/records/timeline/_repair.html",
     )
 )
 register_timeline_source(
@@ -118,7 +118,7 @@ register_timeline_source(
         rows=lambda client: DependencyObservation.objects.filter(client=client),
         moment="observed_at",
         fetch=lambda ids: DependencyObservation.objects.in_bulk(ids),
-        template="attachment/timeline/_observation.html",
+        template="attachment/records/timeline/_observation.html",
     )
 )
 register_timeline_source(
@@ -129,7 +129,7 @@ register_timeline_source(
         rows=lambda client: CopingPlan.objects.filter(client=client),
         moment="written_at",
         fetch=lambda ids: CopingPlan.objects.select_related("author").in_bulk(ids),
-        template="attachment/timeline/_plan.html",
+        template="attachment/records/timeline/_plan.html",
     )
 )
 register_timeline_source(
@@ -140,7 +140,7 @@ register_timeline_source(
         rows=lambda client: Flag.objects.filter(client=client),
         moment="detected_at",
         fetch=lambda ids: Flag.objects.in_bulk(ids),
-        template="attachment/timeline/_flag.html",
+        template="attachment/records/timeline/_flag.html",
     )
 )
 

@@ -44,7 +44,7 @@ from clinic.models import AuditAction, Client
 from clinic.refusals import show_refusal
 
 LIST_PAGE_SIZE = 50
-FORM_TEMPLATE = "attachment/form_page.html"
+FORM_TEMPLATE = "attachment/records/form_page.html"
 
 
 def _audit_read(
@@ -171,7 +171,7 @@ def timeline(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     with timezone.override(client.clinic.zone):
         return render(
             request,
-            "attachment/timeline.html",
+            "attachment/records/timeline.html",
             {
                 "client": client,
                 "can_write": client.therapist_id == request.user.pk,
@@ -196,7 +196,7 @@ def contact_list(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespo
         request,
         client_id,
         rows=lambda client: selectors.contacts_of(client=client),
-        template="attachment/contact_list.html",
+        template="attachment/records/contact_list.html",
     )
 
 
@@ -262,7 +262,7 @@ def rupture_list(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespo
         request,
         client_id,
         rows=lambda client: selectors.ruptures_of(client=client),
-        template="attachment/rupture_list.html",
+        template="attachment/records/rupture_list.html",
     )
 
 
@@ -281,7 +281,7 @@ def rupture_detail(
     with timezone.override(client.clinic.zone):
         return render(
             request,
-            "attachment/rupture_detail.html",
+            "attachment/records/rupture_detail.html",
             {
                 "client": client,
                 "rupture": rupture,
@@ -389,7 +389,7 @@ def observation_list(request: AuthenticatedHttpRequest, client_id: int) -> HttpR
         request,
         client_id,
         rows=lambda client: selectors.observations_of(client=client),
-        template="attachment/observation_list.html",
+        template="attachment/records/observation_list.html",
         extra=lambda client: {
             "measures": list(selectors.measures_of(client=client)[:20])
         },
@@ -456,7 +456,7 @@ def plan(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     with timezone.override(client.clinic.zone):
         return render(
             request,
-            "attachment/plan.html",
+            "attachment/records/plan.html",
             {
                 "client": client,
                 "plan": plans[0] if plans else None,
@@ -480,7 +480,7 @@ def plan_version(
     with timezone.override(client.clinic.zone):
         return render(
             request,
-            "attachment/plan_version.html",
+            "attachment/records/plan_version.html",
             {
                 "client": client,
                 "plan": shown,

@@ -205,7 +205,7 @@ def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     with timezone.override(clinic.zone if clinic else dt.UTC):
         return render(
             request,
-            "attachment/notifications/list.html",
+            "attachment/supervision/notifications.html",
             {
                 "page": page,
                 "unread": selectors.unread_count(actor=request.user),
