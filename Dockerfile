@@ -9,10 +9,13 @@ RUN pip install --no-cache-dir -r requirements.lock
 
 COPY . .
 RUN SECRET_KEY=build-only-secret-key-not-used-at-run-time-0123456789abcdef \
+    AUDIT_HMAC_KEY=build-only-audit-key-not-used-at-run-time-0123456789 \
     DATABASE_URL=postgres://build@localhost/build \
     python manage.py collectstatic --no-input
 
-RUN useradd --system --uid 1000 between && chown -R between /app/var
+RUN useradd --system --uid 1000 between && chown -R between /app/var \
+    && mkdir -p /var/lib/between/audit-anchors \
+    && chown between /var/lib/between/audit-anchors
 USER between
 
 EXPOSE 8000

@@ -5,12 +5,15 @@ Lists and detail pages show ids, people, dates and codes.  No field that can
 hold clinical text (summaries, descriptions, notes, plans, flag explanations
 and evidence, responses, review reasons, supervision notes and action items)
 is shown anywhere, and nothing can be edited here: records change through
-Between's own pages, which check scope and write the audit trail.
+Between's own pages, which check scope and write the audit trail (see
+``clinic.admin.MetadataOnlyAdmin``).
 """
+
+from typing import Any
 
 from django.contrib import admin
 
-from attachment.engine.patterns import FIELDS
+from attachment.engine.patterns import FIELDS, ThresholdField
 from attachment.models import (
     ActionItem,
     AttachmentMeasure,
@@ -24,58 +27,41 @@ from attachment.models import (
     Rupture,
     SupervisionSession,
 )
-from notes.admin import MetadataOnlyAdmin
+from clinic.admin import MetadataOnlyAdmin, register_metadata
 
-
-def _metadata(model, *, list_display, list_filter=(), fields):
-    admin.site.register(
-        model,
-        type(
-            f"{model.__name__}Admin",
-            (MetadataOnlyAdmin,),
-            {
-                "list_display": list_display,
-                "list_filter": list_filter,
-                "fields": fields,
-                "readonly_fields": fields,
-            },
-        ),
-    )
-
-
-_metadata(
+register_metadata(
     Contact,
     list_display=["id", "client", "occurred_at", "channel", "direction", "source"],
     list_filter=["channel", "direction", "source"],
     fields=["client", "occurred_at", "channel", "direction", "purpose", "source"],
 )
-_metadata(
+register_metadata(
     Rupture,
     list_display=["id", "client", "noticed_at", "kind", "severity", "status"],
     list_filter=["kind", "status"],
     fields=["client", "noticed_at", "setting", "kind", "severity", "status"],
 )
-_metadata(
+register_metadata(
     RepairAttempt,
     list_display=["id", "rupture", "attempted_at", "strategy", "outcome"],
     fields=["rupture", "attempted_at", "setting", "strategy", "outcome"],
 )
-_metadata(
+register_metadata(
     DependencyObservation,
     list_display=["id", "client", "observed_at", "intensity"],
     fields=["client", "observed_at", "intensity"],
 )
-_metadata(
+register_metadata(
     AttachmentMeasure,
     list_display=["id", "client", "measured_on"],
     fields=["client", "measured_on"],
 )
-_metadata(
+register_metadata(
     CopingPlan,
     list_display=["id", "client", "version", "written_at"],
     fields=["client", "version", "written_at"],
 )
-_metadata(
+register_metadata(
     Flag,
     list_display=["id", "client", "kind", "tier", "status", "detected_at"],
     list_filter=["kind", "tier", "status"],
@@ -91,34 +77,46 @@ _metadata(
         "active",
     ],
 )
-_metadata(
+register_metadata(
     FlagStatusChange,
     list_display=["id", "flag", "from_status", "to_status", "changed_at"],
     fields=["flag", "from_status", "to_status", "changed_by", "changed_at"],
 )
-_metadata(
+register_metadata(
     SupervisionSession,
     list_display=["id", "supervisor", "supervisee", "held_at"],
     fields=["supervisor", "supervisee", "held_at"],
 )
-_metadata(
+register_metadata(
     ActionItem,
     list_display=["id", "session", "owner", "due_on", "done_at"],
     fields=["session", "owner", "due_on", "done_at"],
 )
 
-_THRESHOLDS = {spec.name: spec for spec in FIELDS}
+
+def _threshold(spec: ThresholdField) -> Any:
+    """One threshold's value under the label the settings page gives it: the
+    wording lives in the thresholds table, not on the model fields."""
+
+    @admin.display(description=spec.label)
+    def value(model_admin: admin.ModelAdmin, obj: DetectorSettings) -> Any:
+        return getattr(obj, spec.name)
+
+    return value
 
 
-@admin.register(DetectorSettings)
-class DetectorSettingsAdmin(admin.ModelAdmin):
-    list_display = ["id", "clinic", "updated_at"]
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        """Each threshold with the label and meaning the settings page shows:
-        the wording lives in the thresholds table, not on the model fields."""
-        spec = _THRESHOLDS.get(db_field.name)
-        if spec is not None:
-            kwargs.setdefault("label", spec.label)
-            kwargs.setdefault("help_text", spec.meaning)
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+# The clinic admin edits the thresholds on Between's settings page, whose
+# service writes the audit event; here they are only shown.
+admin.site.register(
+    DetectorSettings,
+    type(
+        "DetectorSettingsAdmin",
+        (MetadataOnlyAdmin,),
+        {
+            "__module__": __name__,
+            "list_display": ["id", "clinic", "updated_at"],
+            "fields": ["clinic", "updated_at", *(f"{spec.name}_" for spec in FIELDS)],
+            **{f"{spec.name}_": _threshold(spec) for spec in FIELDS},
+        },
+    ),
+)

@@ -96,8 +96,8 @@ def primary_clinic(user: User) -> Clinic | None:
 
 def supervision_links_in_force(*, on: dt.date) -> QuerySet[Supervision]:
     """Who currently supervises whom, the one rule: a link counts in its own
-    clinic only, from its first to its last day, and only while its
-    supervisor holds the supervisor role in that clinic.  A former
+    clinic only, once the supervisee has accepted it, from its first to its
+    last day, and only while its supervisor holds the supervisor role there.  A former
     supervisor (link ended, or role taken away) therefore sees nothing.
     Every other question about supervision filters this queryset."""
     supervisor_role = Membership.objects.filter(
@@ -105,7 +105,11 @@ def supervision_links_in_force(*, on: dt.date) -> QuerySet[Supervision]:
         clinic_id=OuterRef("clinic_id"),
         role=Role.SUPERVISOR,
     )
-    return Supervision.objects.current(on).filter(Exists(supervisor_role))
+    return (
+        Supervision.objects.current(on)
+        .filter(accepted_at__isnull=False)
+        .filter(Exists(supervisor_role))
+    )
 
 
 def is_current_supervisor(
@@ -129,6 +133,7 @@ def cosignature_required(author: User, *, clinic_id: int, on: dt.date) -> bool:
     final unsupervised."""
     return (
         Supervision.objects.current(on)
+        .filter(accepted_at__isnull=False)
         .filter(supervisee=author, clinic_id=clinic_id, cosign_required=True)
         .exists()
     )

@@ -60,8 +60,38 @@ WORKING_HOURS = {str(day): ["09:00", "18:00"] for day in range(5)}
 ADVISORY_LOCK_KEY = 20260210
 
 
+# Published in the README and printed by `make run`, so good for development only.
+DEVELOPMENT_PASSWORD = "between-demo-2026"  # noqa: S105 (public by design)
+
+
 class DemoRefused(Refused):
-    """The database holds clinics other than the demo's, so the demo stays out."""
+    """The demo stays out: this is not development, or the database holds
+    clinics other than the demo's."""
+
+
+def demo_password(*, debug: bool, allow_production: bool, password: str) -> str:
+    """The demo accounts' password, or a refusal outside development.
+
+    The demo creates an operator superuser and five clinicians sharing one
+    password; with the published one, on a server, that is an open door.  So
+    with ``DEBUG`` off it runs only when asked for explicitly
+    (``--allow-production``) and given a password of the operator's own
+    (``DEMO_PASSWORD``).
+    """
+    if debug:
+        return password or DEVELOPMENT_PASSWORD
+    if not allow_production:
+        raise DemoRefused(
+            "DEBUG is off: seed_demo creates accounts, a superuser among them, "
+            "with a shared password. Run it with DEBUG=true, or pass "
+            "--allow-production and set DEMO_PASSWORD. Nothing was written."
+        )
+    if not password or password == DEVELOPMENT_PASSWORD:
+        raise DemoRefused(
+            "--allow-production needs DEMO_PASSWORD set to a password of your own, "
+            "not the published demo password. Nothing was written."
+        )
+    return password
 
 
 @dataclass(frozen=True)
@@ -258,6 +288,7 @@ class _Seeding:
                 supervisee=supervisee,
                 started_on=self.today - dt.timedelta(days=days_ago),
                 cosign_required=cosign,
+                accepted_at=self.now - dt.timedelta(days=days_ago),
             )
             self.audit_created(link)
 

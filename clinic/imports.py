@@ -23,7 +23,16 @@ from typing import NamedTuple
 from django.db import transaction
 
 from clinic.audit import audit_record
-from clinic.models import AuditAction, Client, ClientStatus, Clinic, Role, User
+from clinic.models import (
+    CLIENT_CODE_PATTERN,
+    CLIENT_CODE_RULE,
+    AuditAction,
+    Client,
+    ClientStatus,
+    Clinic,
+    Role,
+    User,
+)
 
 HEADER = ("code", "therapist_email", "started_on", "ended_on")
 CODE_MAX_LENGTH: int = Client._meta.get_field("code").max_length  # type: ignore[assignment]
@@ -117,6 +126,8 @@ def _code_problem(code: str) -> str | None:
         return f"code is longer than {CODE_MAX_LENGTH} characters"
     if not code.isprintable():
         return "code contains control or invisible characters"
+    if not re.fullmatch(CLIENT_CODE_PATTERN, code):
+        return f"code {CLIENT_CODE_RULE}"
     return None
 
 

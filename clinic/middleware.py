@@ -1,4 +1,5 @@
-"""Request-level safety: MFA enrolment and a strict Content-Security-Policy."""
+"""Request-level safety: MFA enrolment, a strict Content-Security-Policy, and
+no caching of a signed-in person's pages."""
 
 from __future__ import annotations
 
@@ -23,6 +24,28 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/admin/logout/")
+
+
+class PrivateNoStoreMiddleware:
+    """Nothing shown to a signed-in person may be kept by a browser's cache
+    (the back button on a shared computer after sign-out), a proxy or a disk:
+    every response to a signed-in request is ``Cache-Control: no-store,
+    private``, whatever the view set.
+
+    Anonymous responses keep what their view set: the sign-in pages already
+    send allauth's ``never_cache`` headers, and the static files (served by
+    WhiteNoise before this layer) should be cached.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # Read after the view: signing in or out changes who the request is.
+        if request.user.is_authenticated:
+            response["Cache-Control"] = "no-store, private"
+        return response
 
 
 class MfaEnrolmentMiddleware:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Collection, Iterable
 
 import pghistory
 import pgtrigger
@@ -19,7 +20,8 @@ from django.contrib.auth.models import (
 )
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.validators import RegexValidator
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -169,6 +171,9 @@ class Supervision(models.Model):
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
     cosign_required = models.BooleanField(default=False)
+    # A link opens clinical records, so it takes two people: the clinic admin
+    # proposes it, the supervisee accepts it.  Until then it counts for nothing.
+    accepted_at = models.DateTimeField(null=True, blank=True)
 
     objects = SupervisionQuerySet.as_manager()
 
@@ -189,11 +194,27 @@ class Supervision(models.Model):
     def is_current(self, on: dt.date) -> bool:
         return self.started_on <= on and (self.ended_on is None or self.ended_on >= on)
 
+    @property
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None
+
 
 class ClientStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     ENDING = "ending", "Ending"
     ENDED = "ended", "Ended"
+
+
+# A client code is a pseudonym, not text: a letter or digit, then letters,
+# digits, ".", "_" and "-" (ASCII).  So it can never start like a spreadsheet
+# formula (see clinic/csv_safety.py) nor carry a name, a space or a sentence.
+CLIENT_CODE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+CLIENT_CODE_RULE = (
+    "must start with a letter or digit and hold only letters, digits, '.', '_' and '-'"
+)
+validate_client_code = RegexValidator(
+    rf"\A{CLIENT_CODE_PATTERN}\Z", message=f"A client code {CLIENT_CODE_RULE}."
+)
 
 
 @pghistory.track()
@@ -204,7 +225,7 @@ class Client(models.Model):
     therapist = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="clients"
     )
-    code = models.CharField(max_length=32)
+    code = models.CharField(max_length=32, validators=[validate_client_code])
     preferred_name = models.CharField(max_length=80, blank=True)
     status = models.CharField(
         max_length=8, choices=ClientStatus.choices, default=ClientStatus.ACTIVE
@@ -225,6 +246,11 @@ class Client(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="ended") | Q(ended_on__isnull=False),
                 name="client_ended_has_date",
+            ),
+            # The characters only: an empty code is the field's to refuse.
+            models.CheckConstraint(
+                condition=Q(code__regex=rf"^({CLIENT_CODE_PATTERN})?$"),
+                name="client_code_characters",
             ),
         ]
         indexes = [models.Index(fields=["clinic", "therapist"])]
@@ -382,11 +408,42 @@ class AuditAction(models.TextChoices):
     DENIED = "denied", "Denied"
 
 
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def bulk_create(
+        self,
+        objs: Iterable[AuditEvent],
+        batch_size: int | None = None,
+        ignore_conflicts: bool = False,
+        update_conflicts: bool = False,
+        update_fields: Collection[str] | None = None,
+        unique_fields: Collection[str] | None = None,
+    ) -> list[AuditEvent]:
+        """Insert the events as links of the hash chain.
+
+        The one way in for audit rows (``audit_record`` and the batch writers
+        all come here), so no writer can leave a row out of the chain; the
+        chain's rule itself is ``clinic.audit.chain_link``'s.  A skipped
+        conflict would leave a gap, so conflicts cannot be ignored.
+        """
+        if ignore_conflicts or update_conflicts or update_fields or unique_fields:
+            raise ValueError("audit events are appended, never merged or skipped")
+        from clinic.audit import chain_link  # clinic.audit imports this module
+
+        events = list(objs)
+        if not events:
+            return events
+        with transaction.atomic(using=self.db, savepoint=False):
+            chain_link(events, using=self.db)
+            return super().bulk_create(events, batch_size=batch_size)
+
+
 class AuditEvent(models.Model):
     """Who read or wrote which record, when, from where.  Append-only.
 
     Only ids are stored: never clinical text.  History of *what* changed is
-    kept separately by pghistory triggers.
+    kept separately by pghistory triggers.  The rows form a hash chain
+    (``seq``, ``mac``; see clinic/audit.py), and ``at`` is the database's
+    clock when the row joined it.
     """
 
     actor = models.ForeignKey(
@@ -401,12 +458,22 @@ class AuditEvent(models.Model):
     client_id = models.BigIntegerField(null=True, blank=True)
     at = models.DateTimeField()
     ip = models.GenericIPAddressField(null=True, blank=True)
+    seq = models.BigIntegerField(unique=True, editable=False)
+    mac = models.CharField(max_length=64, editable=False)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at"]
         indexes = [
             models.Index(fields=["client_id", "at"]),
             models.Index(fields=["actor", "at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(seq__gte=1), name="audit_seq_positive"),
+            models.CheckConstraint(
+                condition=Q(mac__regex=r"^[0-9a-f]{64}$"), name="audit_mac_is_hex"
+            ),
         ]
         triggers = [
             pgtrigger.Protect(

@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from clinic import access
 from clinic.extensions import annotate_caseload
-from clinic.models import Client, ClientStatus, Clinic, ContactPolicy, User
+from clinic.models import Client, ClientStatus, Clinic, ContactPolicy, Supervision, User
 
 
 @dataclass
@@ -62,4 +62,13 @@ def client_overrides(*, clinic: Clinic) -> QuerySet[ContactPolicy]:
         ContactPolicy.objects.filter(clinic=clinic, client__isnull=False)
         .select_related("client")
         .order_by("client__code")
+    )
+
+
+def supervision_links_awaiting(*, user: User) -> list[Supervision]:
+    """Links proposed to ``user`` as supervisee that wait for their answer."""
+    return list(
+        Supervision.objects.filter(supervisee=user, accepted_at__isnull=True)
+        .select_related("supervisor", "clinic")
+        .order_by("started_on", "pk")
     )

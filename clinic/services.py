@@ -23,6 +23,7 @@ from clinic.models import (
     ContactPolicy,
     Membership,
     Role,
+    Supervision,
     User,
 )
 from clinic.policies import clinic_default_policy
@@ -126,3 +127,41 @@ def user_deactivate(*, actor: User, user: User, now: dt.datetime) -> None:
     ]
     Session.objects.filter(session_key__in=ended).delete()
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=user, at=now)
+
+
+# --- supervision links: the supervisee's answer ---------------------------
+
+
+def _proposed_link(actor: User, link_id: int) -> Supervision:
+    """A link still waiting for ``actor``'s answer, locked; 404 otherwise
+    (someone else's link, or one already answered)."""
+    link = (
+        Supervision.objects.select_for_update()
+        .filter(pk=link_id, supervisee=actor, accepted_at__isnull=True)
+        .first()
+    )
+    if link is None:
+        raise access.not_found(actor, "supervision-link", link_id)
+    return link
+
+
+@transaction.atomic
+def supervision_link_accept(
+    *, actor: User, link_id: int, now: dt.datetime
+) -> Supervision:
+    """The supervisee accepts a proposed link: from now on the supervisor
+    reads the supervisee's clients in that clinic (while the link is current)."""
+    link = _proposed_link(actor, link_id)
+    link.accepted_at = now
+    link.save(update_fields=["accepted_at"])
+    audit_record(actor=actor, action=AuditAction.UPDATE, obj=link, at=now)
+    return link
+
+
+@transaction.atomic
+def supervision_link_decline(*, actor: User, link_id: int, now: dt.datetime) -> None:
+    """The supervisee declines a proposed link; it is removed (its history
+    and the audit trail keep that it was proposed and declined)."""
+    link = _proposed_link(actor, link_id)
+    audit_record(actor=actor, action=AuditAction.DELETE, obj=link, at=now)
+    link.delete()

@@ -6,11 +6,15 @@ silent default.  Development defaults are safe only because ``DEBUG`` is off
 unless asked for and ``SECRET_KEY`` must be given when it is off.
 """
 
+import hmac
+import os
+import sys
 from pathlib import Path
 from urllib.parse import unquote
 
 import environ
 import pghistory
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,6 +29,29 @@ else:
     SECRET_KEY = env.str("SECRET_KEY")
     if len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters")
+
+# The audit chain's key (clinic/audit.py): every audit row carries an HMAC
+# under it, and it never enters the database, so that rows rewritten there,
+# even by the database's owner, fail ``manage.py audit_verify``.  Production
+# must set it and keep it (another key fails every older row).  Development,
+# a pytest run (PYTEST_VERSION, inherited by its subprocesses) and mypy's
+# Django plugin, which only imports this module, derive one from SECRET_KEY.
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="")
+if not AUDIT_HMAC_KEY:
+    if not (DEBUG or "PYTEST_VERSION" in os.environ or "mypy" in sys.modules):
+        raise ImproperlyConfigured(
+            "AUDIT_HMAC_KEY must be set when DEBUG is off (32 characters or more)"
+        )
+    AUDIT_HMAC_KEY = hmac.new(
+        SECRET_KEY.encode(), b"between audit chain", "sha256"
+    ).hexdigest()
+elif len(AUDIT_HMAC_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_HMAC_KEY must be at least 32 characters")
+# Where ``manage.py audit_anchor`` appends the chain's signed head; keep a
+# copy of it off this host.
+AUDIT_ANCHOR_DIR = Path(
+    env.str("AUDIT_ANCHOR_DIR", default=str(BASE_DIR / "var" / "audit-anchors"))
+)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -51,7 +78,6 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "pgtrigger",
     "pghistory",
-    "pghistory.admin",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "clinic.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -107,10 +134,8 @@ PGHISTORY_DEFAULT_TRACKERS = (
     pghistory.DeleteEvent(),
 )
 PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
-# The admin gets no "all events" page: history rows of notes and records hold
-# clinical text, and the operator who uses the admin must not read it.  Each
-# model's own history stays reachable only where its admin allows it.
-PGHISTORY_ADMIN_ALL_EVENTS = False
+# pghistory's admin is not installed: history rows of notes and records hold
+# clinical text, and the operator who uses Django admin must not read it.
 
 # A shared cache (Redis in production) so that allauth's TOTP replay guard and
 # rate limits hold across gunicorn workers.
@@ -160,11 +185,41 @@ ACCOUNT_RATE_LIMITS = {"login_failed": None}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Between"
 MFA_REQUIRED = env.bool("MFA_REQUIRED", default=True)
+MFA_ADAPTER = "clinic.adapters.ClinicMFAAdapter"
+# Two-factor secrets are encrypted at rest with this Fernet key; a list of
+# several allows rotation (the first encrypts, every one decrypts).  Unset, a
+# key derived from SECRET_KEY is used, which ties the secrets to SECRET_KEY.
+MFA_SECRET_KEYS = env.list("MFA_SECRET_KEY", default=[])
+for _key in MFA_SECRET_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            "MFA_SECRET_KEY must be Fernet keys (Fernet.generate_key())"
+        ) from error
+
+# The client's address is read this many hops from the right of
+# X-Forwarded-For (clinic.client_ip): 1 behind one reverse proxy that appends
+# to it.  0 trusts the header not at all and takes REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
 
 # django-axes: lock a username+IP pair after five failures.  allauth sends the
 # address as ``email``; the callable finds it there (and normalises its case).
+# The lock lasts AXES_COOLOFF_MINUTES, doubled for each further lockout of the
+# pair within a day, up to a day (clinic.adapters.axes_cool_off); the handler
+# holds each lock to the expiry stored with it, and the failure log is what
+# the doubling counts.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_HOURS", default=1)
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
+if AXES_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("AXES_COOLOFF_MINUTES must be at least 1")
+AXES_COOLOFF_TIME = "clinic.adapters.axes_cool_off"
+AXES_HANDLER = "clinic.adapters.ClinicAxesHandler"
+AXES_USE_ATTEMPT_EXPIRATION = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "clinic.client_ip.client_ip"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "clinic.adapters.axes_username"
@@ -257,7 +312,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_TIMEZONE = "UTC"
 
-DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="between-demo-2026")
+# Empty unless given: seed_demo then uses the published development password,
+# and only with DEBUG on (clinic.demo.demo_password).
+DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
 
 LOGGING = {
     "version": 1,

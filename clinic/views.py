@@ -1,13 +1,16 @@
-"""Clinic pages: caseload, client page, and the clinic admin's policy pages."""
+"""Clinic pages: the caseload, the client page, and a supervisee's answer to
+a proposed supervision link."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from clinic import access, selectors
+from clinic import access, selectors, services
 from clinic.access import AuthenticatedHttpRequest
 from clinic.audit import audit_record
 from clinic.extensions import rendered_client_panels, rendered_home_panels
@@ -32,6 +35,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "own_clients": selectors.caseload_own(user=user)
             if Role.THERAPIST in roles
             else [],
+            "links_awaiting": selectors.supervision_links_awaiting(user=user),
             "supervisee_caseloads": selectors.caseload_of_supervisees(
                 user=user, on=today
             )
@@ -63,3 +67,27 @@ def client_detail(request: AuthenticatedHttpRequest, client_id: int) -> HttpResp
             "panels": rendered_client_panels(request=request, client=client, now=now),
         },
     )
+
+
+@login_required
+@require_POST
+def supervision_accept(request: AuthenticatedHttpRequest, link_id: int) -> HttpResponse:
+    link = services.supervision_link_accept(
+        actor=request.user, link_id=link_id, now=timezone.now()
+    )
+    messages.success(
+        request, f"You accepted supervision by {link.supervisor.full_name}."
+    )
+    return redirect("clinic:home")
+
+
+@login_required
+@require_POST
+def supervision_decline(
+    request: AuthenticatedHttpRequest, link_id: int
+) -> HttpResponse:
+    services.supervision_link_decline(
+        actor=request.user, link_id=link_id, now=timezone.now()
+    )
+    messages.success(request, "You declined the proposed supervision link.")
+    return redirect("clinic:home")

@@ -1,27 +1,15 @@
 """Operator admin for notes: metadata only, read-only.
 
 No content field (sections, addendum text, comments, reflection text) is
-shown, and process notes are not registered at all: they must not appear in
-any admin page.
+shown, nothing can be edited (see ``clinic.admin.MetadataOnlyAdmin``), and
+process notes are not registered at all: they must not appear in any admin
+page.
 """
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from clinic.admin import MetadataOnlyAdmin
 from notes.models import Addendum, NoteReturn, Reflection, SessionNote
-
-
-class MetadataOnlyAdmin(admin.ModelAdmin):
-    """Lists and shows ids, people and dates; never content, never edits."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(SessionNote)

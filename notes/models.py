@@ -372,9 +372,9 @@ class NoteReturn(models.Model):
         return f"Return #{self.pk} of note #{self.note_id}"
 
 
-# The history rows leave the text out: pghistory's operator admin lists every
-# event table, and a process note's text must not appear there.  The digest
-# changes with every edit, so each edit is still recorded.
+# The history rows leave the text out: a process note's text is kept apart
+# from everything else, history tables included.  The digest changes with
+# every edit, so each edit is still recorded.
 @pghistory.track(exclude=["text"])
 class ProcessNote(models.Model):
     """The therapist's private analysis (psychotherapy notes).

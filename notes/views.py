@@ -21,6 +21,7 @@ from clinic import access
 from clinic.access import AuthenticatedHttpRequest
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Role
+from clinic.reauth import password_confirmed
 from clinic.refusals import Refused, show_refusal
 from notes import selectors, services
 from notes.forms import (
@@ -40,6 +41,19 @@ def _chosen_format(request: HttpRequest, default: str) -> str:
 
 def _format_choices(chosen: str) -> list[tuple[str, str, bool]]:
     return [(code, label, code == chosen) for code, label in NoteFormat.choices]
+
+
+def _password_confirmed(
+    request: AuthenticatedHttpRequest,
+    form: PasswordConfirmForm | AddendumForm,
+    note: SessionNote,
+) -> bool:
+    """The password once more, counted and locked out as a sign-in is
+    (:mod:`clinic.reauth`); the service checks it again."""
+    if password_confirmed(request, form.cleaned_data["password"], obj=note):
+        return True
+    show_refusal(services.WrongPassword(), form=form)
+    return False
 
 
 def _session_start_default(now, zone):
@@ -207,7 +221,11 @@ def note_sign(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
         messages.info(request, "This note is already signed.")
         return redirect(note)
     form = PasswordConfirmForm(request.POST or None, submit_label="Sign and lock")
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _password_confirmed(request, form, note)
+    ):
         try:
             note = services.note_sign(
                 actor=request.user,
@@ -260,7 +278,11 @@ def note_cosign(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse
         messages.info(request, "This note is not awaiting co-signature.")
         return redirect(note)
     form = PasswordConfirmForm(request.POST or None, submit_label="Co-sign")
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _password_confirmed(request, form, note)
+    ):
         try:
             services.note_cosign(
                 actor=request.user,
@@ -337,7 +359,11 @@ def addendum_create(request: AuthenticatedHttpRequest, note_id: int) -> HttpResp
         )
         return redirect(note)
     form = AddendumForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _password_confirmed(request, form, note)
+    ):
         try:
             services.addendum_add(
                 actor=request.user,

@@ -64,6 +64,7 @@ class SupervisionFactory(factory.django.DjangoModelFactory):
     started_on = dt.date(2025, 1, 1)
     ended_on = None
     cosign_required = False
+    accepted_at = dt.datetime(2025, 1, 1, 9, 0, tzinfo=dt.UTC)
 
 
 class ClientFactory(factory.django.DjangoModelFactory):

@@ -29,10 +29,12 @@ from typing import Any, NamedTuple
 import pytest
 from django.core.management import call_command
 from django.db.models import Max
+from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from attachment.engine.services import default_thresholds_row, flag_status_change
+from attachment.management.commands import export_flags
 from attachment.management.commands.export_flags import Command as ExportFlags
 from attachment.models import ActionCategory, ActionItem
 from attachment.oversight import services as oversight_services
@@ -45,6 +47,7 @@ from attachment.supervision import services as supervision_services
 from attachment.supervision import views as supervision_views
 from attachment.supervision.integration import action_items_home_panel
 from clinic import imports as client_imports
+from clinic import reauth
 from clinic import services as clinic_services
 from clinic.administration import services as admin_services
 from clinic.demo import _Seeding
@@ -212,6 +215,24 @@ class Event(NamedTuple):
     client_id: int | None
 
 
+def _posted_by(user):
+    """A POST request of a signed-in person, as a view hands it on."""
+    request = RequestFactory().post("/", REMOTE_ADDR="127.0.0.1")
+    request.user = user
+    return request
+
+
+def _proposed(w) -> Supervision:
+    """A link proposed to the other therapist, waiting for their answer."""
+    w.proposed = Supervision.objects.create(
+        clinic=w.clinic,
+        supervisor=w.supervisor,
+        supervisee=w.other_therapist,
+        started_on=w.today,
+    )
+    return w.proposed
+
+
 def event(
     actor,
     action: str,
@@ -361,6 +382,21 @@ SITES: list[Site] = [
             now=w.now,
         ),
         lambda w, link: [event(w.admin, CREATE, link)],
+    ),
+    service(
+        reauth.password_confirmed,
+        lambda w, f: f(_posted_by(w.therapist), "not the password", obj=w.draft),
+        lambda w, _: [event(w.therapist, AuditAction.DENIED, w.draft, client=w.client)],
+    ),
+    service(
+        clinic_services.supervision_link_accept,
+        lambda w, f: f(actor=w.other_therapist, link_id=_proposed(w).pk, now=w.now),
+        lambda w, link: [event(w.other_therapist, UPDATE, link)],
+    ),
+    service(
+        clinic_services.supervision_link_decline,
+        lambda w, f: f(actor=w.other_therapist, link_id=_proposed(w).pk, now=w.now),
+        lambda w, _: [event(w.other_therapist, DELETE, w.proposed)],
     ),
     service(
         admin_services.supervision_link_end,
@@ -822,9 +858,16 @@ SITES: list[Site] = [
     service(
         ExportFlags.handle,
         lambda w, f: call_command(
-            "export_flags", stdout=io.StringIO(), stderr=io.StringIO()
+            "export_flags",
+            "--clinic",
+            w.flag.client.clinic.slug,
+            "--actor",
+            w.admin.email,
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
         ),
-        lambda w, _: [event(None, EXPORT, object_type="attachment.flag")],
+        lambda w, _: [event(w.admin, EXPORT, w.client, client=w.client)],
+        via=(export_flags._audit_export,),
     ),
     # attachment: supervision sessions and the clinic admin's detector settings
     service(

@@ -1,8 +1,8 @@
 """The security headers the settings promise, on a page of every app.
 
-The Content-Security-Policy is the one the app sets itself
-(``clinic.middleware``); the others come from Django's security and
-clickjacking middleware, configured in ``clinic/settings.py``.  A page that
+The Content-Security-Policy and the ``Cache-Control`` of signed-in pages are
+the app's own (``clinic.middleware``); the others come from Django's security
+and clickjacking middleware, configured in ``clinic/settings.py``.  A page that
 breaks its own policy (an inline script or style) would be silently broken in
 the browser, so the pages are checked for those too.
 """
@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.factories import TEST_PASSWORD, UserFactory
 
 PAGES = {
     "clinic": "clinic:client",
@@ -94,6 +94,56 @@ def test_a_page_outside_the_users_scope_answers_404_with_the_same_headers(
     assert response.status_code == 404
     assert_strict_policy(response)
     assert_security_headers(response)
+
+
+NO_STORE = "no-store, private"
+
+
+@pytest.mark.parametrize("app", sorted(PAGES))
+def test_no_signed_in_page_may_be_stored_by_any_cache(app, login, therapist, client):
+    response = login(therapist).get(reverse(PAGES[app], args=[client.pk]))
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == NO_STORE
+
+
+def test_a_refusal_and_the_operators_admin_are_not_stored_either(
+    login, other_therapist, client
+):
+    refused = login(other_therapist).get(reverse(PAGES["clinic"], args=[client.pk]))
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    admin_page = login(operator).get(reverse("admin:index"))
+
+    assert refused.status_code == 404
+    assert refused["Cache-Control"] == NO_STORE
+    assert admin_page["Cache-Control"] == NO_STORE
+
+
+def test_the_answer_of_an_earlier_middleware_is_not_stored_either(
+    settings, login, therapist, client
+):
+    """The enrolment redirect comes from a middleware inside this one."""
+    settings.MFA_REQUIRED = True
+    response = login(therapist).get(reverse(PAGES["clinic"], args=[client.pk]))
+    assert response.status_code == 302
+    assert response["Cache-Control"] == NO_STORE
+
+
+def test_signing_in_answers_no_store_once_the_person_is_known(http, therapist):
+    response = http.post(
+        reverse("account_login"),
+        {"login": therapist.email, "password": TEST_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response["Cache-Control"] == NO_STORE
+
+
+def test_the_anonymous_sign_in_page_keeps_allauths_own_no_cache_headers(http):
+    """Left to its view: allauth already forbids storing it."""
+    response = http.get(reverse("account_login"))
+    directives = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"no-store", "no-cache", "private", "max-age=0"} <= directives
+    assert response["Cache-Control"] != NO_STORE
 
 
 def test_the_sign_in_page_carries_the_policy_and_no_inline_code(http):

@@ -2,7 +2,9 @@
 
 A supervisor sees one row per *current* supervisee; a clinic admin sees one
 row per therapist of the clinic.  Both are counts only (no client codes, no
-clinical text, no flag evidence), so the admin may see them too.
+clinical text, no flag evidence), so the admin may see them too, except for a
+therapist with so few active clients that the counts would tell one client's
+story (see :func:`clinic_overview`).
 
 Each figure is one aggregate query grouped by therapist over the scoped
 clients, so the page costs the same few queries whether the clinic has five
@@ -40,6 +42,9 @@ from clinic.models import Client, ClientStatus, Clinic, User
 from notes.models import NoteStatus, SessionNote
 
 WEEKS = 12
+# Below this many active clients a therapist's figures are close to one
+# client's clinical signal, so the clinic admin's overview withholds them.
+FEWEST_CLIENTS_FOR_COUNTS = 5
 RUPTURE_OLD_AFTER = dt.timedelta(days=21)
 SPARK_BAR, SPARK_GAP, SPARK_HEIGHT = 8, 2, 28
 
@@ -63,6 +68,16 @@ class TherapistOverview:
     after_hours_replies: int = 0
     cosign_waiting: int = 0
     weekly_from_client: list[int] = field(default_factory=lambda: [0] * WEEKS)
+    counts_withheld: bool = False
+
+    def withhold_counts(self) -> None:
+        """Drop the figures about clients' contacts, flags and ruptures, so
+        that they never reach the page; the caseload size and the notes
+        waiting for co-signature (the therapist's own work) stay."""
+        self.counts_withheld = True
+        self.red_flags = self.yellow_flags = self.old_ruptures = 0
+        self.after_hours_replies = 0
+        self.weekly_from_client = [0] * WEEKS
 
     @property
     def spark_width(self) -> int:
@@ -213,9 +228,19 @@ def supervisee_overview(*, user: User, now: dt.datetime) -> list[TherapistOvervi
 
 
 def clinic_overview(*, clinic: Clinic, now: dt.datetime) -> list[TherapistOverview]:
-    """One row per therapist of the clinic: counts for the clinic admin."""
-    return _overview(
+    """One row per therapist of the clinic: counts for the clinic admin.
+
+    The admin may read no clinical text, and with a caseload of one or two
+    clients a week's contacts or a flag count is one client's story; so a
+    therapist with fewer than :data:`FEWEST_CLIENTS_FOR_COUNTS` active clients
+    shows none.  A supervisor's overview keeps them: a supervisor may read
+    those clients."""
+    rows = _overview(
         therapists=list(clinic_therapists(clinic=clinic)),
         clients=Client.objects.filter(clinic=clinic),
         now=now,
     )
+    for row in rows:
+        if row.active_clients < FEWEST_CLIENTS_FOR_COUNTS:
+            row.withhold_counts()
+    return rows

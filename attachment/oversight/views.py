@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from attachment.engine.services import detector_settings_for
 from attachment.oversight import selectors, services
 from attachment.oversight.forms import DetectorSettingsForm
-from attachment.oversight.selectors import WEEKS
+from attachment.oversight.selectors import FEWEST_CLIENTS_FOR_COUNTS, WEEKS
 from clinic import access
 from clinic.access import AuthenticatedHttpRequest
 from clinic.models import Role
@@ -43,7 +43,8 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def clinic_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Per therapist of the clinic: the same figures, counts only."""
+    """Per therapist of the clinic: the same figures, counts only, withheld
+    for a small caseload (see ``selectors.clinic_overview``)."""
     clinic = access.admin_clinic(request.user)
     return render(
         request,
@@ -53,6 +54,7 @@ def clinic_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
             "weeks": WEEKS,
             "title": f"Clinic overview · {clinic}",
             "who": "therapist",
+            "fewest_clients": FEWEST_CLIENTS_FOR_COUNTS,
         },
     )
 

@@ -11,7 +11,7 @@ join through :func:`register_timeline_source`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,6 +150,16 @@ def timeline_kinds() -> list[tuple[str, str]]:
     return [(source.kind, source.label) for source in ordered]
 
 
+def timeline_kinds_chosen(kinds: Iterable[str]) -> list[str]:
+    """The known kinds among ``kinds``, each once, in the timeline's order.
+
+    The filter comes from the query string, which may repeat a kind any
+    number of times: each kind must cost one branch of the ``UNION ALL``,
+    however often it is asked for."""
+    asked = set(kinds)
+    return [kind for kind, _ in timeline_kinds() if kind in asked]
+
+
 def _merged_keys(client: Client, kinds: list[str]) -> QuerySet:
     parts = [
         sources[kind]
@@ -170,8 +180,9 @@ def _merged_keys(client: Client, kinds: list[str]) -> QuerySet:
 def timeline_page(
     *, client: Client, kinds: list[str] | None, page_number: Any
 ) -> tuple[Page, list[TimelineEntry]]:
-    """One page of the client's timeline, restricted to ``kinds`` if given."""
-    chosen = [kind for kind in (kinds or []) if kind in sources] or list(sources)
+    """One page of the client's timeline, restricted to the known ``kinds``
+    if any is given."""
+    chosen = timeline_kinds_chosen(kinds or []) or list(sources)
     page = Paginator(_merged_keys(client, chosen), PER_PAGE).get_page(page_number)
     wanted: dict[str, list[int]] = {}
     for kind, pk, _ in page.object_list:

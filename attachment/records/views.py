@@ -37,7 +37,11 @@ from attachment.records.forms import (
     RepairForm,
     RuptureForm,
 )
-from attachment.records.timeline import timeline_kinds, timeline_page
+from attachment.records.timeline import (
+    timeline_kinds,
+    timeline_kinds_chosen,
+    timeline_page,
+)
 from clinic.access import AuthenticatedHttpRequest
 from clinic.audit import audit_record
 from clinic.models import AuditAction, Client
@@ -164,7 +168,7 @@ def timeline(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
         actor=request.user, client_id=client_id, now=now
     )
     _audit_read(request, client, now)
-    kinds = [kind for kind in request.GET.getlist("type") if kind]
+    kinds = timeline_kinds_chosen(request.GET.getlist("type"))
     page, entries = timeline_page(
         client=client, kinds=kinds, page_number=request.GET.get("page")
     )

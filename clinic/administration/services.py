@@ -183,11 +183,20 @@ def supervision_link_create(
     now: dt.datetime,
     cosign_required: bool = False,
 ) -> Supervision:
-    """Link a supervisor (supervisor role) to a supervisee (therapist role);
-    refuses a second link of the same pair that is open or overlaps."""
+    """Propose a link of a supervisor (supervisor role) to a supervisee
+    (therapist role).  It opens the supervisee's clients, so it takes two
+    people: it counts only once the supervisee has accepted it
+    (:func:`clinic.services.supervision_link_accept`), and nobody proposes a
+    link they are part of.  Refuses a second link of the same pair that is open
+    or overlaps."""
     clinic = _administered(actor, clinic.pk)
     User.objects.select_for_update().filter(pk=supervisee.pk).first()
     problems: dict[str, str] = {}
+    if actor.pk in (supervisor.pk, supervisee.pk):
+        raise ValidationError(
+            "Nobody proposes a supervision link they are part of: "
+            "another clinic admin proposes it."
+        )
     if not _holds_role(supervisor, clinic, Role.SUPERVISOR):
         problems["supervisor"] = "Choose a person with the supervisor role here."
     if not _holds_role(supervisee, clinic, Role.THERAPIST):

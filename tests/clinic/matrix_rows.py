@@ -3,8 +3,12 @@
 The home page is everyone's (the clinic admin is sent on to the client
 management page); the client page is clinical; a client's own policy is the
 clinic admin's to configure, and nobody else learns that the client exists.
+A proposed supervision link is answered by its supervisee alone.
 """
 
+import datetime as dt
+
+from clinic.models import Supervision
 from tests.matrix import (
     ADMIN,
     ADMIN_ONLY,
@@ -12,13 +16,32 @@ from tests.matrix import (
     ANY_SIGNED_IN,
     CLINICAL_READ,
     OUTSIDER,
+    OWN,
     ROLES,
+    UNRELATED,
     Row,
     expect,
 )
 
 CONFIGURE = {role: 404 for role in ROLES} | {ADMIN: 200, ANON: 302}
 CLINIC_WIDE = expect(ADMIN_ONLY, **{OUTSIDER: 200})
+
+
+def build(world):
+    """A link proposed to the client's therapist, not yet answered."""
+    world.proposed_link = Supervision.objects.create(
+        clinic=world.client.clinic,
+        supervisor=world.people[UNRELATED],
+        supervisee=world.people[OWN],
+        started_on=dt.date(2025, 1, 1),
+    )
+
+
+SUPERVISEE_ANSWERS = {role: 404 for role in ROLES} | {OWN: 302, ANON: 302}
+
+
+def _proposed(w):
+    return [w.proposed_link.pk]
 
 
 def _client(w):
@@ -38,5 +61,17 @@ ROWS = [
         _client,
         method="POST",
         expected=expect(CONFIGURE, **{ADMIN: 302}),
+    ),
+    Row(
+        "clinic:supervision_accept",
+        _proposed,
+        method="POST",
+        expected=SUPERVISEE_ANSWERS,
+    ),
+    Row(
+        "clinic:supervision_decline",
+        _proposed,
+        method="POST",
+        expected=SUPERVISEE_ANSWERS,
     ),
 ]

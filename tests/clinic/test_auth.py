@@ -6,6 +6,9 @@ the tests exercise allauth, axes and our middleware together.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
@@ -16,15 +19,18 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
     yield_hotp_counters_from_time,
 )
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessAttemptExpiration
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import timezone
 
 import clinic.settings as project_settings
+from clinic.adapters import ENCRYPTED_PREFIX
 
 WRONG = "not-the-password-42"
 
@@ -138,6 +144,106 @@ def test_axes_log_lines_carry_no_email_address(http, therapist, caplog):
     assert "AXES" in caplog.text
     assert therapist.email not in caplog.text
     assert "login-sha256=" in caplog.text
+
+
+# Cool-off -----------------------------------------------------------------
+#
+# Time passes the way axes sees it: the lock's expiry, stored with the
+# attempt, is moved into the past in the database.
+
+
+def lock_out(http, login: str) -> object:
+    for _ in range(5):
+        response = sign_in(http, login, WRONG)
+    assert response.status_code == 429
+    return response
+
+
+def lock_length() -> dt.timedelta:
+    attempt = AccessAttempt.objects.select_related("expiration").get()
+    return attempt.expiration.expires_at - attempt.attempt_time
+
+
+def let_the_lock_expire() -> None:
+    AccessAttemptExpiration.objects.update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+
+
+def test_the_first_lock_lasts_the_base_cool_off_and_then_lifts(
+    http, therapist, password
+):
+    assert settings.AXES_COOLOFF_MINUTES == 15
+    page = lock_out(http, therapist.email)
+    assert lock_length() == dt.timedelta(minutes=15)
+    assert b"0:15:00" in page.content
+    assert sign_in(http, therapist.email, password).status_code == 429
+
+    let_the_lock_expire()
+
+    assert sign_in(http, therapist.email, password).status_code == 302
+    assert signed_in_user_id(http) == str(therapist.pk)
+
+
+def test_each_further_lock_of_the_same_pair_lasts_twice_as_long(http, therapist):
+    lock_out(http, therapist.email)
+    let_the_lock_expire()
+
+    page = lock_out(http, therapist.email)
+    assert lock_length() == dt.timedelta(minutes=30)
+    assert b"0:30:00" in page.content
+    let_the_lock_expire()
+
+    lock_out(http, therapist.email)
+    assert lock_length() == dt.timedelta(minutes=60)
+
+
+def test_the_doubling_is_capped_at_a_day(settings, http, therapist):
+    settings.AXES_COOLOFF_MINUTES = 16 * 60
+    lock_out(http, therapist.email)
+    let_the_lock_expire()
+    lock_out(http, therapist.email)
+    assert lock_length() == dt.timedelta(hours=24)
+
+
+def test_a_successful_sign_in_starts_the_doubling_again(http, therapist, password):
+    lock_out(http, therapist.email)
+    let_the_lock_expire()
+    assert sign_in(http, therapist.email, password).status_code == 302
+    http.logout()
+
+    lock_out(http, therapist.email)
+
+    assert lock_length() == dt.timedelta(minutes=15)
+
+
+def test_another_pairs_lockouts_do_not_lengthen_this_one(
+    http, therapist, other_therapist
+):
+    lock_out(http, other_therapist.email)
+    let_the_lock_expire()
+    lock_out(http, other_therapist.email)
+    AccessAttempt.objects.all().delete()
+
+    lock_out(http, therapist.email)
+
+    assert lock_length() == dt.timedelta(minutes=15)
+
+
+def test_a_long_lock_is_not_cleared_by_another_pairs_short_one(
+    http, therapist, other_therapist, password
+):
+    lock_out(http, therapist.email)
+    let_the_lock_expire()
+    lock_out(http, therapist.email)  # 30 minutes
+    AccessAttempt.objects.filter(username=therapist.email).update(
+        attempt_time=timezone.now() - dt.timedelta(minutes=20)
+    )
+
+    # Another address fails from the same IP: axes cleans expired attempts.
+    sign_in(http, other_therapist.email, WRONG)
+
+    assert sign_in(http, therapist.email, password).status_code == 429
 
 
 # Sessions ------------------------------------------------------------------
@@ -295,6 +401,67 @@ def test_signing_in_with_totp_asks_for_the_code_before_letting_in(
     assert signed_in_user_id(http) is None
 
     done = http.post(reverse("mfa_authenticate"), {"code": current_totp(enrolled)})
+    assert done.status_code == 302
+    assert signed_in_user_id(http) == str(therapist.pk)
+
+
+def test_the_stored_totp_secret_is_encrypted_and_sign_in_still_works(
+    http, therapist, password, enrolled
+):
+    authenticator = Authenticator.objects.get(
+        user=therapist, type=Authenticator.Type.TOTP
+    )
+    stored = authenticator.data["secret"]
+    assert stored.startswith(ENCRYPTED_PREFIX)
+    assert enrolled not in json.dumps(authenticator.data)
+
+    sign_in(http, therapist.email, password)
+    done = http.post(reverse("mfa_authenticate"), {"code": current_totp(enrolled)})
+
+    assert done.status_code == 302
+    assert signed_in_user_id(http) == str(therapist.pk)
+
+
+def test_the_recovery_codes_seed_is_encrypted_and_the_codes_still_work(
+    http, therapist, password, enrolled
+):
+    codes = RecoveryCodes.activate(therapist).get_unused_codes()
+    stored = Authenticator.objects.get(
+        user=therapist, type=Authenticator.Type.RECOVERY_CODES
+    ).data
+    assert stored["seed"].startswith(ENCRYPTED_PREFIX)
+    assert not any(code in json.dumps(stored) for code in codes)
+
+    sign_in(http, therapist.email, password)
+    response = http.post(reverse("mfa_authenticate"), {"code": codes[0]})
+
+    assert signed_in_user_id(http) == str(therapist.pk), response.status_code
+
+
+def test_a_secret_stored_before_encryption_still_signs_in(http, therapist, password):
+    secret = generate_totp_secret()
+    Authenticator.objects.create(
+        user=therapist, type=Authenticator.Type.TOTP, data={"secret": secret}
+    )
+    sign_in(http, therapist.email, password)
+    done = http.post(reverse("mfa_authenticate"), {"code": current_totp(secret)})
+    assert done.status_code == 302
+    assert signed_in_user_id(http) == str(therapist.pk)
+
+
+def test_the_mfa_key_can_be_rotated(settings, http, therapist, password):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.MFA_SECRET_KEYS = [old]
+    secret = generate_totp_secret()
+    TOTP.activate(therapist, secret)
+    settings.MFA_SECRET_KEYS = [new]
+    with pytest.raises(InvalidToken):
+        TOTP(Authenticator.objects.get(user=therapist)).validate_code("000000")
+
+    settings.MFA_SECRET_KEYS = [new, old]
+
+    sign_in(http, therapist.email, password)
+    done = http.post(reverse("mfa_authenticate"), {"code": current_totp(secret)})
     assert done.status_code == 302
     assert signed_in_user_id(http) == str(therapist.pk)
 

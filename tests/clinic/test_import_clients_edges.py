@@ -65,15 +65,16 @@ def statements(clinic, data: bytes) -> int:
 
 
 @pytest.mark.usefixtures("therapist")
-def test_each_new_client_costs_two_statements(clinic):
-    """One for the client, one for its audit event: validating a row must
-    not look up its clinic, therapist or code again, row by row."""
+def test_each_new_client_costs_three_statements(clinic):
+    """One for the client, two for its audit event (the audit chain's head,
+    then the row): validating a row must not look up its clinic, therapist or
+    code again, row by row."""
     one = statements(clinic, csv_bytes("RS-101,therapist@example.test,2025-01-06,"))
     three = statements(
         clinic,
         csv_bytes(*(f"RS-{n},therapist@example.test,2025-01-06," for n in (2, 3, 4))),
     )
-    assert three - one == 2 * 2
+    assert three - one == 2 * 3
     assert Client.objects.count() == 4
 
 
@@ -117,6 +118,73 @@ def test_a_code_of_the_longest_allowed_length_is_accepted(clinic):
     )
     assert result.ok, result.errors
     assert Client.objects.get().code == code
+
+
+CODE_RULE = (
+    "code must start with a letter or digit and hold only letters, digits, "
+    "'.', '_' and '-'"
+)
+
+
+def _code_row(code: str) -> CsvRow:
+    return CsvRow(
+        2,
+        {
+            "code": code,
+            "therapist_email": "therapist@example.test",
+            "started_on": "2025-01-06",
+            "ended_on": "",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "RS 01", "RS-Ø01", "RS;01"],
+    ids=["equals", "plus", "minus", "at", "tab", "return", "space", "ø", "semicolon"],
+)
+@pytest.mark.usefixtures("therapist")
+def test_a_code_a_spreadsheet_could_run_or_other_characters_are_refused(clinic, code):
+    result = clients_import(clinic=clinic, rows=[_code_row(code)], now=LATE_EVENING)
+    assert result.errors == [f"line 2: {CODE_RULE}"]
+    assert not Client.objects.exists()
+
+
+@pytest.mark.parametrize("code", ["RS\t01", "RS\r01"], ids=["tab", "return"])
+@pytest.mark.usefixtures("therapist")
+def test_a_tab_or_return_inside_a_code_is_a_control_character(clinic, code):
+    result = clients_import(clinic=clinic, rows=[_code_row(code)], now=LATE_EVENING)
+    assert result.errors == ["line 2: code contains control or invisible characters"]
+
+
+@pytest.mark.usefixtures("therapist")
+def test_a_tab_around_a_code_is_trimmed_and_never_stored(clinic):
+    result = clients_import(
+        clinic=clinic, rows=[_code_row("\tRS-01\r")], now=LATE_EVENING
+    )
+    assert result.ok, result.errors
+    assert Client.objects.get().code == "RS-01"
+
+
+@pytest.mark.usefixtures("therapist")
+def test_dots_underscores_and_hyphens_inside_a_code_are_accepted(clinic):
+    result = clients_import_csv(
+        clinic=clinic,
+        data=csv_bytes(
+            "RS.01,therapist@example.test,2025-01-06,",
+            "RS_02,therapist@example.test,2025-01-06,",
+            "rs-03,therapist@example.test,2025-01-06,",
+            "7a.b_c-D,therapist@example.test,2025-01-06,",
+        ),
+        now=LATE_EVENING,
+    )
+    assert result.ok, result.errors
+    assert sorted(Client.objects.values_list("code", flat=True)) == [
+        "7a.b_c-D",
+        "RS.01",
+        "RS_02",
+        "rs-03",
+    ]
 
 
 @pytest.mark.usefixtures("therapist")

@@ -36,6 +36,13 @@ DEMO_EMAILS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def development(settings):
+    """``make run`` seeds with DEBUG on; the refusal tests turn it off."""
+    settings.DEBUG = True
+    settings.DEMO_PASSWORD = ""
+
+
 @pytest.fixture
 def clinic_part_only(monkeypatch):
     """Seed without the other apps' seeders, for tests about the clinic part.
@@ -46,9 +53,9 @@ def clinic_part_only(monkeypatch):
     monkeypatch.setattr(extensions, "demo_seeders", {})
 
 
-def seed() -> tuple[str, str]:
+def seed(*args: str) -> tuple[str, str]:
     out, err = io.StringIO(), io.StringIO()
-    call_command("seed_demo", stdout=out, stderr=err)
+    call_command("seed_demo", *args, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 
@@ -107,6 +114,37 @@ def test_it_refuses_a_database_holding_another_clinic_and_writes_nothing():
     assert row_counts() == counts
     assert not Clinic.objects.filter(slug="demo").exists()
     assert not User.objects.filter(email__endswith="@demo.test").exists()
+
+
+@pytest.mark.django_db
+def test_with_debug_off_it_refuses_and_writes_nothing(settings):
+    settings.DEBUG = False
+    settings.DEMO_PASSWORD = "an-operators-own-demo-secret-7"
+    counts = row_counts()
+    with pytest.raises(CommandError, match="DEBUG is off.*--allow-production"):
+        seed()
+    assert row_counts() == counts
+
+
+@pytest.mark.django_db
+def test_allow_production_without_a_demo_password_of_its_own_refuses(settings):
+    settings.DEBUG = False
+    counts = row_counts()
+    for password in ("", "between-demo-2026"):
+        settings.DEMO_PASSWORD = password
+        with pytest.raises(CommandError, match="needs DEMO_PASSWORD"):
+            seed("--allow-production")
+    assert row_counts() == counts
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("clinic_part_only")
+def test_allow_production_with_a_demo_password_seeds_with_that_password(settings):
+    settings.DEBUG = False
+    settings.DEMO_PASSWORD = "an-operators-own-demo-secret-7"
+    seed("--allow-production")
+    assert can_sign_in("operator@demo.test", "an-operators-own-demo-secret-7")
+    assert not can_sign_in("operator@demo.test", "between-demo-2026")
 
 
 @pytest.mark.django_db

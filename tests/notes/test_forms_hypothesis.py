@@ -310,6 +310,14 @@ def test_an_edited_draft_holds_exactly_what_was_submitted_or_stays_as_it_was(
         assert audit_writes() == writes
 
 
+def _denied(form, submitted: dict, note: SessionNote, actor) -> list[tuple]:
+    """A well-formed POST with the wrong password is a refused re-entry:
+    one denied event on the note (:mod:`clinic.reauth`)."""
+    if form.is_valid() and submitted.get("password") != TEST_PASSWORD:
+        return [("denied", "notes.sessionnote", note.pk, actor.pk)]
+    return []
+
+
 # --- signatures --------------------------------------------------------------
 
 
@@ -339,7 +347,11 @@ def test_signing_locks_the_draft_with_the_right_password_and_nothing_else(world,
     else:
         assert_refused(response, submitted)
         assert _row(draft) == before
-        assert audit_writes() == writes
+        sign_form = PasswordConfirmForm(as_posted(submitted), submit_label="Sign")
+        assert audit_writes() == [
+            *writes,
+            *_denied(sign_form, submitted, draft, world.therapist),
+        ]
 
 
 @FIXTURES_RESET
@@ -371,7 +383,12 @@ def test_an_addendum_is_signed_exactly_as_written_or_not_at_all(world, data):
     else:
         assert_refused(response, submitted)
         assert not Addendum.objects.exists()
-        assert audit_writes() == writes
+        assert audit_writes() == [
+            *writes,
+            *_denied(
+                AddendumForm(as_posted(submitted)), submitted, signed, world.therapist
+            ),
+        ]
 
 
 def _awaiting(world: World) -> SessionNote:
@@ -416,7 +433,11 @@ def test_co_signing_needs_the_supervisors_password_and_writes_nothing_else(
     else:
         assert_refused(response, submitted)
         assert _row(note) == before
-        assert audit_writes() == writes
+        cosign_form = PasswordConfirmForm(as_posted(submitted), submit_label="Sign")
+        assert audit_writes() == [
+            *writes,
+            *_denied(cosign_form, submitted, note, world.supervisor),
+        ]
 
 
 @FIXTURES_RESET

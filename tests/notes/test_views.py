@@ -6,9 +6,10 @@ import datetime as dt
 
 import pgtrigger
 import pytest
+from axes.models import AccessAttempt
 from django.urls import reverse
 
-from clinic.models import AuditEvent
+from clinic.models import AuditAction, AuditEvent
 from notes.models import Addendum, NoteStatus, Reflection, SessionNote
 from tests.factories import ClientFactory
 from tests.notes.factories import ReflectionFactory, SessionNoteFactory
@@ -88,6 +89,81 @@ def test_a_wrong_password_is_shown_beside_the_password_field(login, draft, thera
     assert form.errors == {
         "password": ["The password is not correct. Nothing was signed."]
     }
+
+
+# Password re-entry: counted and locked out with sign-in failures ------------
+
+
+def denied_events():
+    return list(
+        AuditEvent.objects.filter(action=AuditAction.DENIED).values_list(
+            "actor_id", "object_type", "object_id", "client_id"
+        )
+    )
+
+
+def test_five_wrong_passwords_lock_signing_and_each_is_audited_with_ids_only(
+    login, draft, therapist, password
+):
+    http = login(therapist)
+    url = reverse("notes:note_sign", args=[draft.pk])
+    answers = [http.post(url, {"password": "wrong"}).status_code for _ in range(5)]
+
+    locked = http.post(url, {"password": password})
+
+    assert answers == [200, 200, 200, 200, 429]
+    assert locked.status_code == 429
+    assert b"Sign-in locked" in locked.content
+    draft.refresh_from_db()
+    assert draft.status == NoteStatus.DRAFT
+    assert (
+        denied_events()
+        == [(therapist.pk, "notes.sessionnote", draft.pk, draft.client_id)] * 6
+    )
+    # Still signed in: the lock is on re-entering the password, not the session.
+    assert http.get(draft.get_absolute_url()).status_code == 200
+
+
+def test_a_wrong_co_signature_password_is_counted_and_audited(
+    login, awaiting, supervisor
+):
+    response = login(supervisor).post(
+        reverse("notes:note_cosign", args=[awaiting.pk]), {"password": "wrong"}
+    )
+
+    assert "password is not correct" in response.content.decode()
+    assert AccessAttempt.objects.get().username == supervisor.email
+    assert denied_events() == [
+        (supervisor.pk, "notes.sessionnote", awaiting.pk, awaiting.client_id)
+    ]
+
+
+def test_an_addendums_text_stays_out_of_the_lockout_records(login, signed, therapist):
+    response = login(therapist).post(
+        reverse("notes:addendum_create", args=[signed.pk]),
+        {"text": "Late entry about the weekend plans.", "password": "wrong"},
+    )
+
+    assert "password is not correct" in response.content.decode()
+    assert not Addendum.objects.exists()
+    attempt = AccessAttempt.objects.get()
+    assert "weekend" not in attempt.post_data + attempt.get_data
+    assert len(denied_events()) == 1
+
+
+def test_the_right_password_after_a_few_wrong_ones_still_signs(
+    login, draft, therapist, password
+):
+    http = login(therapist)
+    url = reverse("notes:note_sign", args=[draft.pk])
+    for _ in range(4):
+        http.post(url, {"password": "wrong"})
+
+    assert http.post(url, {"password": password}).status_code == 302
+
+    draft.refresh_from_db()
+    assert draft.status == NoteStatus.SIGNED
+    assert not AccessAttempt.objects.exists()
 
 
 def test_signing_a_draft_with_an_empty_section_says_so_above_the_form(

@@ -6,7 +6,12 @@ from typing import Any
 
 import pghistory
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    OutputWrapper,
+)
 from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
@@ -33,10 +38,28 @@ class _BarStream:
 class Command(BaseCommand):
     help = (
         "Build the demo clinic with synthetic people and clients, then every app's "
-        "demo records.  Idempotent; refuses a database that holds other clinics."
+        "demo records.  Idempotent; refuses a database that holds other clinics, "
+        "and runs only with DEBUG on unless --allow-production is given with "
+        "DEMO_PASSWORD set."
     )
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Run with DEBUG off; needs DEMO_PASSWORD set to a password of "
+            "your own.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            password = demo.demo_password(
+                debug=settings.DEBUG,
+                allow_production=options["allow_production"],
+                password=settings.DEMO_PASSWORD,
+            )
+        except demo.DemoRefused as refusal:
+            raise CommandError(refusal.message) from refusal
         now = timezone.now()
         total = demo.CLINIC_STEPS + len(demo.demo_seeders_in_order())
         with tqdm(
@@ -53,9 +76,7 @@ class Command(BaseCommand):
 
             try:
                 with transaction.atomic(), pghistory.context(command="seed_demo"):
-                    result = demo.demo_seed(
-                        now=now, password=settings.DEMO_PASSWORD, advance=advance
-                    )
+                    result = demo.demo_seed(now=now, password=password, advance=advance)
             except demo.DemoRefused as refusal:
                 raise CommandError(refusal.message) from refusal
         self._report(result)

@@ -26,7 +26,8 @@ STORY_CODES = {
 
 
 @pytest.fixture
-def demo_flags(db):
+def demo_flags(db, settings):
+    settings.DEBUG = True  # the demo seeds only in development
     call_command("seed_demo", verbosity=0)
     now = timezone.now()
     clinic = Clinic.objects.get(slug="demo")
@@ -72,7 +73,8 @@ def test_the_stable_clients_get_no_flag(demo_flags):
 
 
 @pytest.mark.django_db
-def test_the_seed_itself_opens_the_demo_with_its_stories_flags():
+def test_the_seed_itself_opens_the_demo_with_its_stories_flags(settings):
+    settings.DEBUG = True  # the demo seeds only in development
     call_command("seed_demo", verbosity=0)
 
     kinds = set(

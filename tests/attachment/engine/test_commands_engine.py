@@ -12,7 +12,8 @@ from django.core.management import CommandError, call_command
 from attachment.models import Flag
 from clinic.models import AuditEvent, Clinic
 from tests.attachment.engine.test_scan import contacts_at
-from tests.factories import ClientFactory
+from tests.attachment.factories import FlagFactory
+from tests.factories import ClientFactory, UserFactory
 
 
 def run(*args: str) -> str:
@@ -50,10 +51,16 @@ def test_scan_patterns_refuses_an_unknown_clinic_or_moment(db):
         run("scan_patterns", "--at", "yesterday")
 
 
-def test_export_flags_prints_codes_and_dates_only_and_is_audited(clinic, flagged, now):
+def export(clinic: str = "riverside", actor: str = "admin@example.test") -> str:
+    return run("export_flags", "--clinic", clinic, "--actor", actor)
+
+
+def test_export_flags_prints_codes_and_dates_only_and_is_audited(
+    clinic, admin, flagged, now
+):
     run("scan_patterns", "--at", now.isoformat())
 
-    rows = list(csv.reader(io.StringIO(run("export_flags", "--clinic", "riverside"))))
+    rows = list(csv.reader(io.StringIO(export())))
 
     assert rows[0] == [
         "client_code",
@@ -67,7 +74,70 @@ def test_export_flags_prints_codes_and_dates_only_and_is_audited(clinic, flagged
     assert rows[1][:3] == ["RV-007", "policy_pattern", "yellow"]
     assert rows[1][5:] == ["open", now.isoformat()]
     assert len(rows) == 2
-    assert AuditEvent.objects.filter(action="export", clinic=clinic).count() == 1
+    (event,) = AuditEvent.objects.filter(action="export")
+    assert (event.actor, event.clinic, event.object_type) == (
+        admin,
+        clinic,
+        "clinic.client",
+    )
+    assert event.object_id == event.client_id == flagged.pk
+
+
+def test_export_flags_exports_only_the_clinic_asked_for_one_event_per_client(
+    clinic, other_clinic, admin, therapist, outsider
+):
+    first = ClientFactory(clinic=clinic, therapist=therapist, code="RV-001")
+    second = ClientFactory(clinic=clinic, therapist=therapist, code="RV-002")
+    ClientFactory(clinic=clinic, therapist=therapist, code="RV-003")  # no flags
+    theirs = ClientFactory(clinic=other_clinic, therapist=outsider, code="HT-001")
+    for client, flags in ((first, 3), (second, 1), (theirs, 1)):
+        FlagFactory.create_batch(flags, client=client)
+
+    rows = list(csv.reader(io.StringIO(export())))
+
+    assert [row[0] for row in rows[1:]] == ["RV-001"] * 3 + ["RV-002"]
+    events = AuditEvent.objects.filter(action="export")
+    assert sorted(events.values_list("client_id", "object_id", "actor", "clinic")) == [
+        (first.pk, first.pk, admin.pk, clinic.pk),
+        (second.pk, second.pk, admin.pk, clinic.pk),
+    ]
+
+
+def test_export_flags_needs_a_clinic_and_an_actor(clinic, admin):
+    for args in (("--actor", "admin@example.test"), ("--clinic", "riverside")):
+        with pytest.raises(CommandError, match="required"):
+            run("export_flags", *args)
+    with pytest.raises(CommandError, match="no clinic"):
+        export(clinic="nowhere")
+    with pytest.raises(CommandError, match="no active user"):
+        export(actor="nobody@example.test")
+    assert not AuditEvent.objects.filter(action="export").exists()
+
+
+@pytest.mark.parametrize(
+    "who", ["therapist", "supervisor", "outsider", "deactivated_admin"]
+)
+def test_export_flags_refuses_anyone_but_the_clinics_admin_or_a_superuser(
+    request, clinic, admin, flagged, who
+):
+    if who == "deactivated_admin":
+        admin.is_active = False
+        admin.save(update_fields=["is_active"])
+        actor = admin
+    else:
+        actor = request.getfixturevalue(who)
+    FlagFactory(client=flagged)
+    with pytest.raises(CommandError, match="may not export|no active user"):
+        export(actor=actor.email.upper())
+    assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_export_flags_lets_the_operator_export_any_clinic(clinic, flagged):
+    operator = UserFactory(email="operator@example.test", is_superuser=True)
+    FlagFactory(client=flagged)
+
+    assert "RV-007" in export(actor="operator@example.test")
+    assert AuditEvent.objects.get(action="export").actor == operator
 
 
 def test_bench_scan_prints_its_figures_and_leaves_nothing_behind(db):

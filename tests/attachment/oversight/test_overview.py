@@ -189,10 +189,72 @@ def test_a_former_supervisee_is_not_in_the_overview(
 def test_the_clinic_overview_has_a_row_for_every_therapist(
     clinic, therapist, other_therapist, supervisor, caseload
 ):
+    ClientFactory.create_batch(3, clinic=clinic, therapist=therapist)
     rows = {row.therapist: row for row in clinic_overview(clinic=clinic, now=NOW)}
     assert set(rows) == {therapist, other_therapist, supervisor}
-    assert rows[therapist].red_flags == 1
+    assert (rows[therapist].active_clients, rows[therapist].red_flags) == (5, 1)
     assert rows[other_therapist].active_clients == 0
+
+
+def _admins_row(clinic, therapist):
+    return next(
+        row
+        for row in clinic_overview(clinic=clinic, now=NOW)
+        if row.therapist == therapist
+    )
+
+
+def test_the_admin_gets_no_counts_of_a_therapist_with_four_active_clients(
+    clinic, therapist, caseload
+):
+    ClientFactory.create_batch(2, clinic=clinic, therapist=therapist)
+
+    row = _admins_row(clinic, therapist)
+
+    assert row.active_clients == 4 and row.counts_withheld
+    assert (row.red_flags, row.yellow_flags, row.old_ruptures) == (0, 0, 0)
+    assert (row.after_hours_replies, row.contacts_total) == (0, 0)
+    assert row.cosign_waiting == 1
+
+
+def test_the_admin_gets_the_counts_of_a_therapist_with_five_active_clients(
+    clinic, therapist, caseload
+):
+    ClientFactory.create_batch(3, clinic=clinic, therapist=therapist)
+
+    row = _admins_row(clinic, therapist)
+
+    assert row.active_clients == 5 and not row.counts_withheld
+    assert (row.red_flags, row.yellow_flags, row.old_ruptures) == (1, 2, 1)
+    assert row.weekly_from_client == [0] * 8 + [1, 0, 0, 2]
+    assert row.after_hours_replies == 1
+
+
+@pytest.mark.parametrize(("more", "shown"), [(2, False), (3, True)])
+def test_the_admins_page_shows_counts_from_five_active_clients_on(
+    login, admin, clinic, therapist, caseload, more, shown
+):
+    ClientFactory.create_batch(more, clinic=clinic, therapist=therapist)
+
+    page = login(admin).get(reverse("attachment:clinic_overview")).content.decode()
+
+    tess = page[page.index("Tess Therapist") : page.index("</tr>", page.index("Tess"))]
+    assert ('<span class="badge text-bg-danger">1</span>' in tess) is shown
+    assert ("<svg" in tess) is shown
+    assert ("fewer than 5 clients" in tess) is not shown
+    assert "A therapist with fewer than 5 active clients shows no counts" in page
+
+
+def test_a_supervisor_keeps_the_counts_of_a_small_caseload(
+    login, supervisor, therapist, caseload
+):
+    (row,) = supervisee_overview(user=supervisor, now=NOW)
+    assert row.active_clients == 2 and not row.counts_withheld
+    assert (row.red_flags, row.yellow_flags) == (1, 2)
+    page = login(supervisor).get(reverse("attachment:overview")).content.decode()
+    assert "fewer than" not in page
+    assert '<span class="badge text-bg-danger">1</span>' in page
+    assert "<svg" in page
 
 
 def test_the_admins_page_shows_counts_and_no_client_or_clinical_text(

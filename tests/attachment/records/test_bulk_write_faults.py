@@ -266,9 +266,10 @@ def test_a_scan_that_fails_after_its_upsert_leaves_the_flags_as_they_were(
     )
 
 
-def test_the_demo_seed_leaves_nothing_when_its_last_step_fails():
+def test_the_demo_seed_leaves_nothing_when_its_last_step_fails(settings):
     """Everything but the supervision sessions is written when the fault
     strikes: clinic, people, clients, notes, contacts and flags."""
+    settings.DEBUG = True  # the demo seeds only in development
     counts = row_counts()
 
     with (

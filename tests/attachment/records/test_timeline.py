@@ -6,11 +6,13 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from attachment.records.charts import weekly_chart, weekly_counts
-from attachment.records.timeline import timeline_page
+from attachment.records.timeline import timeline_kinds_chosen, timeline_page
 from tests.attachment.factories import (
     ContactFactory,
     CopingPlanFactory,
@@ -67,6 +69,54 @@ def test_the_timeline_filters_by_type(client, history):
 def test_an_unknown_type_filter_shows_everything(client, history):
     _, entries = timeline_page(client=client, kinds=["gossip"], page_number=1)
     assert len(entries) == 6
+
+
+def test_a_repeated_or_unknown_type_counts_once_in_the_timelines_order(client, history):
+    _, entries = timeline_page(
+        client=client,
+        kinds=["repair", "gossip", "contact", "repair", "contact"],
+        page_number=1,
+    )
+    assert [entry.kind for entry in entries] == ["repair", "contact"]
+    assert timeline_kinds_chosen(["flag", "contact", "x", "contact", "flag"]) == [
+        "contact",
+        "flag",
+    ]
+
+
+def _union_branches(http, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert http.get(url).status_code == 200
+    keys = [q["sql"] for q in queries.captured_queries if "entry_kind" in q["sql"]]
+    assert keys, "the page of keys was not read"
+    return max(sql.count("UNION ALL") for sql in keys)
+
+
+@pytest.mark.parametrize(
+    ("kinds", "branches"), [(["contact"], 0), (["contact", "rupture"], 1)]
+)
+def test_a_type_asked_for_999_times_costs_one_union_branch(
+    login, therapist, client, history, kinds, branches
+):
+    http = login(therapist)
+    url = reverse("attachment:timeline", args=[client.pk])
+    once = "&".join(f"type={kind}" for kind in kinds)
+    # Django refuses a query string of more than 1,000 fields.
+    repeated = "&".join([once] * (999 // len(kinds)) + ["type=gossip"])
+
+    assert _union_branches(http, f"{url}?{once}") == branches
+    assert _union_branches(http, f"{url}?{repeated}") == branches
+
+
+def test_the_next_pages_link_names_each_known_type_once(login, therapist, client):
+    ContactFactory.create_batch(30, client=client, occurred_at=timezone.now() - DAY)
+    url = reverse("attachment:timeline", args=[client.pk])
+    asked = "&".join(["type=contact", "type=gossip", "type=contact"] * 50)
+
+    page = login(therapist).get(f"{url}?{asked}").content.decode()
+
+    assert 'href="?type=contact&amp;page=2"' in page
+    assert "gossip" not in page
 
 
 def test_the_timeline_page_shows_sessions_without_their_text(
