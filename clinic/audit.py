@@ -35,7 +35,7 @@ from django.db.models import Max
 from django.http import HttpRequest
 
 from clinic.client_ip import client_ip
-from clinic.models import AuditAction, AuditEvent, User
+from clinic.models import AuditAction, AuditEvent, Client, User
 
 log = logging.getLogger("clinic.audit")
 
@@ -87,7 +87,11 @@ def _event(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         if client_id is None:
-            client_id = getattr(obj, "client_id", None)
+            # A client's own events are on its trail; any other record names
+            # its client.
+            client_id = (
+                obj.pk if isinstance(obj, Client) else getattr(obj, "client_id", None)
+            )
         if clinic_id is None:
             clinic_id = getattr(obj, "clinic_id", None)
     return AuditEvent(

@@ -449,12 +449,17 @@ SITES: list[Site] = [
         lambda w, f: f(actor=w.admin, user=w.other_therapist, now=w.now),
         lambda w, _: [event(w.admin, UPDATE, w.other_therapist)],
     ),
-    # The import writes no client id: the event names the client as its object.
+    # A client's own event is on its own trail.
     service(
         client_imports.clients_import_csv,
         lambda w, f: f(clinic=w.clinic, data=CLIENTS_CSV, now=w.now),
         lambda w, _: [
-            event(None, CREATE, w.clinic.clients.get(code="RS-777")),
+            event(
+                None,
+                CREATE,
+                w.clinic.clients.get(code="RS-777"),
+                client=w.clinic.clients.get(code="RS-777"),
+            ),
         ],
         via=(client_imports._client_write,),
     ),

@@ -36,6 +36,7 @@ def test_an_object_gives_its_type_id_client_and_clinic(therapist, client, clinic
     assert event.action == AuditAction.READ
     assert event.object_type == "clinic.client"
     assert event.object_id == client.pk
+    assert event.client_id == client.pk  # a client's events are on its own trail
     assert event.clinic_id == clinic.pk
     assert before <= event.at <= after
     assert event.ip is None
