@@ -94,6 +94,11 @@ def primary_clinic(user: User) -> Clinic | None:
     return membership.clinic if membership else None
 
 
+def _agreed_links(on: dt.date) -> QuerySet[Supervision]:
+    """Links current on ``on`` that their supervisee has accepted."""
+    return Supervision.objects.current(on).filter(accepted_at__isnull=False)
+
+
 def supervision_links_in_force(*, on: dt.date) -> QuerySet[Supervision]:
     """Who currently supervises whom, the one rule: a link counts in its own
     clinic only, once the supervisee has accepted it, from its first to its
@@ -105,11 +110,7 @@ def supervision_links_in_force(*, on: dt.date) -> QuerySet[Supervision]:
         clinic_id=OuterRef("clinic_id"),
         role=Role.SUPERVISOR,
     )
-    return (
-        Supervision.objects.current(on)
-        .filter(accepted_at__isnull=False)
-        .filter(Exists(supervisor_role))
-    )
+    return _agreed_links(on).filter(Exists(supervisor_role))
 
 
 def is_current_supervisor(
@@ -132,8 +133,7 @@ def cosignature_required(author: User, *, clinic_id: int, on: dt.date) -> bool:
     note waits for the supervisor the clinic names next rather than becoming
     final unsupervised."""
     return (
-        Supervision.objects.current(on)
-        .filter(accepted_at__isnull=False)
+        _agreed_links(on)
         .filter(supervisee=author, clinic_id=clinic_id, cosign_required=True)
         .exists()
     )
