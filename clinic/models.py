@@ -12,7 +12,6 @@ import zoneinfo
 from collections.abc import Collection, Iterable
 
 import pghistory
-import pgtrigger
 from django.contrib.auth.models import (
     AbstractBaseUser,
     BaseUserManager,
@@ -475,12 +474,8 @@ class AuditEvent(models.Model):
                 condition=Q(mac__regex=r"^[0-9a-f]{64}$"), name="audit_mac_is_hex"
             ),
         ]
-        triggers = [
-            pgtrigger.Protect(
-                name="audit_event_append_only",
-                operation=pgtrigger.Update | pgtrigger.Delete,
-            ),
-        ]
+        # Append-only by a plain SQL guard (clinic/database_guards.py) and
+        # by the application role's grants (clinic/database_roles.py).
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.object_type}#{self.object_id}"

@@ -30,23 +30,37 @@ else:
     if len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters")
 
+
+def _key_outside_the_database(name: str, purpose: bytes) -> str:
+    """A MAC key that only the environment holds (never the database).
+
+    Production must set it and keep it (another key fails every older MAC).
+    Development, a pytest run (PYTEST_VERSION, inherited by its subprocesses)
+    and mypy's Django plugin, which only imports this module, derive one from
+    SECRET_KEY.
+    """
+    key = env.str(name, default="")
+    if not key:
+        if not (DEBUG or "PYTEST_VERSION" in os.environ or "mypy" in sys.modules):
+            raise ImproperlyConfigured(
+                f"{name} must be set when DEBUG is off (32 characters or more)"
+            )
+        return hmac.new(SECRET_KEY.encode(), purpose, "sha256").hexdigest()
+    if len(key) < 32:
+        raise ImproperlyConfigured(f"{name} must be at least 32 characters")
+    return key
+
+
 # The audit chain's key (clinic/audit.py): every audit row carries an HMAC
-# under it, and it never enters the database, so that rows rewritten there,
-# even by the database's owner, fail ``manage.py audit_verify``.  Production
-# must set it and keep it (another key fails every older row).  Development,
-# a pytest run (PYTEST_VERSION, inherited by its subprocesses) and mypy's
-# Django plugin, which only imports this module, derive one from SECRET_KEY.
-AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="")
-if not AUDIT_HMAC_KEY:
-    if not (DEBUG or "PYTEST_VERSION" in os.environ or "mypy" in sys.modules):
-        raise ImproperlyConfigured(
-            "AUDIT_HMAC_KEY must be set when DEBUG is off (32 characters or more)"
-        )
-    AUDIT_HMAC_KEY = hmac.new(
-        SECRET_KEY.encode(), b"between audit chain", "sha256"
-    ).hexdigest()
-elif len(AUDIT_HMAC_KEY) < 32:
-    raise ImproperlyConfigured("AUDIT_HMAC_KEY must be at least 32 characters")
+# under it, so that rows rewritten in the database, even by its owner, fail
+# ``manage.py audit_verify``.
+AUDIT_HMAC_KEY = _key_outside_the_database("AUDIT_HMAC_KEY", b"between audit chain")
+# The key of signed-note and addendum digests (notes/signature_hashes.py):
+# whoever rewrites a signed note in the database cannot recompute its digest.
+SIGNATURE_HMAC_KEY = _key_outside_the_database(
+    "SIGNATURE_HMAC_KEY", b"between note signatures"
+)
+
 # Where ``manage.py audit_anchor`` appends the chain's signed head; keep a
 # copy of it off this host.
 AUDIT_ANCHOR_DIR = Path(
@@ -125,6 +139,10 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL")
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# The role web, worker and beat connect as when it is not the owner that runs
+# ``migrate``: migrate grants it what clinic/database_roles.py lists (no
+# UPDATE or DELETE on audit and history rows).  Set it where migrate runs.
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
 
 # Change history: every insert, update and delete of a tracked model is kept,
 # with the acting user attached by pghistory's middleware.

@@ -9,3 +9,8 @@ class NotesConfig(AppConfig):
         from notes.integration import register
 
         register()
+
+    def database_guards(self) -> list:
+        from notes.guards import signed_note_guards
+
+        return signed_note_guards()

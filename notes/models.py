@@ -75,29 +75,6 @@ SECTION_LABELS: dict[str, str] = {
     "free_text": "Note",
 }
 
-#: Columns that make up what was recorded; frozen once the note is signed.
-CONTENT_COLUMNS: tuple[str, ...] = (
-    "client_id",
-    "author_id",
-    "session_at",
-    "duration_minutes",
-    "modality",
-    "attendance",
-    "format",
-    *ALL_SECTIONS,
-    "created_at",
-)
-SIGNATURE_COLUMNS: tuple[str, ...] = ("signed_at", "signed_by_id", "content_sha256")
-COSIGNATURE_COLUMNS: tuple[str, ...] = ("cosigned_at", "cosigned_by_id")
-
-
-def _row(alias: str, columns: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f'{alias}."{column}"' for column in columns) + ")"
-
-
-def _changed(columns: tuple[str, ...]) -> str:
-    return f"{_row('OLD', columns)} IS DISTINCT FROM {_row('NEW', columns)}"
-
 
 def _format_condition(code: str) -> Q:
     """Rows of format ``code`` hold only that format's sections, and all of
@@ -108,16 +85,6 @@ def _format_condition(code: str) -> Q:
     for name in own:
         complete &= ~Q(**{name: ""})
     return ~Q(format=code) | (others & (Q(signed_at__isnull=True) | complete))
-
-
-# A return for revision clears the whole signature at once, only for a note
-# that was never co-signed, and leaves the content alone (the content lock
-# below still applies to that UPDATE).
-_SIGNATURE_CLEARED = (
-    "NEW.signed_at IS NULL AND NEW.signed_by_id IS NULL "
-    "AND NEW.content_sha256 = '' AND NEW.status = 'draft' "
-    "AND OLD.cosigned_at IS NULL"
-)
 
 
 @pghistory.track()
@@ -240,40 +207,7 @@ class SessionNote(models.Model):
                 name="session_note_cosignature_complete",
             ),
         ]
-        triggers = [
-            pgtrigger.Protect(
-                name="session_note_signed_content_locked",
-                operation=pgtrigger.Update,
-                condition=pgtrigger.Condition(
-                    f"(OLD.signed_at IS NOT NULL AND {_changed(CONTENT_COLUMNS)})"
-                ),
-            ),
-            pgtrigger.Protect(
-                name="session_note_signature_locked",
-                operation=pgtrigger.Update,
-                condition=pgtrigger.Condition(
-                    f"(OLD.signed_at IS NOT NULL AND {_changed(SIGNATURE_COLUMNS)} "
-                    f"AND NOT ({_SIGNATURE_CLEARED}))"
-                ),
-            ),
-            pgtrigger.Protect(
-                name="session_note_cosignature_locked",
-                operation=pgtrigger.Update,
-                condition=pgtrigger.Condition(
-                    "((OLD.cosigned_at IS NOT NULL AND "
-                    f"({_changed(COSIGNATURE_COLUMNS)} "
-                    "OR OLD.status IS DISTINCT FROM NEW.status)) "
-                    "OR (OLD.status = 'signed' AND NEW.status <> 'signed') "
-                    "OR (NEW.status = 'cosigned' AND OLD.status <> 'cosigned' "
-                    "AND OLD.status <> 'awaiting_cosign'))"
-                ),
-            ),
-            pgtrigger.Protect(
-                name="session_note_signed_undeletable",
-                operation=pgtrigger.Delete,
-                condition=pgtrigger.Q(old__signed_at__isnull=False),
-            ),
-        ]
+        # The signature locks are plain SQL guards (notes/guards.py).
 
     def __str__(self) -> str:
         return f"Session note #{self.pk}"
@@ -320,10 +254,6 @@ class Addendum(models.Model):
             ),
         ]
         triggers = [
-            pgtrigger.Protect(
-                name="addendum_append_only",
-                operation=pgtrigger.Update | pgtrigger.Delete,
-            ),
             pgtrigger.Trigger(
                 name="addendum_only_on_settled_signed_note",
                 when=pgtrigger.Before,
@@ -359,12 +289,6 @@ class NoteReturn(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(comment=""), name="note_return_has_comment"
-            ),
-        ]
-        triggers = [
-            pgtrigger.Protect(
-                name="note_return_append_only",
-                operation=pgtrigger.Update | pgtrigger.Delete,
             ),
         ]
 

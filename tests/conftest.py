@@ -15,6 +15,11 @@ import pytest
 from django.test import Client as HttpClient
 
 from clinic.models import Role
+from tests.database_roles import (
+    APP_ROLE,
+    become_application_role,
+    ensure_application_role,
+)
 from tests.factories import (
     TEST_PASSWORD,
     ClientFactory,
@@ -31,13 +36,35 @@ load_profile()
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """Under ``make mutants`` each parallel mutant run has a database (and a
-    progress-bar lock) of its own."""
-    if under_mutation_testing():
-        from django.conf import settings
+    """The application's role exists and ``migrate`` grants it its privileges
+    (tests/database_roles.py).  Under ``make mutants`` each parallel mutant
+    run has a database (and a progress-bar lock) of its own."""
+    from django.conf import settings
 
+    ensure_application_role(settings.DATABASES["default"])
+    settings.DATABASE_APP_ROLE = APP_ROLE
+    if under_mutation_testing():
         use_slot_database(settings.DATABASES)
         use_own_locks()
+
+
+@pytest.fixture(autouse=True)
+def _as_application_role(request):
+    """Every test inside a transaction queries as the application's role."""
+    names = request.fixturenames
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        "transactional_db" in names
+        or "live_server" in names
+        or (marker is not None and marker.kwargs.get("transaction", False))
+    )
+    if transactional or ("db" not in names and marker is None):
+        return
+    request.getfixturevalue("db")
+    from django.db import connection
+
+    if connection.in_atomic_block:
+        become_application_role()
 
 
 @pytest.fixture(autouse=True)

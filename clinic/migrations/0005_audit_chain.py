@@ -3,10 +3,9 @@
 Rows written before the chain are chained here in id order (their insertion
 order), with the key from the settings: the key is needed to compute a mac,
 and it is never stored in the database.  The append-only trigger is lifted for
-this one update only.
+this one update only, as the owner may.
 """
 
-import pgtrigger
 from django.conf import settings
 from django.db import migrations, models
 
@@ -41,14 +40,19 @@ def chain_existing_rows(apps, schema_editor):
     events = AuditEvent.objects.using(schema_editor.connection.alias)
     key = settings.AUDIT_HMAC_KEY
     previous, seq, last_id = GENESIS_MAC, 0, 0
-    with pgtrigger.ignore("clinic.AuditEvent:audit_event_append_only"):
-        while batch := list(events.filter(id__gt=last_id).order_by("id")[:BATCH]):
-            for event in batch:
-                seq += 1
-                event.seq = seq
-                event.mac = previous = chain_mac(key=key, row=event, previous=previous)
-            events.bulk_update(batch, ["seq", "mac"])
-            last_id = batch[-1].id
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE clinic_auditevent DISABLE TRIGGER USER")
+    while batch := list(events.filter(id__gt=last_id).order_by("id")[:BATCH]):
+        for event in batch:
+            seq += 1
+            event.seq = seq
+            event.mac = previous = chain_mac(key=key, row=event, previous=previous)
+        events.bulk_update(batch, ["seq", "mac"])
+        last_id = batch[-1].id
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE clinic_auditevent ENABLE TRIGGER USER")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class Migration(migrations.Migration):

@@ -44,6 +44,7 @@ from clinic.audit import (
 )
 from clinic.models import AuditAction, AuditEvent
 from clinic.tasks import audit_anchor_task
+from tests.database_roles import as_database_owner
 
 ROOT = Path(__file__).resolve().parents[2]
 AT = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
@@ -77,14 +78,9 @@ def anchor() -> str:
 
 def as_owner(sql: str, params: list | None = None) -> None:
     """Run ``sql`` as the database's owner may: with the table's own triggers
-    (the append-only protection) disabled for the statement."""
-    with connection.cursor() as cursor:
-        # ALTER TABLE needs the rows' deferred foreign-key checks done first.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER USER")  # noqa: S608
+    (the append-only guard) disabled for the statement."""
+    with as_database_owner(TABLE), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER USER")  # noqa: S608
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 @pytest.fixture
@@ -553,7 +549,8 @@ def test_the_migration_chains_earlier_rows_in_id_order(logged):
     # Rows as they were before the chain: seqs in another order, no macs.
     as_owner(f"UPDATE {TABLE} SET seq = 1000 - seq, mac = repeat('0', 64)")  # noqa: S608
     migration = importlib.import_module("clinic.migrations.0005_audit_chain")
-    migration.chain_existing_rows(apps, connection.schema_editor())
+    with as_database_owner():  # migrations run as the owner
+        migration.chain_existing_rows(apps, connection.schema_editor())
     assert list(AuditEvent.objects.order_by("seq").values_list("pk", flat=True)) == [
         event.pk for event in sorted(logged, key=lambda event: event.pk)
     ]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pgtrigger
 import pytest
 from axes.models import AccessAttempt
 from django.urls import reverse
 
 from clinic.models import AuditAction, AuditEvent
 from notes.models import Addendum, NoteStatus, Reflection, SessionNote
+from tests.database_roles import as_database_owner
 from tests.factories import ClientFactory
 from tests.notes.factories import ReflectionFactory, SessionNoteFactory
 
@@ -225,7 +225,7 @@ def test_an_addendum_on_a_draft_is_refused_with_a_message(login, draft, therapis
 
 
 def test_a_tampered_note_shows_a_visible_warning(login, signed, therapist):
-    with pgtrigger.ignore("notes.SessionNote:session_note_signed_content_locked"):
+    with as_database_owner("notes_sessionnote"):
         SessionNote.objects.filter(pk=signed.pk).update(plan="Tampered.")
     html = login(therapist).get(signed.get_absolute_url()).content.decode()
     assert "Integrity check failed" in html
@@ -314,7 +314,7 @@ def test_the_supervisor_cosigns_from_the_queue(login, awaiting, supervisor, pass
 
 
 def test_the_queue_shows_the_age_in_days(login, awaiting, supervisor, now):
-    with pgtrigger.ignore("notes.SessionNote:session_note_signature_locked"):
+    with as_database_owner("notes_sessionnote"):
         SessionNote.objects.filter(pk=awaiting.pk).update(
             signed_at=now - dt.timedelta(days=5)
         )

@@ -1,0 +1,190 @@
+"""Plain SQL triggers that refuse what no database session may do.
+
+A pgtrigger trigger can be switched off by any session that sets
+``pgtrigger.ignore``; these guards cannot.  The only way past one is to be the
+table's owner and ``ALTER TABLE … DISABLE TRIGGER``, which the application's
+role (clinic/database_roles.py) is not, and which leaves the audit chain and
+the signature MACs to notice what was done.
+
+``migrate`` installs them (``post_migrate``), each time, on:
+
+* the audit table and every history table (pghistory's event models): rows
+  are appended, never updated or deleted, and an audit row only at the
+  chain's head, at the database's time;
+* what an app's config lists in ``database_guards()``: notes' signed-note
+  locks, for one.
+
+A migration that must rewrite a guarded table (a back-fill) runs as the owner
+and disables the guard for its statements, in the open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+#: One function behind every guard; the refusal's words come as an argument.
+GUARD_FUNCTION = "between_guard_refuse"
+#: Every guard's trigger name starts with this (names are unique per table),
+#: so that tests can find them and stale ones are dropped.
+GUARD_PREFIX = "between_guard_"
+
+_FUNCTION_SQL = f"""
+CREATE OR REPLACE FUNCTION {GUARD_FUNCTION}() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'insufficient_privilege';
+END
+$$
+"""
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Refuse ``operations`` on each row of ``table`` (when ``condition``, SQL
+    over ``OLD`` and ``NEW``, holds, if given)."""
+
+    table: str
+    name: str
+    operations: str
+    message: str
+    condition: str = ""
+    #: A PL/pgSQL body of its own, for a rule a WHEN clause cannot say (one
+    #: that reads other rows); it raises to refuse and returns NEW to pass.
+    body: str = ""
+
+    @property
+    def trigger(self) -> str:
+        return f"{GUARD_PREFIX}{self.name}"
+
+    @property
+    def function(self) -> str:
+        return (
+            f"{GUARD_PREFIX}{self.table}_{self.name}" if self.body else GUARD_FUNCTION
+        )
+
+    def function_sql(self) -> str:
+        """The guard's own function, if it has a body."""
+        return (
+            f"CREATE OR REPLACE FUNCTION {self.function}() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $$\nBEGIN\n{self.body}\nEND\n$$"
+        )
+
+    def create_sql(self) -> str:
+        when = f" WHEN ({self.condition})" if self.condition else ""
+        message = self.message.replace("'", "''")
+        return (
+            f'CREATE TRIGGER {self.trigger} BEFORE {self.operations} ON "{self.table}" '
+            f"FOR EACH ROW{when} "
+            f"EXECUTE FUNCTION {self.function}('{message}')"
+        )
+
+
+#: An audit row joins the chain at its head and at the database's time: the
+#: next seq, and a time no older than the lock's wait allows.  So a row
+#: cannot be slipped in between two others or back-dated, by any role.
+AUDIT_NEXT_LINK = Guard(
+    table="clinic_auditevent",
+    name="next_link_only",
+    operations="INSERT",
+    message="an audit row joins the chain at its head, at the database's time",
+    body="""
+    IF NEW.seq IS DISTINCT FROM
+            (SELECT COALESCE(max(seq), 0) + 1 FROM clinic_auditevent)
+        OR NEW.at > clock_timestamp()
+        OR NEW.at < clock_timestamp() - interval '5 minutes' THEN
+        RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;""",
+)
+
+
+def append_only(table: str, what: str) -> list[Guard]:
+    """Rows of ``table`` are added, never changed or removed.
+
+    TRUNCATE is the table owner's alone: the application's role is never
+    granted it (clinic/database_roles.py), so no guard stands in the way of
+    the owner's ``flush`` in tests.
+    """
+    return [
+        Guard(
+            table=table,
+            name="append_only",
+            operations="UPDATE OR DELETE",
+            message=f"{what} are append-only",
+        )
+    ]
+
+
+def append_only_tables() -> list[str]:
+    """The audit table and every history table."""
+    import pghistory.models
+
+    from clinic.models import AuditEvent
+
+    tables = [AuditEvent._meta.db_table]
+    tables += sorted(
+        model._meta.db_table
+        for model in apps.get_models()
+        if issubclass(model, pghistory.models.Event)
+        and not model._meta.proxy
+        and model._meta.managed
+    )
+    return tables
+
+
+def all_guards() -> list[Guard]:
+    guards: list[Guard] = [AUDIT_NEXT_LINK]
+    for table in append_only_tables():
+        guards += append_only(table, "audit and history rows")
+    for config in apps.get_app_configs():
+        contribute = getattr(config, "database_guards", None)
+        if contribute is not None:
+            guards += contribute()
+    return guards
+
+
+def _installed(cursor, tables: Iterable[str]) -> Iterator[tuple[str, str]]:
+    cursor.execute(
+        "SELECT c.relname, t.tgname FROM pg_trigger t "
+        "JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE NOT t.tgisinternal AND t.tgname LIKE %s AND c.relname = ANY(%s)",
+        [GUARD_PREFIX + "%", list(tables)],
+    )
+    yield from cursor.fetchall()
+
+
+def install_guards(connection: BaseDatabaseWrapper) -> int:
+    """Create or re-create every guard; drop guards no longer declared.
+
+    Idempotent, in one transaction; returns how many guards are in place.
+    """
+    from django.db import transaction
+
+    guards = all_guards()
+    wanted = {(guard.table, guard.trigger) for guard in guards}
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute(_FUNCTION_SQL)
+        tables = {guard.table for guard in guards}
+        cursor.execute(
+            "SELECT c.relname, t.tgname FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE NOT t.tgisinternal AND t.tgname LIKE %s",
+            [GUARD_PREFIX + "%"],
+        )
+        for table, trigger in cursor.fetchall():
+            if (table, trigger) not in wanted:
+                cursor.execute(f'DROP TRIGGER {trigger} ON "{table}"')
+        for guard in guards:
+            if guard.body:
+                cursor.execute(guard.function_sql())
+            cursor.execute(f'DROP TRIGGER IF EXISTS {guard.trigger} ON "{guard.table}"')
+            cursor.execute(guard.create_sql())
+        installed = set(_installed(cursor, tables))
+    missing = wanted - installed
+    if missing:
+        raise RuntimeError(f"guards not installed: {sorted(missing)}")
+    return len(installed)
