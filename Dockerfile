@@ -10,6 +10,7 @@ RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
 RUN SECRET_KEY=build-only-secret-key-not-used-at-run-time-0123456789abcdef \
     AUDIT_HMAC_KEY=build-only-audit-key-not-used-at-run-time-0123456789 \
+    SIGNATURE_HMAC_KEY=build-only-signature-key-not-used-at-run-time-0123 \
     DATABASE_URL=postgres://build@localhost/build \
     python manage.py collectstatic --no-input
 

@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 DB_URL = $${DATABASE_URL:-$$($(BIN)/python -m clinic.devdb url)}
 DEV_ENV = DEBUG=$${DEBUG:-true} MFA_REQUIRED=$${MFA_REQUIRED:-false}
 TEST_ENV = SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz} SECURE_SSL_REDIRECT=false \
-	AUDIT_HMAC_KEY=$${AUDIT_HMAC_KEY:-test-only-audit-chain-key-0123456789abcdef}
+	AUDIT_HMAC_KEY=$${AUDIT_HMAC_KEY:-test-only-audit-chain-key-0123456789abcdef} \
+	SIGNATURE_HMAC_KEY=$${SIGNATURE_HMAC_KEY:-test-only-signature-key-0123456789abcdef}
 
 .PHONY: run test lint venv worker beat bench-scan bench-import eval-detectors mutants mutation-score clean stop-db
 

@@ -253,3 +253,38 @@ def test_the_grants_refuse_a_missing_role_and_the_owner_itself(db):
         owner = current_role()
         with pytest.raises(ImproperlyConfigured, match="must not be"):
             grant_application_role(connection, owner)
+
+
+# --- the login role, created for compose ------------------------------------
+
+
+def role_flags(name: str):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT rolcanlogin, rolsuper, rolcreatedb, rolcreaterole "
+            "FROM pg_roles WHERE rolname = %s",
+            [name],
+        )
+        return cursor.fetchone()
+
+
+def test_the_command_creates_a_login_role_without_privileges(db, settings, monkeypatch):
+    settings.DATABASE_APP_ROLE = "between_app_compose_test"
+    monkeypatch.setenv("DATABASE_APP_PASSWORD", "a-long-enough-password-1234")
+    with as_database_owner():  # the owner runs it, before migrate
+        out = io.StringIO()
+        call_command("database_app_role", stdout=out)
+        assert "Created" in out.getvalue()
+        assert role_flags("between_app_compose_test") == (True, False, False, False)
+        call_command("database_app_role", stdout=out)
+        assert "Updated" in out.getvalue()
+
+
+def test_the_command_refuses_a_short_password_or_no_role(db, settings, monkeypatch):
+    settings.DATABASE_APP_ROLE = APP_ROLE
+    monkeypatch.setenv("DATABASE_APP_PASSWORD", "short")
+    with pytest.raises(CommandError, match="16 characters"):
+        call_command("database_app_role")
+    settings.DATABASE_APP_ROLE = ""
+    with pytest.raises(CommandError, match="not set"):
+        call_command("database_app_role")
