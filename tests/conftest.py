@@ -17,6 +17,7 @@ from django.test import Client as HttpClient
 from clinic.models import Role
 from tests.database_roles import (
     APP_ROLE,
+    as_database_owner,
     become_application_role,
     ensure_application_role,
 )
@@ -191,3 +192,11 @@ def login(http):
         return http
 
     return _login
+
+
+@pytest.fixture
+def as_owner(db):
+    """The test runs as the database's owner: benchmarks and other owner's
+    tools build and drop whole synthetic clinics, triggers off."""
+    with as_database_owner():
+        yield

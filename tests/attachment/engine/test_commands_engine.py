@@ -140,7 +140,7 @@ def test_export_flags_lets_the_operator_export_any_clinic(clinic, flagged):
     assert AuditEvent.objects.get(action="export").actor == operator
 
 
-def test_bench_scan_prints_its_figures_and_leaves_nothing_behind(db):
+def test_bench_scan_prints_its_figures_and_leaves_nothing_behind(as_owner):
     output = run(
         "bench_scan", "--clients", "40", "--contacts", "4000", "--therapists", "4"
     )

@@ -11,7 +11,7 @@ from attachment.models import Contact
 from clinic.models import Client, Clinic, User
 
 
-def test_bench_import_prints_its_figures_and_leaves_nothing_behind(db):
+def test_bench_import_prints_its_figures_and_leaves_nothing_behind(as_owner):
     out = io.StringIO()
     call_command(
         "bench_import",
