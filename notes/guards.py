@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from clinic.database_guards import Guard, append_only
 from notes.models import ALL_SECTIONS
+from notes.signature_hashes import SIGNING_SCHEME
 
 #: Columns that make up what was recorded; frozen once the note is signed.
 CONTENT_COLUMNS: tuple[str, ...] = (
@@ -23,16 +24,22 @@ CONTENT_COLUMNS: tuple[str, ...] = (
     *ALL_SECTIONS,
     "created_at",
 )
-SIGNATURE_COLUMNS: tuple[str, ...] = ("signed_at", "signed_by_id", "content_sha256")
+SIGNATURE_COLUMNS: tuple[str, ...] = (
+    "signed_at",
+    "signed_by_id",
+    "content_sha256",
+    "digest_scheme",
+)
 COSIGNATURE_COLUMNS: tuple[str, ...] = ("cosigned_at", "cosigned_by_id")
 
 # A return for revision clears the whole signature at once, only for a note
 # that was never co-signed, and leaves the content alone (the content lock
-# still applies to that UPDATE).
+# still applies to that UPDATE).  The draft it leaves names the scheme its
+# next signature will use, as every draft does (notes.services.note_return).
 _SIGNATURE_CLEARED = (
     "NEW.signed_at IS NULL AND NEW.signed_by_id IS NULL "
-    "AND NEW.content_sha256 = '' AND NEW.status = 'draft' "
-    "AND OLD.cosigned_at IS NULL"
+    f"AND NEW.content_sha256 = '' AND NEW.digest_scheme = '{SIGNING_SCHEME}' "
+    "AND NEW.status = 'draft' AND OLD.cosigned_at IS NULL"
 )
 
 

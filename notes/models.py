@@ -17,6 +17,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from notes.signature_hashes import SIGNING_SCHEME, DigestScheme
+
 
 class NoteFormat(models.TextChoices):
     SOAP = "soap", "SOAP"
@@ -149,6 +151,15 @@ class SessionNote(models.Model):
         related_name="+",
     )
     content_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    # How content_sha256 is computed (notes/signature_hashes.py).  A draft
+    # holds the scheme its signature will use, so a digest is always computed
+    # and checked under the scheme the row names.
+    digest_scheme = models.CharField(
+        max_length=16,
+        choices=DigestScheme.choices,
+        default=SIGNING_SCHEME,
+        editable=False,
+    )
     cosigned_at = models.DateTimeField(null=True, blank=True)
     cosigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -206,6 +217,10 @@ class SessionNote(models.Model):
                 ),
                 name="session_note_cosignature_complete",
             ),
+            models.CheckConstraint(
+                condition=Q(digest_scheme__in=DigestScheme.values),
+                name="session_note_digest_scheme_known",
+            ),
         ]
         # The signature locks are plain SQL guards (notes/guards.py).
 
@@ -242,6 +257,12 @@ class Addendum(models.Model):
     written_at = models.DateTimeField()
     text = models.TextField()
     content_sha256 = models.CharField(max_length=64, editable=False)
+    digest_scheme = models.CharField(
+        max_length=16,
+        choices=DigestScheme.choices,
+        default=SIGNING_SCHEME,
+        editable=False,
+    )
 
     class Meta:
         ordering = ["written_at", "pk"]
@@ -251,6 +272,10 @@ class Addendum(models.Model):
             models.CheckConstraint(
                 condition=Q(content_sha256__regex=r"^[0-9a-f]{64}$"),
                 name="addendum_signed",
+            ),
+            models.CheckConstraint(
+                condition=Q(digest_scheme__in=DigestScheme.values),
+                name="addendum_digest_scheme_known",
             ),
         ]
         triggers = [

@@ -25,7 +25,11 @@ from notes.models import (
     Reflection,
     SessionNote,
 )
-from notes.signature_hashes import addendum_digest, note_digest
+from notes.signature_hashes import (
+    DigestScheme,
+    addendum_digest_matches,
+    note_digest_matches,
+)
 
 
 def default_format_of(*, user: User) -> str:
@@ -38,10 +42,16 @@ def default_format_of(*, user: User) -> str:
 
 @dataclass(frozen=True)
 class Integrity:
-    """The outcome of re-hashing a signed note and its addenda on read."""
+    """The outcome of re-hashing a signed note and its addenda on read.
+
+    ``unkeyed_*`` name the digests signed before keyed signatures: they are
+    still checked, but only prove the text against someone who cannot write
+    to the database (notes/signature_hashes.py)."""
 
     note_ok: bool | None  # None: a draft has no signature to check
     bad_addendum_ids: frozenset[int]
+    note_unkeyed: bool = False
+    unkeyed_addendum_ids: frozenset[int] = frozenset()
 
     @property
     def ok(self) -> bool:
@@ -51,17 +61,26 @@ class Integrity:
 def note_hash_matches(note: SessionNote) -> bool | None:
     if not note.is_signed:
         return None
-    return note_digest(note) == note.content_sha256
+    return note_digest_matches(note)
 
 
 def note_integrity(note: SessionNote, addenda: list[Addendum]) -> Integrity:
     bad = frozenset(
         addendum.pk
         for addendum in addenda
-        if addendum_digest(addendum, note_sha256=note.content_sha256)
-        != addendum.content_sha256
+        if not addendum_digest_matches(addendum, note_sha256=note.content_sha256)
     )
-    return Integrity(note_ok=note_hash_matches(note), bad_addendum_ids=bad)
+    unkeyed = frozenset(
+        addendum.pk
+        for addendum in addenda
+        if addendum.digest_scheme == DigestScheme.SHA256
+    )
+    return Integrity(
+        note_ok=note_hash_matches(note),
+        bad_addendum_ids=bad,
+        note_unkeyed=note.is_signed and note.digest_scheme == DigestScheme.SHA256,
+        unkeyed_addendum_ids=unkeyed,
+    )
 
 
 # --- session notes -----------------------------------------------------------

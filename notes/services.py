@@ -32,7 +32,12 @@ from notes.models import (
     Reflection,
     SessionNote,
 )
-from notes.signature_hashes import addendum_digest, note_digest, text_digest
+from notes.signature_hashes import (
+    SIGNING_SCHEME,
+    addendum_digest,
+    note_digest,
+    text_digest,
+)
 
 NOTE_FACT_FIELDS = (
     "session_at",
@@ -193,6 +198,7 @@ def note_sign(
             if cosign_required_for(author=actor, client=note.client, on=now.date())
             else NoteStatus.SIGNED
         )
+        note.digest_scheme = SIGNING_SCHEME
         note.content_sha256 = note_digest(note)
         note.updated_at = now
         note.full_clean()
@@ -250,6 +256,7 @@ def note_return(
         note.signed_at = None
         note.signed_by = None
         note.content_sha256 = ""
+        note.digest_scheme = SIGNING_SCHEME
         note.status = NoteStatus.DRAFT
         note.updated_at = now
         note.save(
@@ -257,6 +264,7 @@ def note_return(
                 "signed_at",
                 "signed_by",
                 "content_sha256",
+                "digest_scheme",
                 "status",
                 "updated_at",
             ]
@@ -293,7 +301,13 @@ def addendum_add(
                 "if it needs changes."
             )
         _require_password(actor, password)
-        addendum = Addendum(note=note, author=actor, written_at=now, text=text.strip())
+        addendum = Addendum(
+            note=note,
+            author=actor,
+            written_at=now,
+            text=text.strip(),
+            digest_scheme=SIGNING_SCHEME,
+        )
         addendum.content_sha256 = addendum_digest(
             addendum, note_sha256=note.content_sha256
         )

@@ -1,22 +1,45 @@
-"""Canonical serialisation and SHA-256 of what a signature covers.
+"""Canonical serialisation of what a signature covers, and its digest.
 
 The digest is computed from the stored values, never from form input, so a
 note read back from the database hashes to the same value as when it was
 signed.  The serialisation is versioned: a future change of the canonical
 form must keep version 1 computable for old signatures.
+
+Every stored digest names its scheme (``digest_scheme`` on the row).  New
+signatures are HMAC-SHA256 under ``settings.SIGNATURE_HMAC_KEY``, a key only
+the environment holds, so whoever rewrites a signed note in the database
+cannot compute a digest that matches.  Rows signed before that keep their
+plain SHA-256 and keep verifying; they are not rewritten, and they prove the
+text only against someone without write access to the database, as the note
+page says of each.  The scheme is part of the locked signature
+(notes/guards.py); an owner who lifts the guards to relabel a keyed row as
+unkeyed gets that same label on the page, not a keyed proof.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
 
 if TYPE_CHECKING:
     from notes.models import Addendum, SessionNote
 
 CANONICAL_VERSION = 1
+
+
+class DigestScheme(models.TextChoices):
+    SHA256 = "sha256", "SHA-256"
+    HMAC_SHA256 = "hmac-sha256", "HMAC-SHA256"
+
+
+#: The scheme of every new signature.
+SIGNING_SCHEME = DigestScheme.HMAC_SHA256
 
 
 def _instant(value: dt.datetime | None) -> str | None:
@@ -25,49 +48,84 @@ def _instant(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def _sha256(payload: dict[str, Any]) -> str:
-    text = json.dumps(
+def _digest(payload: dict[str, Any], *, scheme: str) -> str:
+    message = json.dumps(
         payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    ).encode("utf-8")
+    if scheme == DigestScheme.HMAC_SHA256:
+        key = settings.SIGNATURE_HMAC_KEY.encode("utf-8")
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
+    if scheme == DigestScheme.SHA256:
+        return hashlib.sha256(message).hexdigest()
+    raise ValueError(f"unknown digest scheme {scheme!r}")
 
 
-def note_digest(note: SessionNote) -> str:
+def _matches(expected: str, stored: str) -> bool:
+    return hmac.compare_digest(expected.encode("utf-8"), stored.encode("utf-8"))
+
+
+def _note_payload(note: SessionNote) -> dict[str, Any]:
     """What the author signed: the session facts, the format's sections, and
     who signed when.  The row id is left out so that a note can be hashed
     before it is inserted (the demo seeder bulk-inserts signed notes)."""
     from notes.models import FORMAT_SECTIONS
 
-    return _sha256(
-        {
-            "v": CANONICAL_VERSION,
-            "client": note.client_id,
-            "author": note.author_id,
-            "session_at": _instant(note.session_at),
-            "duration_minutes": note.duration_minutes,
-            "modality": note.modality,
-            "attendance": note.attendance,
-            "format": note.format,
-            "sections": {
-                name: getattr(note, name) for name in FORMAT_SECTIONS[note.format]
-            },
-            "signed_by": note.signed_by_id,
-            "signed_at": _instant(note.signed_at),
-        }
-    )
+    return {
+        "v": CANONICAL_VERSION,
+        "client": note.client_id,
+        "author": note.author_id,
+        "session_at": _instant(note.session_at),
+        "duration_minutes": note.duration_minutes,
+        "modality": note.modality,
+        "attendance": note.attendance,
+        "format": note.format,
+        "sections": {
+            name: getattr(note, name) for name in FORMAT_SECTIONS[note.format]
+        },
+        "signed_by": note.signed_by_id,
+        "signed_at": _instant(note.signed_at),
+    }
+
+
+def _addendum_payload(addendum: Addendum, *, note_sha256: str) -> dict[str, Any]:
+    """An addendum's signature also covers the signed note it belongs to."""
+    return {
+        "v": CANONICAL_VERSION,
+        "note": addendum.note_id,
+        "note_sha256": note_sha256,
+        "author": addendum.author_id,
+        "written_at": _instant(addendum.written_at),
+        "text": addendum.text,
+    }
+
+
+def note_digest(note: SessionNote) -> str:
+    """The note's digest under the scheme it records (``digest_scheme``)."""
+    return _digest(_note_payload(note), scheme=note.digest_scheme)
 
 
 def addendum_digest(addendum: Addendum, *, note_sha256: str) -> str:
-    """An addendum's signature also covers the signed note it belongs to."""
-    return _sha256(
-        {
-            "v": CANONICAL_VERSION,
-            "note": addendum.note_id,
-            "note_sha256": note_sha256,
-            "author": addendum.author_id,
-            "written_at": _instant(addendum.written_at),
-            "text": addendum.text,
-        }
+    """The addendum's digest under its own scheme, chained to the note's
+    stored digest (whatever scheme that one is)."""
+    return _digest(
+        _addendum_payload(addendum, note_sha256=note_sha256),
+        scheme=addendum.digest_scheme,
+    )
+
+
+def note_digest_matches(note: SessionNote) -> bool:
+    """Whether a signed note's stored digest is that of its stored content;
+    an unknown scheme never matches.  Constant-time, as MACs are compared."""
+    if note.digest_scheme not in DigestScheme.values:
+        return False
+    return _matches(note_digest(note), note.content_sha256)
+
+
+def addendum_digest_matches(addendum: Addendum, *, note_sha256: str) -> bool:
+    if addendum.digest_scheme not in DigestScheme.values:
+        return False
+    return _matches(
+        addendum_digest(addendum, note_sha256=note_sha256), addendum.content_sha256
     )
 
 

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pytest
 from django.utils import timezone
 
 from clinic.models import Supervision
 from notes import services
+from notes.models import Addendum, NoteStatus, SessionNote
+from notes.signature_hashes import DigestScheme, addendum_digest, note_digest
 from tests.notes.factories import (
     ProcessNoteFactory,
     ReflectionFactory,
@@ -41,6 +44,36 @@ def trainee_link(supervisor, therapist):
 @pytest.fixture
 def awaiting(trainee_link, draft, therapist, password, now):
     return services.note_sign(actor=therapist, note=draft, password=password, now=now)
+
+
+@pytest.fixture
+def legacy_signed(client, now):
+    """A note signed before keyed signatures: its digest is a plain SHA-256,
+    as the migration to keyed signatures left every older one."""
+    note = cast(SessionNote, SessionNoteFactory(client=client))
+    note.signed_at, note.signed_by_id = now, note.author_id
+    note.status = NoteStatus.SIGNED
+    note.digest_scheme = DigestScheme.SHA256
+    note.content_sha256 = note_digest(note)
+    note.save()
+    return note
+
+
+@pytest.fixture
+def legacy_addendum(legacy_signed, now):
+    """An addendum signed before keyed signatures, under ``legacy_signed``."""
+    addendum = Addendum(
+        note=legacy_signed,
+        author_id=legacy_signed.author_id,
+        written_at=later(now, days=1),
+        text="Late entry: the next date was confirmed by phone.",
+        digest_scheme=DigestScheme.SHA256,
+    )
+    addendum.content_sha256 = addendum_digest(
+        addendum, note_sha256=legacy_signed.content_sha256
+    )
+    addendum.save()
+    return addendum
 
 
 @pytest.fixture

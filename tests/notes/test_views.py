@@ -234,8 +234,34 @@ def test_a_tampered_note_shows_a_visible_warning(login, signed, therapist):
 
 def test_an_intact_note_says_it_matches_its_signature(login, signed, therapist):
     html = login(therapist).get(signed.get_absolute_url()).content.decode()
-    assert "Content matches its signature" in html
+    assert "Content matches its signature (HMAC-SHA256" in html
     assert "Integrity check failed" not in html
+    assert "Signed before keyed signatures" not in html
+
+
+def test_a_note_signed_before_keyed_signatures_matches_and_says_so(
+    login, legacy_signed, therapist
+):
+    html = login(therapist).get(legacy_signed.get_absolute_url()).content.decode()
+    assert "Content matches its signature (SHA-256" in html
+    assert html.count("Signed before keyed signatures") == 1
+    assert "Integrity check failed" not in html
+
+
+def test_an_addendum_signed_before_keyed_signatures_says_so(
+    login, legacy_addendum, therapist, password
+):
+    note = legacy_addendum.note
+    http = login(therapist)
+    http.post(
+        reverse("notes:addendum_create", args=[note.pk]),
+        {"text": "A keyed entry.", "password": password},
+    )
+    html = http.get(note.get_absolute_url()).content.decode()
+    assert Addendum.objects.filter(note=note).count() == 2
+    # Once for the note and once for the older addendum, not the new one.
+    assert html.count("Signed before keyed signatures") == 2
+    assert "no longer matches its signature" not in html
 
 
 def test_every_read_of_a_note_is_audited(login, signed, supervisor):
