@@ -36,7 +36,7 @@ from django.utils import timezone
 from attachment.engine.services import default_thresholds_row, flag_status_change
 from attachment.management.commands import export_flags
 from attachment.management.commands.export_flags import Command as ExportFlags
-from attachment.models import ActionCategory, ActionItem
+from attachment.models import ActionCategory, ActionItem, Flag, FlagStatus
 from attachment.oversight import services as oversight_services
 from attachment.records import imports as contact_imports
 from attachment.records import services as records
@@ -220,6 +220,12 @@ def _posted_by(user):
     request = RequestFactory().post("/", REMOTE_ADDR="127.0.0.1")
     request.user = user
     return request
+
+
+def _in_supervision(w) -> Flag:
+    """The flag as an earlier supervision session left it."""
+    Flag.objects.filter(pk=w.flag.pk).update(status=FlagStatus.IN_SUPERVISION)
+    return w.flag
 
 
 def _proposed(w) -> Supervision:
@@ -907,6 +913,27 @@ SITES: list[Site] = [
         ],
         via=(supervision_services._add_items, flag_status_change),
     ),
+    # Discussed again: the flag stays in supervision and the link to this
+    # session is its update.
+    service(
+        supervision_services.supervision_session_record,
+        lambda w, f: f(
+            actor=w.supervisor,
+            supervisee_id=w.therapist.pk,
+            held_at=w.ago(hours=1),
+            notes="Came back to the pattern.",
+            follow_up_on=None,
+            flag_ids=[_in_supervision(w).pk],
+            items=[],
+            now=w.now,
+        ),
+        lambda w, session: [
+            event(w.supervisor, CREATE, session),
+            event(w.supervisor, UPDATE, w.flag, client=w.client),
+        ],
+        via=(supervision_services._discuss_flags,),
+        case="a flag already in supervision",
+    ),
     service(
         supervision_services.action_item_done,
         lambda w, f: f(actor=w.therapist, item=w.item, now=w.now),
@@ -1052,13 +1079,17 @@ def _module(path: Path) -> str:
     return ".".join(path.relative_to(ROOT).with_suffix("").parts)
 
 
+AUDIT_WRITERS = ("audit_record", "audit_records")
+
+
 def _writes_an_event(call: ast.Call) -> bool:
-    """``audit_record(...)``, or a row written straight through the model."""
+    """``audit_record(...)``, ``audit_records(...)``, or a row written straight
+    through the model."""
     function = call.func
     if isinstance(function, ast.Name):
-        return function.id == "audit_record"
+        return function.id in AUDIT_WRITERS
     if isinstance(function, ast.Attribute):
-        if function.attr == "audit_record":
+        if function.attr in AUDIT_WRITERS:
             return True
         return function.attr in ("create", "bulk_create") and ast.unparse(
             function.value

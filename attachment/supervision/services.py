@@ -30,7 +30,7 @@ from attachment.models import (
 from attachment.review.steps import Relation, Step, statuses_allowing
 from attachment.supervision import notifications, selectors
 from clinic import access
-from clinic.audit import audit_record
+from clinic.audit import audit_record, audit_records
 from clinic.models import AuditAction, Supervision, User
 
 # How far back a session may be recorded, and how far ahead an item may fall due.
@@ -171,10 +171,17 @@ def supervision_session_record(
 def _discuss_flags(
     actor: User, session: SupervisionSession, flag_ids: Sequence[int], now: dt.datetime
 ) -> None:
+    """Link the flags to the session and move those not yet in supervision.
+    Each discussed flag gets one update event on its client's trail: the
+    status change writes it for a moved flag, and one INSERT writes it for
+    the flags that were already in supervision."""
     DiscussedFlag.objects.bulk_create(
         DiscussedFlag(session=session, flag_id=flag_id) for flag_id in set(flag_ids)
     )
-    for flag in session.flags_discussed.filter(status__in=MOVED_WHEN_DISCUSSED):
+    discussed = list(session.flags_discussed.order_by("pk"))
+    moving = [flag for flag in discussed if flag.status in MOVED_WHEN_DISCUSSED]
+    staying = [flag for flag in discussed if flag not in moving]
+    for flag in moving:
         flag_status_change(
             actor=actor,
             flag=flag,
@@ -182,6 +189,13 @@ def _discuss_flags(
             now=now,
             reason=DISCUSSED_REASON,
         )
+    audit_records(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        objs=staying,
+        at=now,
+        clinic_id=session.clinic_id,
+    )
 
 
 def _add_items(
@@ -203,14 +217,13 @@ def _add_items(
         )
         for item in items
     )
-    for item in created:
-        audit_record(
-            actor=actor,
-            action=AuditAction.CREATE,
-            at=now,
-            obj=item,
-            clinic_id=session.clinic_id,
-        )
+    audit_records(
+        actor=actor,
+        action=AuditAction.CREATE,
+        objs=created,
+        at=now,
+        clinic_id=session.clinic_id,
+    )
     assigned = Counter(item.owner_id for item in created if item.owner_id != actor.pk)
     Notification.objects.bulk_create(
         Notification(

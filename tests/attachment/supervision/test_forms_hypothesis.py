@@ -252,7 +252,7 @@ def _assert_recorded(
         [
             *writes,
             ("create", "attachment.supervisionsession", session.pk, actor),
-            *[("update", "attachment.flag", pk, actor) for pk in moved],
+            *[("update", "attachment.flag", pk, actor) for pk in chosen],
             *[
                 ("create", "attachment.actionitem", pk, actor)
                 for pk in ActionItem.objects.values_list("pk", flat=True)
