@@ -94,4 +94,5 @@ def signed_note_guards() -> list[Guard]:
         ),
         *append_only("notes_addendum", "addenda"),
         *append_only("notes_notereturn", "returns of notes"),
+        *append_only("notes_unkeyeddigestroll", "rolls of unkeyed digests"),
     ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pghistory
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -407,3 +408,29 @@ class Reflection(models.Model):
 
     def __str__(self) -> str:
         return f"Reflection #{self.pk}"
+
+
+class UnkeyedDigestRoll(models.Model):
+    """The signed rows whose digests predate keyed signatures, under the key.
+
+    Only a row listed in a roll whose ``mac`` holds may keep an unkeyed
+    SHA-256 (notes/signature_hashes.py): whoever rewrites a keyed note in the
+    database and relabels it as unkeyed cannot list it here without the key.
+    The migration to keyed signatures wrote one roll per kind; rolls are
+    append-only.
+    """
+
+    kind = models.CharField(max_length=16)  # "note" or "addendum"
+    ids = ArrayField(models.BigIntegerField())
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["note", "addendum"]), name="unkeyed_roll_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Roll of {len(self.ids)} unkeyed {self.kind} digests"

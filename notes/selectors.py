@@ -29,6 +29,7 @@ from notes.signature_hashes import (
     DigestScheme,
     addendum_digest_matches,
     note_digest_matches,
+    unkeyed_ids,
 )
 
 
@@ -65,21 +66,27 @@ def note_hash_matches(note: SessionNote) -> bool | None:
 
 
 def note_integrity(note: SessionNote, addenda: list[Addendum]) -> Integrity:
+    unkeyed = (
+        unkeyed_ids("addendum")
+        if any(addendum.digest_scheme == DigestScheme.SHA256 for addendum in addenda)
+        else frozenset()
+    )
     bad = frozenset(
         addendum.pk
         for addendum in addenda
-        if not addendum_digest_matches(addendum, note_sha256=note.content_sha256)
-    )
-    unkeyed = frozenset(
-        addendum.pk
-        for addendum in addenda
-        if addendum.digest_scheme == DigestScheme.SHA256
+        if not addendum_digest_matches(
+            addendum, note_sha256=note.content_sha256, unkeyed=unkeyed
+        )
     )
     return Integrity(
         note_ok=note_hash_matches(note),
         bad_addendum_ids=bad,
         note_unkeyed=note.is_signed and note.digest_scheme == DigestScheme.SHA256,
-        unkeyed_addendum_ids=unkeyed,
+        unkeyed_addendum_ids=frozenset(
+            addendum.pk
+            for addendum in addenda
+            if addendum.digest_scheme == DigestScheme.SHA256
+        ),
     )
 
 

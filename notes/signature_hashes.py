@@ -12,8 +12,10 @@ cannot compute a digest that matches.  Rows signed before that keep their
 plain SHA-256 and keep verifying; they are not rewritten, and they prove the
 text only against someone without write access to the database, as the note
 page says of each.  The scheme is part of the locked signature
-(notes/guards.py); an owner who lifts the guards to relabel a keyed row as
-unkeyed gets that same label on the page, not a keyed proof.
+(notes/guards.py), and only the rows that the migration listed on a keyed
+roll (``UnkeyedDigestRoll``) may be unkeyed: an owner who lifts the guards to
+relabel a keyed row as unkeyed, and recomputes a plain SHA-256, fails the
+check.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -113,20 +116,57 @@ def addendum_digest(addendum: Addendum, *, note_sha256: str) -> str:
     )
 
 
-def note_digest_matches(note: SessionNote) -> bool:
+def _scheme_allowed(
+    kind: str, row: SessionNote | Addendum, unkeyed: Collection[int] | None
+) -> bool:
+    """A keyed scheme always; the unkeyed one only for a row on a roll
+    (``unkeyed``: those ids, read from the rolls when not given)."""
+    if row.digest_scheme == DigestScheme.HMAC_SHA256:
+        return True
+    if row.digest_scheme != DigestScheme.SHA256:
+        return False
+    return row.pk in (unkeyed_ids(kind) if unkeyed is None else unkeyed)
+
+
+def note_digest_matches(
+    note: SessionNote, *, unkeyed: Collection[int] | None = None
+) -> bool:
     """Whether a signed note's stored digest is that of its stored content;
-    an unknown scheme never matches.  Constant-time, as MACs are compared."""
-    if note.digest_scheme not in DigestScheme.values:
+    an unknown scheme, or an unkeyed one on a row no roll lists, never
+    matches.  Constant-time, as MACs are compared."""
+    if not _scheme_allowed("note", note, unkeyed):
         return False
     return _matches(note_digest(note), note.content_sha256)
 
 
-def addendum_digest_matches(addendum: Addendum, *, note_sha256: str) -> bool:
-    if addendum.digest_scheme not in DigestScheme.values:
+def addendum_digest_matches(
+    addendum: Addendum, *, note_sha256: str, unkeyed: Collection[int] | None = None
+) -> bool:
+    if not _scheme_allowed("addendum", addendum, unkeyed):
         return False
     return _matches(
         addendum_digest(addendum, note_sha256=note_sha256), addendum.content_sha256
     )
+
+
+# --- the rolls of unkeyed digests -------------------------------------------
+
+
+def roll_mac(kind: str, ids: list[int]) -> str:
+    message = json.dumps({"kind": kind, "ids": sorted(ids)}, separators=(",", ":"))
+    key = settings.SIGNATURE_HMAC_KEY.encode("utf-8")
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def unkeyed_ids(kind: str) -> frozenset[int]:
+    """Every id on a roll of ``kind`` whose mac holds (one query)."""
+    from notes.models import UnkeyedDigestRoll
+
+    ids: set[int] = set()
+    for roll in UnkeyedDigestRoll.objects.filter(kind=kind):
+        if _matches(roll_mac(kind, list(roll.ids)), roll.mac):
+            ids.update(roll.ids)
+    return frozenset(ids)
 
 
 def text_digest(text: str) -> str:

@@ -8,8 +8,13 @@ from django.utils import timezone
 
 from clinic.models import Supervision
 from notes import services
-from notes.models import Addendum, NoteStatus, SessionNote
-from notes.signature_hashes import DigestScheme, addendum_digest, note_digest
+from notes.models import Addendum, NoteStatus, SessionNote, UnkeyedDigestRoll
+from notes.signature_hashes import (
+    DigestScheme,
+    addendum_digest,
+    note_digest,
+    roll_mac,
+)
 from tests.notes.factories import (
     ProcessNoteFactory,
     ReflectionFactory,
@@ -56,6 +61,7 @@ def legacy_signed(client, now):
     note.digest_scheme = DigestScheme.SHA256
     note.content_sha256 = note_digest(note)
     note.save()
+    on_the_unkeyed_roll("note", note.pk)
     return note
 
 
@@ -73,7 +79,14 @@ def legacy_addendum(legacy_signed, now):
         addendum, note_sha256=legacy_signed.content_sha256
     )
     addendum.save()
+    on_the_unkeyed_roll("addendum", addendum.pk)
     return addendum
+
+
+def on_the_unkeyed_roll(kind: str, pk: int) -> None:
+    """List a row on a roll, as the migration to keyed signatures listed
+    every row signed before it."""
+    UnkeyedDigestRoll.objects.create(kind=kind, ids=[pk], mac=roll_mac(kind, [pk]))
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from notes.models import (
     NoteFormat,
     NoteStatus,
     SessionNote,
+    UnkeyedDigestRoll,
 )
 from notes.signature_hashes import (
     DigestScheme,
@@ -33,6 +34,7 @@ from notes.signature_hashes import (
     addendum_digest_matches,
     note_digest,
     note_digest_matches,
+    unkeyed_ids,
 )
 from tests.database_roles import as_database_owner
 
@@ -187,6 +189,65 @@ def test_a_legacy_note_returned_for_revision_is_signed_again_with_the_key(
     assert selectors.note_hash_matches(resigned) is True
 
 
+def test_a_keyed_note_relabelled_unkeyed_with_a_plain_sha256_fails(signed):
+    """The owner lifts the guards, relabels a keyed note as signed before
+    keyed signatures and recomputes its plain SHA-256: it is on no roll."""
+    relabelled = SessionNote.objects.get(pk=signed.pk)
+    relabelled.plan = "Rewritten in the database."
+    relabelled.digest_scheme = DigestScheme.SHA256
+    with as_database_owner("notes_sessionnote"):
+        SessionNote.objects.filter(pk=signed.pk).update(
+            plan=relabelled.plan,
+            digest_scheme=DigestScheme.SHA256,
+            content_sha256=note_digest(relabelled),
+        )
+    fresh = SessionNote.objects.get(pk=signed.pk)
+    assert selectors.note_integrity(fresh, []).note_ok is False
+
+
+def test_a_roll_without_the_keys_mac_lists_nobody(signed):
+    relabelled = SessionNote.objects.get(pk=signed.pk)
+    relabelled.digest_scheme = DigestScheme.SHA256
+    with as_database_owner("notes_sessionnote"):
+        SessionNote.objects.filter(pk=signed.pk).update(
+            digest_scheme=DigestScheme.SHA256,
+            content_sha256=note_digest(relabelled),
+        )
+    UnkeyedDigestRoll.objects.create(kind="note", ids=[signed.pk], mac="0" * 64)
+    assert unkeyed_ids("note") == frozenset()
+    fresh = SessionNote.objects.get(pk=signed.pk)
+    assert selectors.note_hash_matches(fresh) is False
+
+
+def test_the_rolls_are_append_only(legacy_signed):
+    roll = UnkeyedDigestRoll.objects.get(ids__contains=[legacy_signed.pk])
+    with pytest.raises(ProgrammingError), transaction.atomic():
+        UnkeyedDigestRoll.objects.filter(pk=roll.pk).update(ids=[1, 2, 3])
+    with pytest.raises(ProgrammingError), transaction.atomic():
+        UnkeyedDigestRoll.objects.filter(pk=roll.pk).delete()
+
+
+def test_the_migration_rolls_every_unkeyed_row_under_the_key(signed):
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    # A note as migration 0004 left every older one: unkeyed, on no roll yet.
+    older = SessionNote.objects.get(pk=signed.pk)
+    older.digest_scheme = DigestScheme.SHA256
+    with as_database_owner("notes_sessionnote"):
+        SessionNote.objects.filter(pk=signed.pk).update(
+            digest_scheme=DigestScheme.SHA256, content_sha256=note_digest(older)
+        )
+    assert selectors.note_hash_matches(older) is False
+    migration = importlib.import_module("notes.migrations.0005_unkeyed_digest_rolls")
+    with as_database_owner():
+        migration.roll_the_unkeyed(apps, connection.schema_editor())
+    assert signed.pk in unkeyed_ids("note")
+    assert selectors.note_hash_matches(SessionNote.objects.get(pk=signed.pk)) is True
+
+
 def test_an_unknown_scheme_never_verifies(signed):
     fresh = SessionNote.objects.get(pk=signed.pk)
     fresh.digest_scheme = "md5"
@@ -206,6 +267,7 @@ IDS = st.integers(min_value=1, max_value=2**31 - 1)
 def signed_notes(draw: st.DrawFn) -> SessionNote:
     note_format = draw(st.sampled_from(NoteFormat.values))
     note = SessionNote(
+        id=draw(IDS),
         client_id=draw(IDS),
         author_id=draw(IDS),
         session_at=draw(INSTANTS),
@@ -244,7 +306,7 @@ NOTE_FIELDS: dict[str, st.SearchStrategy] = {
 
 @given(note=signed_notes())
 def test_any_signed_note_verifies(note):
-    assert note_digest_matches(note)
+    assert note_digest_matches(note, unkeyed={note.pk})
 
 
 @given(note=signed_notes(), data=st.data())
@@ -252,14 +314,16 @@ def test_any_single_change_to_a_signed_note_breaks_its_digest(note, data):
     fields = [*NOTE_FIELDS, *FORMAT_SECTIONS[note.format]]
     name = data.draw(st.sampled_from(fields))
     strategy = NOTE_FIELDS.get(name, st.text())
+    unkeyed = {note.pk}  # an unkeyed digest is allowed for this row
     setattr(note, name, _another(data, strategy, getattr(note, name)))
-    assert not note_digest_matches(note)
+    assert not note_digest_matches(note, unkeyed=unkeyed)
 
 
 @st.composite
 def signed_addenda(draw: st.DrawFn) -> tuple[Addendum, str]:
     note_sha256 = draw(HEXES)
     addendum = Addendum(
+        id=draw(IDS),
         note_id=draw(IDS),
         author_id=draw(IDS),
         written_at=draw(INSTANTS),
@@ -283,7 +347,9 @@ ADDENDUM_FIELDS: dict[str, st.SearchStrategy] = {
 @given(signed=signed_addenda())
 def test_any_signed_addendum_verifies(signed):
     addendum, note_sha256 = signed
-    assert addendum_digest_matches(addendum, note_sha256=note_sha256)
+    assert addendum_digest_matches(
+        addendum, note_sha256=note_sha256, unkeyed={addendum.pk}
+    )
 
 
 @given(signed=signed_addenda(), data=st.data())
@@ -295,4 +361,6 @@ def test_any_single_change_to_an_addendum_or_its_note_breaks_its_digest(signed, 
     else:
         old = getattr(addendum, name)
         setattr(addendum, name, _another(data, ADDENDUM_FIELDS[name], old))
-    assert not addendum_digest_matches(addendum, note_sha256=note_sha256)
+    assert not addendum_digest_matches(
+        addendum, note_sha256=note_sha256, unkeyed={addendum.pk}
+    )
