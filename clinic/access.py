@@ -11,13 +11,21 @@ Every view fetches clients through these functions.  The rules:
 An object outside the user's scope answers 404 so that its existence does not
 leak; an object the user knows about but may not use this way (an admin
 opening a clinical page, a supervisor trying to write) answers 403.  Every
-refusal is logged with ids only.
+refusal is logged with ids only, and a refusal made while a request runs also
+becomes a ``denied`` audit event: :func:`refusals_collected` keeps the
+request's refusals, and ``clinic.middleware.RefusalAuditMiddleware`` writes
+them after the view, outside the request's transaction, which the 404 or 403
+rolls back.  A refusal outside a request (a task, a command) is only logged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -39,14 +47,62 @@ class AuthenticatedHttpRequest(HttpRequest):
     user: User
 
 
+# What an audit row's object id (a bigint) can hold.
+STORABLE_IDS = range(-(2**63), 2**63)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One refusal, ids only.  ``object_id`` is None when the id asked for is
+    not one an audit row can hold (a value from a URL that is no id)."""
+
+    actor_id: int | None
+    object_type: str
+    object_id: int | None
+    status: int
+
+
+_request_refusals: ContextVar[list[Refusal] | None] = ContextVar(
+    "request_refusals", default=None
+)
+
+
+@contextmanager
+def refusals_collected() -> Iterator[list[Refusal]]:
+    """The refusals made while the block runs (one request's), in order."""
+    refusals: list[Refusal] = []
+    token = _request_refusals.set(refusals)
+    try:
+        yield refusals
+    finally:
+        _request_refusals.reset(token)
+
+
+def _storable_id(object_id: object) -> int | None:
+    if isinstance(object_id, bool) or not isinstance(object_id, int):
+        return None
+    return object_id if object_id in STORABLE_IDS else None
+
+
 def _deny(user: User, what: str, object_id: object, *, status: int) -> None:
+    actor_id = getattr(user, "pk", None)
     logger.warning(
         "access denied status=%s user=%s object=%s id=%s",
         status,
-        getattr(user, "pk", None),
+        actor_id,
         what,
         object_id,
     )
+    refusals = _request_refusals.get()
+    if refusals is not None:
+        refusals.append(
+            Refusal(
+                actor_id=actor_id,
+                object_type=what,
+                object_id=_storable_id(object_id),
+                status=status,
+            )
+        )
 
 
 def not_found(user: User, what: str, object_id: object) -> Http404:

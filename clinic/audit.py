@@ -156,6 +156,42 @@ def audit_records(
     )
 
 
+class Denial(Protocol):
+    """A refusal as its event names it (``clinic.access.Refusal``)."""
+
+    @property
+    def actor_id(self) -> int | None: ...
+    @property
+    def object_type(self) -> str: ...
+    @property
+    def object_id(self) -> int | None: ...
+
+
+def audit_denials(
+    *,
+    denials: Iterable[Denial],
+    clinic_id: int | None = None,
+    request: HttpRequest | None = None,
+) -> list[AuditEvent]:
+    """One ``denied`` event per refusal, in one INSERT.
+
+    A refusal has no record in hand (the one asked for may not exist), so the
+    event names it by type and id, and puts it on no client's trail.
+    ``clinic_id`` is the clinic of the person refused, when known."""
+    ip = request_ip(request)
+    return AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor_id=denial.actor_id,
+            action=AuditAction.DENIED,
+            object_type=denial.object_type,
+            object_id=denial.object_id,
+            clinic_id=clinic_id,
+            ip=ip,
+        )
+        for denial in denials
+    )
+
+
 # --- the chain -----------------------------------------------------------
 
 

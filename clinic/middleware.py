@@ -1,5 +1,5 @@
-"""Request-level safety: MFA enrolment, a strict Content-Security-Policy, and
-no caching of a signed-in person's pages."""
+"""Request-level safety: MFA enrolment, a strict Content-Security-Policy, no
+caching of a signed-in person's pages, and an audit event for every refusal."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+
+from clinic import access
+from clinic.audit import audit_denials
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -50,22 +53,48 @@ class PrivateNoStoreMiddleware:
 
 class MfaEnrolmentMiddleware:
     """When ``MFA_REQUIRED`` is on, a signed-in user without an authenticator
-    can do nothing but enrol one (or sign out)."""
+    can do nothing but enrol one (or sign out), and may enrol only in a
+    session that came through their one-time enrolment link
+    (:mod:`clinic.administration.staff.enrolment`).  Anyone else without an
+    authenticator, a password alone in hand, is shown that their clinic admin
+    must send them a new link, and allauth's two-factor pages stay closed."""
+
+    # Open without an authenticator or a link: signing out, the static files,
+    # and the welcome pages (a link opened while signed in, and the page that
+    # says a link is needed).
+    OPEN_WITHOUT_LINK = ("/accounts/logout/", "/static/", "/admin/logout/", "/welcome/")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if (
-            settings.MFA_REQUIRED
-            and request.user.is_authenticated
-            and not request.path.startswith(MFA_EXEMPT_PREFIXES)
-            and not Authenticator.objects.filter(
+            not settings.MFA_REQUIRED
+            or not request.user.is_authenticated
+            or Authenticator.objects.filter(
                 user=request.user, type=Authenticator.Type.TOTP
             ).exists()
         ):
+            return self.get_response(request)
+        if self._came_through_link(request):
+            if request.path.startswith(MFA_EXEMPT_PREFIXES):
+                return self.get_response(request)
             return redirect("mfa_activate_totp")
-        return self.get_response(request)
+        if request.path.startswith(self.OPEN_WITHOUT_LINK):
+            return self.get_response(request)
+        return redirect("clinic:enrolment_link_needed")
+
+    @staticmethod
+    def _came_through_link(request: HttpRequest) -> bool:
+        from django.utils import timezone
+
+        from clinic.administration.staff.enrolment import session_may_enrol
+
+        return session_may_enrol(
+            request,
+            user=request.user,  # type: ignore[arg-type]
+            now=timezone.now(),
+        )
 
 
 class ContentSecurityPolicyMiddleware:
@@ -79,3 +108,40 @@ class ContentSecurityPolicyMiddleware:
         if not request.path.startswith("/admin/"):
             response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
+
+
+class RefusalAuditMiddleware:
+    """Each refusal of a request (``clinic.access.not_found`` and
+    ``forbidden``) becomes a ``denied`` audit event.
+
+    The view runs in the request's transaction (``ATOMIC_REQUESTS``), and the
+    404 or 403 rolls back everything it wrote there: an event written by the
+    view would go with it.  This layer runs outside that transaction, so it
+    collects the refusals while the view runs and writes them once it has
+    answered, in a transaction of their own.  A 404 nobody decided (a URL
+    that does not exist) writes nothing.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with access.refusals_collected() as refusals:
+            response = self.get_response(request)
+        if refusals:
+            audit_denials(
+                denials=refusals,
+                clinic_id=_clinic_id(request, refusals),
+                request=request,
+            )
+        return response
+
+
+def _clinic_id(request: HttpRequest, refusals: list[access.Refusal]) -> int | None:
+    """The refused person's clinic (their first, as ``primary_clinic`` has
+    it), when the request's user is the one refused."""
+    user = request.user
+    if not user.is_authenticated or {r.actor_id for r in refusals} != {user.pk}:
+        return None
+    clinic = access.primary_clinic(user)
+    return clinic.pk if clinic is not None else None

@@ -101,6 +101,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Audits the refusals of every layer below it once they have answered,
+    # after the request's transaction (and its rollback) has ended.
+    "clinic.middleware.RefusalAuditMiddleware",
     "clinic.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
