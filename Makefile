@@ -47,6 +47,7 @@ run: venv
 	echo "  therapist2@demo.test  therapist, no supervisor" && \
 	echo "  supervisor@demo.test  supervisor of therapist and trainee" && \
 	echo "  admin@demo.test       clinic admin (configuration, counts only)" && \
+	echo "  admin2@demo.test      second clinic admin (approves the first's proposals)" && \
 	echo "  operator@demo.test    operator: Django admin at /admin/" && \
 	echo "" && \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000

@@ -20,6 +20,7 @@ ADMIN_PAGES = (
     NavLink("overrides", 30, "Policy overrides", "clinic:policy_overrides", _is_admin),
     NavLink("absences", 40, "Absences", "clinic:absence_list", _is_admin),
     NavLink("supervision", 50, "Supervision", "clinic:supervision_list", _is_admin),
+    NavLink("staff", 55, "Staff", "clinic:staff_list", _is_admin),
 )
 
 

@@ -1,4 +1,6 @@
-"""The clinic part of the demo: synthetic people, clients, absences and policies.
+"""The clinic part of the demo: synthetic people (two clinic admins among
+them, and a grant of a role awaiting the second), clients, absences and
+policies.
 
 ``manage.py seed_demo`` calls :func:`demo_seed`, which builds this part and then
 hands a :class:`~clinic.extensions.DemoContext` to every registered demo seeder,
@@ -36,6 +38,8 @@ from clinic.models import (
     ContactPolicy,
     Membership,
     Role,
+    StaffProposal,
+    StaffProposalKind,
     Supervision,
     User,
 )
@@ -72,7 +76,7 @@ class DemoRefused(Refused):
 def demo_password(*, debug: bool, allow_production: bool, password: str) -> str:
     """The demo accounts' password, or a refusal outside development.
 
-    The demo creates an operator superuser and five clinicians sharing one
+    The demo creates an operator superuser and six clinic staff sharing one
     password; with the published one, on a server, that is an open door.  So
     with ``DEBUG`` off it runs only when asked for explicitly
     (``--allow-production``) and given a password of the operator's own
@@ -114,6 +118,10 @@ PEOPLE = (
     ),
     Person("admin", "admin@demo.test", "Daniel Kowalski", (Role.ADMIN,)),
 )
+# A second clinic admin, so that the changes that take two people (roles
+# granted, accounts reactivated, supervision links) can be tried in the demo.
+# Kept out of the people handed to the apps' seeders, who have no use for them.
+SECOND_ADMIN = Person("admin2", "admin2@demo.test", "Amara Osei", (Role.ADMIN,))
 OPERATOR = Person("operator", OPERATOR_EMAIL, "Jordan Ellis", ())
 
 
@@ -261,19 +269,38 @@ class _Seeding:
             user.save(update_fields=["password"])
         return user
 
+    def member_ensure(self, person: Person) -> User:
+        user = self.user_ensure(person)
+        for role in person.roles:
+            membership, created = Membership.objects.get_or_create(
+                user=user, clinic=self.clinic, role=role
+            )
+            if created:
+                self.audit_created(membership)
+        return user
+
     def people_ensure(self) -> dict[str, User]:
-        people = {}
-        for person in PEOPLE:
-            user = self.user_ensure(person)
-            for role in person.roles:
-                membership, created = Membership.objects.get_or_create(
-                    user=user, clinic=self.clinic, role=role
-                )
-                if created:
-                    self.audit_created(membership)
-            people[person.key] = user
+        people = {person.key: self.member_ensure(person) for person in PEOPLE}
+        self.member_ensure(SECOND_ADMIN)
         self.user_ensure(OPERATOR, operator=True)
         return people
+
+    def role_proposal_ensure(self, *, proposer: User, person: User, role: str) -> None:
+        """A grant awaiting the second clinic admin, unless the demo has had
+        one for this person (a demo user may have approved or declined it)."""
+        if StaffProposal.objects.filter(
+            clinic=self.clinic, person=person, kind=StaffProposalKind.GRANT
+        ).exists():
+            return
+        proposal = StaffProposal.objects.create(
+            clinic=self.clinic,
+            kind=StaffProposalKind.GRANT,
+            person=person,
+            roles=[role],
+            proposed_by=proposer,
+            proposed_at=self.now - dt.timedelta(days=1),
+        )
+        self.audit_created(proposal)
 
     def supervision_ensure(
         self, *, supervisor: User, supervisee: User, days_ago: int, cosign: bool
@@ -388,6 +415,11 @@ def _relations_ensure(seeding: _Seeding, people: dict[str, User]) -> None:
             days_ago=days_ago,
             cosign=cosign,
         )
+    # The admin proposes that the therapist without a supervisor also
+    # supervise; the second admin (admin2@demo.test) may approve it.
+    seeding.role_proposal_ensure(
+        proposer=people["admin"], person=people["therapist2"], role=Role.SUPERVISOR
+    )
     seeding.policy_ensure()
 
 

@@ -479,3 +479,211 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.object_type}#{self.object_id}"
+
+
+# --- two-person changes of who may do what ----------------------------------
+
+
+class StaffProposalKind(models.TextChoices):
+    GRANT = "grant", "Grant roles"
+    REACTIVATE = "reactivate", "Reactivate the account"
+
+
+class StaffProposalStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting a second clinic admin"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+@pghistory.track()
+class StaffProposal(models.Model):
+    """A change of who may do what in a clinic (roles granted, an account
+    reactivated), proposed by one clinic admin and in force only once a
+    second clinic admin of the same clinic approves it.
+
+    A grant to someone new names them by ``email`` and ``full_name``; their
+    account is created when the grant is approved, and ``person`` then points
+    to it.  Taking access away needs no proposal: it takes one person.
+    """
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="staff_proposals"
+    )
+    kind = models.CharField(max_length=16, choices=StaffProposalKind.choices)
+    person = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff_proposals_about",
+    )
+    email = models.EmailField(blank=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    roles = ArrayField(
+        models.CharField(max_length=16, choices=Role.choices), default=list, blank=True
+    )
+    status = models.CharField(
+        max_length=16,
+        choices=StaffProposalStatus.choices,
+        default=StaffProposalStatus.PENDING,
+    )
+    proposed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="staff_proposals_made"
+    )
+    proposed_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff_proposals_decided",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(proposed_by=F("person")),
+                name="staff_proposal_not_about_proposer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved")
+                | (~Q(decided_by=F("proposed_by")) & ~Q(decided_by=F("person"))),
+                name="staff_proposal_approved_by_a_second_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status="pending", decided_by__isnull=True, decided_at__isnull=True
+                )
+                | (
+                    ~Q(status="pending")
+                    & Q(decided_by__isnull=False, decided_at__isnull=False)
+                ),
+                name="staff_proposal_decided_once",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="grant") | ~Q(roles=[]),
+                name="staff_proposal_grant_has_roles",
+            ),
+            models.CheckConstraint(
+                condition=Q(person__isnull=False)
+                | (
+                    Q(kind="grant")
+                    & ~Q(status="approved")
+                    & ~Q(email="")
+                    & ~Q(full_name__regex=r"^\s*$")
+                ),
+                name="staff_proposal_names_its_person",
+            ),
+            models.UniqueConstraint(
+                fields=["clinic", "email"],
+                condition=Q(status="pending", person__isnull=True),
+                name="staff_proposal_one_pending_invitation_per_address",
+            ),
+            models.UniqueConstraint(
+                fields=["clinic", "person", "kind"],
+                condition=Q(status="pending"),
+                name="staff_proposal_one_pending_per_person_and_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.person or self.full_name}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == StaffProposalStatus.PENDING
+
+    @property
+    def invites(self) -> bool:
+        """A grant to someone without an account yet."""
+        return self.person_id is None
+
+    @property
+    def role_labels(self) -> str:
+        labels = dict(Role.choices)
+        return ", ".join(str(labels.get(role, role)) for role in self.roles)
+
+
+@pghistory.track()
+class EnrolmentLink(models.Model):
+    """A one-time link, sent by e-mail, through which a person sets their
+    password (when they have none yet) and enrols their authenticator.
+
+    Only the SHA-256 of the link's token is kept.  A link counts until it is
+    used or expires, and only while it is the person's newest: sending a new
+    one retires every earlier link without writing to it.
+    """
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="enrolment_links"
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="enrolment_links"
+    )
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")),
+                name="enrolment_link_expires_after_creation",
+            ),
+            models.CheckConstraint(
+                condition=Q(token_sha256__regex=r"^[0-9a-f]{64}$"),  # noqa: S106
+                name="enrolment_link_token_is_a_digest",
+            ),
+            models.CheckConstraint(
+                condition=~Q(created_by=F("user")),
+                name="enrolment_link_not_sent_to_oneself",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Enrolment link #{self.pk} for {self.user}"
+
+
+@pghistory.track()
+class SupervisionProposal(models.Model):
+    """Who proposed a supervision link, and the second clinic admin who
+    approved it in place of the supervisee's acceptance, if one did.
+
+    Links made before proposals were recorded have none; only their
+    supervisee can accept them.
+    """
+
+    link = models.OneToOneField(
+        Supervision, on_delete=models.CASCADE, related_name="proposal"
+    )
+    proposed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField()
+    approved_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(approved_by=F("proposed_by")),
+                name="supervision_proposal_approved_by_a_second_admin",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True, approved_at__isnull=True)
+                | Q(approved_by__isnull=False, approved_at__isnull=False),
+                name="supervision_proposal_approval_has_a_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Proposal of {self.link}"

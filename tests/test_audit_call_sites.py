@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.core.management import call_command
 from django.db.models import Max
 from django.test import RequestFactory
@@ -50,8 +51,21 @@ from clinic import imports as client_imports
 from clinic import reauth
 from clinic import services as clinic_services
 from clinic.administration import services as admin_services
+from clinic.administration.staff import services as staff_services
 from clinic.demo import _Seeding
-from clinic.models import AuditAction, AuditEvent, Supervision
+from clinic.middleware import RefusalAuditMiddleware
+from clinic.models import (
+    AuditAction,
+    AuditEvent,
+    EnrolmentLink,
+    Membership,
+    Role,
+    StaffProposal,
+    StaffProposalKind,
+    Supervision,
+    SupervisionProposal,
+    User,
+)
 from notes import selectors as note_selectors
 from notes import services as notes_services
 from notes.models import NoteStatus
@@ -64,7 +78,12 @@ from tests.attachment.factories import (
     RuptureFactory,
     SupervisionSessionFactory,
 )
-from tests.factories import AbsenceFactory, ContactPolicyFactory
+from tests.factories import (
+    AbsenceFactory,
+    ContactPolicyFactory,
+    MembershipFactory,
+    UserFactory,
+)
 from tests.matrix import row_module_names
 from tests.notes.factories import (
     ProcessNoteFactory,
@@ -239,6 +258,86 @@ def _proposed(w) -> Supervision:
     return w.proposed
 
 
+def _admin2(w) -> User:
+    """The clinic's second clinic admin."""
+    if not hasattr(w, "admin2"):
+        w.admin2 = UserFactory(email="admin2@example.test", full_name="Abe Second")
+        MembershipFactory(user=w.admin2, clinic=w.clinic, role=Role.ADMIN)
+    return w.admin2
+
+
+def _staff_proposal(w, **fields) -> StaffProposal:
+    """A change the admin proposed, awaiting the second admin."""
+    _admin2(w)
+    w.proposal = StaffProposal.objects.create(
+        clinic=w.clinic, proposed_by=w.admin, proposed_at=w.now, **fields
+    )
+    return w.proposal
+
+
+def _granted(w) -> StaffProposal:
+    return _staff_proposal(
+        w, kind=StaffProposalKind.GRANT, person=w.therapist, roles=[Role.SUPERVISOR]
+    )
+
+
+def _invited(w) -> StaffProposal:
+    return _staff_proposal(
+        w,
+        kind=StaffProposalKind.GRANT,
+        email="nell@example.test",
+        full_name="Nell New",
+        roles=[Role.THERAPIST],
+    )
+
+
+def _deactivated(w) -> User:
+    User.objects.filter(pk=w.other_therapist.pk).update(is_active=False)
+    w.other_therapist.refresh_from_db()
+    return w.other_therapist
+
+
+def _reactivation(w) -> StaffProposal:
+    return _staff_proposal(w, kind=StaffProposalKind.REACTIVATE, person=_deactivated(w))
+
+
+def _revocable(w) -> User:
+    """The supervisor, whose supervisor role is about to go."""
+    w.revoked = Membership.objects.get(user=w.supervisor, role=Role.SUPERVISOR)
+    return w.supervisor
+
+
+def _enrolled(w) -> User:
+    """The other therapist with an authenticator and recovery codes."""
+    w.authenticators = [
+        Authenticator.objects.create(user=w.other_therapist, type=kind, data={})
+        for kind in (Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES)
+    ]
+    return w.other_therapist
+
+
+def _link_sent(w) -> EnrolmentLink:
+    """An enrolment link the other therapist has not used yet."""
+    w.link_sent = EnrolmentLink.objects.create(
+        clinic=w.clinic,
+        user=w.other_therapist,
+        token_sha256="0" * 64,
+        created_by=w.admin,
+        created_at=w.now,
+        expires_at=w.now + dt.timedelta(days=7),
+    )
+    return w.link_sent
+
+
+def _proposed_by_admin(w) -> Supervision:
+    """A link the admin proposed, which the second admin may approve."""
+    _admin2(w)
+    SupervisionProposal.objects.create(
+        link=_proposed(w), proposed_by=w.admin, proposed_at=w.now
+    )
+    return w.proposed
+
+
 def event(
     actor,
     action: str,
@@ -317,6 +416,30 @@ def page(
     )
 
 
+def refused(
+    url_name: str,
+    args: Callable[[World], list[Any]],
+    expect: Callable[[World, Any], list[Event]],
+    *,
+    as_: str,
+    status: int,
+) -> Site:
+    """A GET the rules refuse: its ``denied`` event is written after the
+    view, by the middleware, and outlives the request's rollback."""
+
+    def call(w: World):
+        response = w.login(getattr(w, as_)).get(reverse(url_name, args=args(w)))
+        assert response.status_code == status, f"{url_name} as {as_}"
+        return response
+
+    return Site(
+        id=f"GET {url_name} refused to {as_}",
+        call=call,
+        expect=expect,
+        functions=(key(RefusalAuditMiddleware.__call__),),
+    )
+
+
 def client_read(w: World, obj=None, *, object_type: str | None = None) -> list[Event]:
     """The therapist's read of one of the client's records (or of the client's
     page of a kind, named by ``object_type``)."""
@@ -344,6 +467,23 @@ CLIENTS_CSV = (
 # --- the table --------------------------------------------------------------
 
 SITES: list[Site] = [
+    # A refusal is on nobody's trail: the id asked for may not be a client's.
+    refused(
+        "clinic:client",
+        lambda w: [w.client.pk],
+        lambda w, _: [
+            event(w.other_therapist, "denied", w.client, object_type="client")
+        ],
+        as_="other_therapist",
+        status=404,
+    ),
+    refused(
+        "clinic:client",
+        lambda w: [w.client.pk],
+        lambda w, _: [event(w.admin, "denied", w.client, object_type="client")],
+        as_="admin",
+        status=403,
+    ),
     # clinic: the clinic admin's configuration, accounts, imports, demo
     service(
         admin_services.absence_save,
@@ -454,6 +594,139 @@ SITES: list[Site] = [
         clinic_services.user_deactivate,
         lambda w, f: f(actor=w.admin, user=w.other_therapist, now=w.now),
         lambda w, _: [event(w.admin, UPDATE, w.other_therapist)],
+    ),
+    service(
+        admin_services.supervision_link_approve,
+        lambda w, f: f(actor=_admin2(w), link=_proposed_by_admin(w), now=w.now),
+        lambda w, link: [event(w.admin2, UPDATE, link)],
+    ),
+    # clinic: the staff page; giving access takes two admins, taking it one
+    service(
+        staff_services.staff_invite,
+        lambda w, f: f(
+            actor=w.admin,
+            clinic=w.clinic,
+            email="nell@example.test",
+            full_name="Nell New",
+            roles=[Role.THERAPIST],
+            now=w.now,
+        ),
+        lambda w, proposal: [event(w.admin, CREATE, proposal)],
+        via=(staff_services._proposal_create,),
+    ),
+    service(
+        staff_services.role_grant_propose,
+        lambda w, f: f(
+            actor=w.admin,
+            clinic=w.clinic,
+            person=w.therapist,
+            roles=[Role.SUPERVISOR],
+            now=w.now,
+        ),
+        lambda w, proposal: [event(w.admin, CREATE, proposal)],
+        via=(staff_services._proposal_create,),
+    ),
+    service(
+        staff_services.reactivation_propose,
+        lambda w, f: f(
+            actor=w.admin, clinic=w.clinic, person=_deactivated(w), now=w.now
+        ),
+        lambda w, proposal: [event(w.admin, CREATE, proposal)],
+        via=(staff_services._proposal_create,),
+    ),
+    service(
+        staff_services.staff_proposal_approve,
+        lambda w, f: f(actor=_admin2(w), proposal=_granted(w), now=w.now),
+        lambda w, _: [
+            event(w.admin2, UPDATE, w.proposal),
+            event(
+                w.admin2,
+                CREATE,
+                Membership.objects.get(user=w.therapist, role=Role.SUPERVISOR),
+            ),
+        ],
+        via=(staff_services._decide, staff_services._memberships_add),
+        case="roles for a colleague",
+    ),
+    service(
+        staff_services.staff_proposal_approve,
+        lambda w, f: f(actor=_admin2(w), proposal=_invited(w), now=w.now),
+        lambda w, proposal: [
+            event(w.admin2, CREATE, proposal.person),
+            event(w.admin2, UPDATE, proposal),
+            event(w.admin2, CREATE, Membership.objects.get(user=proposal.person)),
+            event(w.admin2, CREATE, EnrolmentLink.objects.get(user=proposal.person)),
+        ],
+        via=(
+            staff_services._account_open,
+            staff_services._decide,
+            staff_services._memberships_add,
+            staff_services._link_issue,
+        ),
+        case="an invitation",
+    ),
+    service(
+        staff_services.staff_proposal_approve,
+        lambda w, f: f(actor=_admin2(w), proposal=_reactivation(w), now=w.now),
+        lambda w, _: [
+            event(w.admin2, UPDATE, w.proposal),
+            event(w.admin2, UPDATE, w.other_therapist),
+        ],
+        via=(staff_services._reactivate, staff_services._decide),
+        case="a reactivation",
+    ),
+    service(
+        staff_services.staff_proposal_decline,
+        lambda w, f: f(actor=_admin2(w), proposal=_granted(w), now=w.now),
+        lambda w, _: [event(w.admin2, UPDATE, w.proposal)],
+        via=(staff_services._decide,),
+    ),
+    service(
+        staff_services.staff_proposal_withdraw,
+        lambda w, f: f(actor=w.admin, proposal=_granted(w), now=w.now),
+        lambda w, _: [event(w.admin, UPDATE, w.proposal)],
+        via=(staff_services._decide,),
+    ),
+    service(
+        staff_services.role_revoke,
+        lambda w, f: f(
+            actor=w.admin,
+            clinic=w.clinic,
+            person=_revocable(w),
+            role=Role.SUPERVISOR,
+            now=w.now,
+        ),
+        lambda w, _: [event(w.admin, DELETE, w.revoked)],
+    ),
+    service(
+        staff_services.account_deactivate,
+        lambda w, f: f(
+            actor=w.admin, clinic=w.clinic, person=w.other_therapist, now=w.now
+        ),
+        lambda w, _: [event(w.admin, UPDATE, w.other_therapist)],
+        via=(clinic_services.user_deactivate,),
+    ),
+    service(
+        staff_services.authenticator_reset,
+        lambda w, f: f(actor=w.admin, clinic=w.clinic, person=_enrolled(w), now=w.now),
+        lambda w, link: [
+            *[event(w.admin, DELETE, a) for a in w.authenticators],
+            event(w.admin, CREATE, link),
+        ],
+        via=(staff_services._link_issue,),
+    ),
+    service(
+        staff_services.enrolment_link_from_the_shell,
+        lambda w, f: f(clinic=w.clinic, person=w.other_therapist, now=w.now),
+        lambda w, _: [
+            event(None, CREATE, EnrolmentLink.objects.get(user=w.other_therapist))
+        ],
+        via=(staff_services._link_issue,),
+    ),
+    service(
+        staff_services.enrolment_link_use,
+        lambda w, f: f(link=_link_sent(w), password=None, now=w.now),
+        lambda w, link: [event(w.other_therapist, UPDATE, link)],
     ),
     # A client's own event is on its own trail.
     service(
@@ -1013,6 +1286,11 @@ PAGES_WITHOUT_CLINICAL_TEXT = {
     "clinic:supervision_list": "supervision links",
     "clinic:supervision_new": "an empty form",
     "clinic:supervision_end": "a supervision link's dates",
+    "clinic:staff_list": "people, their roles, whether they have an authenticator",
+    "clinic:staff_invite": "an empty form",
+    "clinic:staff_roles": "a person's name and the roles they may be given",
+    "clinic:welcome": "the invited person's own name and a password form",
+    "clinic:enrolment_link_needed": "what to ask the clinic admin for",
     "attachment:clinic_overview": "counts",
     "attachment:detector_settings": "thresholds",
     # Clinicians' pages of codes, dates and counts.
@@ -1079,7 +1357,7 @@ def _module(path: Path) -> str:
     return ".".join(path.relative_to(ROOT).with_suffix("").parts)
 
 
-AUDIT_WRITERS = ("audit_record", "audit_records")
+AUDIT_WRITERS = ("audit_record", "audit_records", "audit_denials")
 
 
 def _writes_an_event(call: ast.Call) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from clinic import access
 from clinic.models import (
     Absence,
     Channel,
@@ -21,6 +22,15 @@ from clinic.models import (
     User,
 )
 from clinic.policies import clinic_default_policy
+
+
+def administered_clinic(*, actor: User, clinic_id: int) -> Clinic:
+    """The clinic ``clinic_id`` if ``actor`` administers it: 403 for someone
+    who administers no clinic, 404 for another clinic's record."""
+    clinic = access.admin_clinic(actor)
+    if clinic.pk != clinic_id:
+        raise access.not_found(actor, "clinic", clinic_id)
+    return clinic
 
 
 def clinic_people(*, clinic: Clinic, role: str) -> QuerySet[User]:
@@ -56,6 +66,20 @@ def supervision_links(*, clinic: Clinic) -> QuerySet[Supervision]:
 
 def supervision_link(*, clinic: Clinic, link_id: int) -> Supervision | None:
     return supervision_links(clinic=clinic).filter(pk=link_id).first()
+
+
+def supervision_links_approvable(*, clinic: Clinic, actor: User) -> set[int]:
+    """Ids of the proposed links ``actor`` may approve as the second clinic
+    admin: not proposed by them, and not a link they are part of."""
+    return set(
+        Supervision.objects.filter(
+            clinic=clinic, accepted_at__isnull=True, proposal__isnull=False
+        )
+        .exclude(proposal__proposed_by=actor)
+        .exclude(supervisor=actor)
+        .exclude(supervisee=actor)
+        .values_list("pk", flat=True)
+    )
 
 
 @dataclass(frozen=True)

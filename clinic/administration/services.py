@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
-from clinic import access
+from clinic.administration import mail
+from clinic.administration.selectors import administered_clinic
 from clinic.audit import audit_record
 from clinic.extensions import BoundaryChange, boundary_changed
 from clinic.models import (
@@ -27,8 +28,10 @@ from clinic.models import (
     Membership,
     Role,
     Supervision,
+    SupervisionProposal,
     User,
 )
+from clinic.refusals import Refused
 
 
 def _holds_role(user: User | None, clinic: Clinic, role: str) -> bool:
@@ -39,10 +42,7 @@ def _holds_role(user: User | None, clinic: Clinic, role: str) -> bool:
 
 
 def _administered(actor: User, clinic_id: int) -> Clinic:
-    clinic = access.admin_clinic(actor)
-    if clinic.pk != clinic_id:
-        raise access.not_found(actor, "clinic", clinic_id)
-    return clinic
+    return administered_clinic(actor=actor, clinic_id=clinic_id)
 
 
 def _absence_problems(
@@ -186,9 +186,10 @@ def supervision_link_create(
     """Propose a link of a supervisor (supervisor role) to a supervisee
     (therapist role).  It opens the supervisee's clients, so it takes two
     people: it counts only once the supervisee has accepted it
-    (:func:`clinic.services.supervision_link_accept`), and nobody proposes a
-    link they are part of.  Refuses a second link of the same pair that is open
-    or overlaps."""
+    (:func:`clinic.services.supervision_link_accept`) or a second clinic
+    admin has approved it (:func:`supervision_link_approve`), and nobody
+    proposes a link they are part of.  Refuses a second link of the same pair
+    that is open or overlaps."""
     clinic = _administered(actor, clinic.pk)
     User.objects.select_for_update().filter(pk=supervisee.pk).first()
     problems: dict[str, str] = {}
@@ -224,7 +225,61 @@ def supervision_link_create(
     )
     link.full_clean()
     link.save()
+    # Who proposed it, so that the second admin is known to be someone else;
+    # the link's own audit event records the same person.
+    SupervisionProposal.objects.create(link=link, proposed_by=actor, proposed_at=now)
     audit_record(actor=actor, action=AuditAction.CREATE, obj=link, at=now)
+    return link
+
+
+class LinkApprovalRefused(Refused):
+    """A second clinic admin may not approve this link."""
+
+
+def _approval_problem(link: Supervision, actor: User) -> str | None:
+    if link.accepted_at is not None:
+        return "This link is already agreed."
+    proposal = SupervisionProposal.objects.filter(link=link).first()
+    if proposal is None:
+        return (
+            "Who proposed this link is not recorded, so only the supervisee "
+            "can accept it."
+        )
+    if actor.pk == proposal.proposed_by_id:
+        return "A link takes a second person: whoever proposed it cannot approve it."
+    if actor.pk in (link.supervisor_id, link.supervisee_id):
+        return "Nobody approves a supervision link they are part of."
+    return None
+
+
+@transaction.atomic
+def supervision_link_approve(
+    *, actor: User, link: Supervision, now: dt.datetime
+) -> Supervision:
+    """A second clinic admin approves a proposed link in place of the
+    supervisee's acceptance: the link counts from now on, and the supervisee
+    is told by e-mail.  Not the admin who proposed it, nor a party to it."""
+    clinic = _administered(actor, link.clinic_id)
+    link = (
+        Supervision.objects.select_for_update()
+        .select_related("supervisor", "supervisee")
+        .get(pk=link.pk, clinic=clinic)
+    )
+    problem = _approval_problem(link, actor)
+    if problem:
+        raise LinkApprovalRefused(problem)
+    link.accepted_at = now
+    link.save(update_fields=["accepted_at"])
+    SupervisionProposal.objects.filter(link=link).update(
+        approved_by=actor, approved_at=now
+    )
+    audit_record(actor=actor, action=AuditAction.UPDATE, obj=link, at=now)
+    mail.supervision_approved(
+        clinic=clinic,
+        supervisee=link.supervisee,
+        supervisor=link.supervisor,
+        started_on=link.started_on,
+    )
     return link
 
 

@@ -1,7 +1,8 @@
-"""URLs of the clinic admin's pages (``/manage/...``), included by
+"""URLs of the clinic admin's pages (``/manage/...``), and through the staff
+page's own the welcome link (``/welcome/...``), included by
 :mod:`clinic.app_urls` under the ``clinic`` namespace."""
 
-from django.urls import path
+from django.urls import include, path
 
 from clinic.administration import views
 
@@ -43,4 +44,10 @@ urlpatterns = [
         views.supervision_cosign,
         name="supervision_cosign",
     ),
+    path(
+        "manage/supervision/<int:link_id>/approve/",
+        views.supervision_approve,
+        name="supervision_approve",
+    ),
+    path("", include("clinic.administration.staff.urls")),
 ]

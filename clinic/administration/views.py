@@ -1,5 +1,5 @@
 """The clinic admin's Administration pages: policy overrides, absences with
-cover, supervision links.
+cover, supervision links (the staff page is :mod:`clinic.administration.staff`).
 
 Only a clinic admin may use them (anyone else signed in: 403); a record of
 another clinic answers 404.  Views are thin: access, form, one service call;
@@ -148,9 +148,34 @@ def supervision_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "clinic": clinic,
             "links": admin_selectors.supervision_links(clinic=clinic),
+            "approvable": admin_selectors.supervision_links_approvable(
+                clinic=clinic, actor=request.user
+            ),
             "today": timezone.now().astimezone(clinic.zone).date(),
         },
     )
+
+
+@login_required
+@require_POST
+def supervision_approve(
+    request: AuthenticatedHttpRequest, link_id: int
+) -> HttpResponse:
+    """A second clinic admin approves a proposed link for the supervisee."""
+    clinic = access.admin_clinic(request.user)
+    link = _link(request.user, clinic, link_id)
+    try:
+        admin_services.supervision_link_approve(
+            actor=request.user, link=link, now=timezone.now()
+        )
+    except admin_services.LinkApprovalRefused as refusal:
+        show_refusal(refusal, request=request)
+    else:
+        messages.success(
+            request,
+            f"The link is approved and in force; {link.supervisee} is told by e-mail.",
+        )
+    return redirect("clinic:supervision_list")
 
 
 @login_required

@@ -326,28 +326,24 @@ def mfa_required(settings):
 
 
 @pytest.mark.usefixtures("mfa_required")
-def test_without_totp_every_app_page_leads_to_enrolment(
+def test_without_totp_every_app_page_asks_for_an_enrolment_link(
     http, therapist, client, password
 ):
+    """Enrolment itself needs the one-time link (its own tests are in
+    tests/clinic/administration/test_mfa_enrolment_binding.py)."""
     sign_in(http, therapist.email, password)
-    enrol = reverse("mfa_activate_totp")
+    needed = reverse("clinic:enrolment_link_needed")
     for url in (reverse("clinic:home"), reverse("clinic:client", args=[client.pk])):
         response = http.get(url)
         assert response.status_code == 302, url
-        assert response["Location"] == enrol
-    asked = http.get(enrol)
-    assert asked["Location"].startswith(reverse("account_reauthenticate"))
-    reauthenticate(http, password)
-    page = http.get(enrol)
-    assert page.status_code == 200
-    assert b"Activate" in page.content
+        assert response["Location"] == needed
 
 
 @pytest.mark.usefixtures("mfa_required")
 def test_enrolment_is_demanded_of_every_role(http, admin, password):
     sign_in(http, admin.email, password)
     response = http.get(reverse("clinic:manage_clients"))
-    assert response["Location"] == reverse("mfa_activate_totp")
+    assert response["Location"] == reverse("clinic:enrolment_link_needed")
 
 
 @pytest.mark.usefixtures("mfa_required")
@@ -359,25 +355,6 @@ def test_after_enrolling_through_allauths_api_the_caseload_opens(
     response = http.get(reverse("clinic:home"))
     assert response.status_code == 200
     assert b"My clients" in response.content
-
-
-@pytest.mark.usefixtures("mfa_required")
-def test_enrolling_on_the_totp_page_also_creates_recovery_codes(
-    http, therapist, password
-):
-    sign_in(http, therapist.email, password)
-    reauthenticate(http, password)
-    http.get(reverse("mfa_activate_totp"))
-    secret = http.session["mfa.totp.secret"]
-
-    response = http.post(reverse("mfa_activate_totp"), {"code": current_totp(secret)})
-
-    assert response.status_code == 302
-    types = set(
-        Authenticator.objects.filter(user=therapist).values_list("type", flat=True)
-    )
-    assert types == {Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES}
-    assert http.get(reverse("clinic:home")).status_code == 200
 
 
 @pytest.fixture

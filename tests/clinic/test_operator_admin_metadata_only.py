@@ -92,8 +92,13 @@ UNMARKED: dict[str, tuple[str, ...]] = {
     # A pseudonym of letters, digits, ".", "_" and "-" (a CHECK constraint).
     "clinic.client": ("code",),
     "clinic.auditevent": ("object_type", "mac"),  # a model's name; a digest
+    # Who is proposed for a role: a name and an address, as on clinic.user.
+    "clinic.staffproposal": ("email", "full_name"),
+    "clinic.enrolmentlink": ("token_sha256",),  # a digest
     "notes.sessionnote": ("content_sha256",),
     "notes.addendum": ("content_sha256",),
+    # Row ids and a digest; the kind is held to "note" or "addendum".
+    "notes.unkeyeddigestroll": ("kind", "ids", "mac"),
 }
 
 # Text the database holds to a path inside Between (a CHECK constraint).
