@@ -7,7 +7,9 @@ contents are never echoed, because a wrong file may hold clinical text in
 places where codes were expected.
 
 A client is matched by its code.  Importing the same file again changes
-nothing; a row whose values differ from the stored client updates it.
+nothing; a row whose dates or status differ from the stored client updates
+it.  A row that would give a client another therapist is refused: that move
+opens the client's records to someone new, and takes a second clinic admin.
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ from clinic.models import (
 
 HEADER = ("code", "therapist_email", "started_on", "ended_on")
 CODE_MAX_LENGTH: int = Client._meta.get_field("code").max_length  # type: ignore[assignment]
+# Another therapist opens the client's records: that takes a second clinic
+# admin (the staff page), never a file.
+MOVE_REFUSED = (
+    "therapist_email differs from the client's therapist: move a client to "
+    "another therapist on the Clients page, where a second clinic admin approves it"
+)
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -251,6 +259,14 @@ def clients_import(
                 clinic=clinic, code__in=[want.code for want in wanted]
             ).select_for_update()
         }
+        moves = [
+            (want.line, MOVE_REFUSED)
+            for want in wanted
+            if want.code in existing
+            and existing[want.code].therapist_id != want.therapist.pk
+        ]
+        if moves:
+            return ImportResult(errors=_line_errors(moves))
         result = ImportResult()
         for want in wanted:
             outcome = _client_write(

@@ -487,6 +487,7 @@ class AuditEvent(models.Model):
 class StaffProposalKind(models.TextChoices):
     GRANT = "grant", "Grant roles"
     REACTIVATE = "reactivate", "Reactivate the account"
+    REASSIGN = "reassign", "Move a client to another therapist"
 
 
 class StaffProposalStatus(models.TextChoices):
@@ -520,6 +521,14 @@ class StaffProposal(models.Model):
     )
     email = models.EmailField(blank=True)
     full_name = models.CharField(max_length=150, blank=True)
+    # A move of this client to ``person``, its new therapist (``reassign``).
+    client = models.ForeignKey(
+        "Client",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reassignment_proposals",
+    )
     roles = ArrayField(
         models.CharField(max_length=16, choices=Role.choices), default=list, blank=True
     )
@@ -584,8 +593,18 @@ class StaffProposal(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["clinic", "person", "kind"],
-                condition=Q(status="pending"),
+                condition=Q(status="pending") & ~Q(kind="reassign"),
                 name="staff_proposal_one_pending_per_person_and_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="reassign", client__isnull=False, person__isnull=False)
+                | (~Q(kind="reassign") & Q(client__isnull=True)),
+                name="staff_proposal_a_move_names_client_and_therapist",
+            ),
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(status="pending", kind="reassign"),
+                name="staff_proposal_one_pending_move_per_client",
             ),
         ]
 

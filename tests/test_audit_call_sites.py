@@ -301,6 +301,13 @@ def _reactivation(w) -> StaffProposal:
     return _staff_proposal(w, kind=StaffProposalKind.REACTIVATE, person=_deactivated(w))
 
 
+def _move(w) -> StaffProposal:
+    """The client proposed to move to the other therapist."""
+    return _staff_proposal(
+        w, kind=StaffProposalKind.REASSIGN, person=w.other_therapist, client=w.client
+    )
+
+
 def _revocable(w) -> User:
     """The supervisor, whose supervisor role is about to go."""
     w.revoked = Membership.objects.get(user=w.supervisor, role=Role.SUPERVISOR)
@@ -674,6 +681,28 @@ SITES: list[Site] = [
         ],
         via=(staff_services._reactivate, staff_services._decide),
         case="a reactivation",
+    ),
+    service(
+        staff_services.client_move_propose,
+        lambda w, f: f(
+            actor=w.admin,
+            clinic=w.clinic,
+            client_id=w.client.pk,
+            therapist_id=w.other_therapist.pk,
+            now=w.now,
+        ),
+        lambda w, proposal: [event(w.admin, CREATE, proposal, client=w.client)],
+        via=(staff_services._proposal_create,),
+    ),
+    service(
+        staff_services.staff_proposal_approve,
+        lambda w, f: f(actor=_admin2(w), proposal=_move(w), now=w.now),
+        lambda w, _: [
+            event(w.admin2, UPDATE, w.proposal, client=w.client),
+            event(w.admin2, UPDATE, w.client, client=w.client),
+        ],
+        via=(staff_services._client_move, staff_services._decide),
+        case="a client moved",
     ),
     service(
         staff_services.staff_proposal_decline,

@@ -28,7 +28,15 @@ from clinic.administration.forms import (
     SupervisionEndForm,
     SupervisionLinkForm,
 )
-from clinic.models import Absence, Clinic, ContactPolicy, Supervision, User
+from clinic.administration.staff import selectors as staff_selectors
+from clinic.models import (
+    Absence,
+    Clinic,
+    ContactPolicy,
+    StaffProposalKind,
+    Supervision,
+    User,
+)
 from clinic.policies import clinic_default_policy, effective_policy
 from clinic.refusals import show_refusal
 
@@ -268,6 +276,12 @@ def manage_clients(request: AuthenticatedHttpRequest) -> HttpResponse:
             "override_client_ids": {policy.client_id for policy in overrides},
             "clients": access.configurable_clients(request.user).select_related(
                 "therapist"
+            ),
+            "therapists": list(staff_selectors.active_therapists(clinic=clinic)),
+            "moves_pending": set(
+                staff_selectors.pending_proposals(clinic=clinic)
+                .filter(kind=StaffProposalKind.REASSIGN)
+                .values_list("client_id", flat=True)
             ),
         },
     )

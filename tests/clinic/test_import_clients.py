@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clinic.imports import clients_import_csv
+from clinic.imports import MOVE_REFUSED, clients_import_csv
 from clinic.models import AuditEvent, Client, ClientStatus
 
 HEADER = "code,therapist_email,started_on,ended_on"
@@ -147,16 +147,34 @@ def test_a_changed_row_updates_only_that_client(clinic, client):
     result = run_import(
         clinic,
         csv_bytes(
-            "RS-001,other@example.test,2025-01-06,2025-12-19",
+            "RS-001,therapist@example.test,2025-01-06,2025-12-19",
             "RS-002,therapist@example.test,2025-01-06,",
         ),
     )
     assert (result.created, result.updated, result.unchanged) == (1, 1, 0)
     client.refresh_from_db()
-    assert client.therapist.email == "other@example.test"
     assert client.status == ClientStatus.ENDED
     assert client.preferred_name == "Robin"
     assert AuditEvent.objects.filter(action="update", object_id=client.pk).count() == 1
+
+
+@pytest.mark.usefixtures("people")
+def test_a_row_moving_a_client_to_another_therapist_imports_nothing(clinic, client):
+    """Another therapist would read the client's records: a second clinic
+    admin approves that, on the Clients page, never a file."""
+    therapist_before = client.therapist_id
+    result = run_import(
+        clinic,
+        csv_bytes(
+            "RS-002,therapist@example.test,2025-01-06,",
+            "RS-001,other@example.test,2025-01-06,",
+        ),
+    )
+    assert not result.ok
+    assert result.errors == [f"line 3: {MOVE_REFUSED}"]
+    client.refresh_from_db()
+    assert client.therapist_id == therapist_before
+    assert not Client.objects.filter(code="RS-002").exists()
 
 
 @pytest.mark.usefixtures("people")

@@ -35,7 +35,7 @@ def a_file_whose_last_row_fails() -> bytes:
     """Five new clients, a change to the stored one, then the row that fails."""
     return csv_bytes(
         *(f"{code},therapist@example.test,2025-01-06," for code in NEW_CODES),
-        "RS-001,other@example.test,2025-01-06,2025-12-19",
+        "RS-001,therapist@example.test,2025-01-06,2025-12-19",
         f"{LATE},therapist@example.test,2025-01-06,",
     )
 

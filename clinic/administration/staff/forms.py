@@ -74,6 +74,19 @@ class RoleRevokeForm(forms.Form):
     )
 
 
+class ClientMoveForm(forms.Form):
+    """The therapist a client should move to, from the clients page."""
+
+    therapist = forms.IntegerField(
+        min_value=1,
+        error_messages={
+            "required": "Choose a therapist.",
+            "invalid": "Choose a therapist.",
+            "min_value": "Choose a therapist.",
+        },
+    )
+
+
 class WelcomePasswordForm(SetPasswordForm):
     """The new person's first password, checked by the password validators."""
 

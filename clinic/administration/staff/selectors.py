@@ -105,10 +105,23 @@ def staff_rows(*, clinic: Clinic) -> list[StaffRow]:
     ]
 
 
+def active_therapists(*, clinic: Clinic) -> QuerySet[User]:
+    """Who a client may move to."""
+    return (
+        User.objects.filter(
+            memberships__clinic=clinic,
+            memberships__role=Role.THERAPIST,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("full_name", "pk")
+    )
+
+
 def pending_proposals(*, clinic: Clinic) -> QuerySet[StaffProposal]:
     return (
         StaffProposal.objects.filter(clinic=clinic, status=StaffProposalStatus.PENDING)
-        .select_related("person", "proposed_by")
+        .select_related("person", "proposed_by", "client", "client__therapist")
         .order_by("proposed_at", "pk")
     )
 

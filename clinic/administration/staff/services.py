@@ -34,8 +34,11 @@ from clinic.administration.selectors import administered_clinic
 from clinic.administration.staff import enrolment
 from clinic.administration.staff import selectors as staff_selectors
 from clinic.audit import audit_record, audit_records
+from clinic.extensions import BoundaryChange, boundary_changed
 from clinic.models import (
     AuditAction,
+    Client,
+    ClientStatus,
     Clinic,
     EnrolmentLink,
     Membership,
@@ -207,6 +210,68 @@ def reactivation_propose(
     )
 
 
+@transaction.atomic
+def client_move_propose(
+    *, actor: User, clinic: Clinic, client_id: int, therapist_id: int, now: dt.datetime
+) -> StaffProposal:
+    """Propose that another therapist of the clinic takes over a client.  It
+    opens the client's records to that therapist, so a second clinic admin
+    approves it; nobody proposes a client for themselves."""
+    clinic = _locked_clinic(actor, clinic.pk)
+    client = Client.objects.filter(pk=client_id, clinic=clinic).first()
+    if client is None:
+        raise access.not_found(actor, "client", client_id)
+    therapist = _member(actor, clinic, therapist_id)
+    if therapist.pk == actor.pk:
+        raise ProposalRefused(
+            "Nobody proposes a client for themselves: another clinic admin does."
+        )
+    if therapist.pk == client.therapist_id:
+        raise Refused("This therapist already sees this client.", field="therapist")
+    if not therapist.is_active or Role.THERAPIST not in staff_selectors.roles_held(
+        clinic=clinic, user=therapist
+    ):
+        raise Refused("Choose an active therapist of this clinic.", field="therapist")
+    if client.status == ClientStatus.ENDED:
+        raise ProposalRefused("This client's therapy has ended; it stays as it was.")
+    if StaffProposal.objects.filter(
+        client=client,
+        kind=StaffProposalKind.REASSIGN,
+        status=StaffProposalStatus.PENDING,
+    ).exists():
+        raise ProposalRefused(
+            "A move of this client already awaits a second clinic admin: approve, "
+            "decline or withdraw it first."
+        )
+    return _proposal_create(
+        actor=actor,
+        clinic=clinic,
+        now=now,
+        kind=StaffProposalKind.REASSIGN,
+        person=therapist,
+        client=client,
+    )
+
+
+def _client_move(proposal: StaffProposal, *, actor: User, now: dt.datetime) -> None:
+    """The approved move: the client's therapist changes, and the contact
+    facts that depend on the therapist (absences) are derived again."""
+    therapist, moving = proposal.person, proposal.client
+    if therapist is None or moving is None:  # a CHECK constraint forbids it
+        raise ProposalRefused("This move names no client or no therapist.")
+    client = Client.objects.select_for_update().get(pk=moving.pk)
+    if client.therapist_id == therapist.pk:
+        raise ProposalRefused("This client has meanwhile moved to this therapist.")
+    _decide(proposal, actor=actor, status=StaffProposalStatus.APPROVED, now=now)
+    client.therapist = therapist
+    client.save(update_fields=["therapist"])
+    audit_record(actor=actor, action=AuditAction.UPDATE, obj=client, at=now)
+    boundary_changed(
+        change=BoundaryChange(clinic_id=client.clinic_id, client_ids=(client.pk,)),
+        now=now,
+    )
+
+
 def _pending(actor: User, clinic: Clinic, proposal_id: int) -> StaffProposal:
     proposal = (
         StaffProposal.objects.select_for_update()
@@ -265,6 +330,8 @@ def staff_proposal_approve(
     person = proposal.person
     if person is None:
         _account_open(proposal, actor=actor, now=now)
+    elif proposal.kind == StaffProposalKind.REASSIGN:
+        _client_move(proposal, actor=actor, now=now)
     elif proposal.kind == StaffProposalKind.REACTIVATE:
         _reactivate(proposal, person=person, actor=actor, now=now)
     else:

@@ -8,6 +8,11 @@ from clinic.administration.staff import views
 
 urlpatterns = [
     path("manage/staff/", views.staff_list, name="staff_list"),
+    path(
+        "manage/clients/<int:client_id>/move/",
+        views.client_move_propose,
+        name="client_move_propose",
+    ),
     path("manage/staff/invite/", views.staff_invite, name="staff_invite"),
     path("manage/staff/<int:user_id>/roles/", views.staff_roles, name="staff_roles"),
     path(

@@ -30,6 +30,7 @@ from clinic.administration.staff import enrolment
 from clinic.administration.staff import selectors as staff_selectors
 from clinic.administration.staff import services as staff_services
 from clinic.administration.staff.forms import (
+    ClientMoveForm,
     RoleGrantForm,
     RoleRevokeForm,
     StaffInviteForm,
@@ -203,6 +204,34 @@ def staff_authenticator_reset(
         ),
         f"A new one-time enrolment link is sent to {person}.",
     )
+
+
+@login_required
+@require_POST
+def client_move_propose(
+    request: AuthenticatedHttpRequest, client_id: int
+) -> HttpResponse:
+    """From the clients page: propose that another therapist takes a client."""
+    clinic = access.admin_clinic(request.user)
+    if not clinic.clients.filter(pk=client_id).exists():
+        raise access.not_found(request.user, "client", client_id)
+    form = ClientMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a therapist.")
+        return redirect("clinic:manage_clients")
+    try:
+        staff_services.client_move_propose(
+            actor=request.user,
+            clinic=clinic,
+            client_id=client_id,
+            therapist_id=form.cleaned_data["therapist"],
+            now=timezone.now(),
+        )
+    except (Refused, ValidationError) as refusal:
+        show_refusal(refusal, request=request)
+    else:
+        messages.success(request, PROPOSED)
+    return redirect("clinic:manage_clients")
 
 
 @login_required
