@@ -1318,6 +1318,7 @@ PAGES_WITHOUT_CLINICAL_TEXT = {
     "clinic:staff_list": "people, their roles, whether they have an authenticator",
     "clinic:staff_invite": "an empty form",
     "clinic:staff_roles": "a person's name and the roles they may be given",
+    "clinic:client_move_propose": "a client's code and the names of therapists",
     "clinic:welcome": "the invited person's own name and a password form",
     "clinic:enrolment_link_needed": "what to ask the clinic admin for",
     "attachment:clinic_overview": "counts",

@@ -277,7 +277,6 @@ def manage_clients(request: AuthenticatedHttpRequest) -> HttpResponse:
             "clients": access.configurable_clients(request.user).select_related(
                 "therapist"
             ),
-            "therapists": list(staff_selectors.active_therapists(clinic=clinic)),
             "moves_pending": set(
                 staff_selectors.pending_proposals(clinic=clinic)
                 .filter(kind=StaffProposalKind.REASSIGN)

@@ -15,7 +15,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 
-from clinic.models import Role
+from clinic.models import Role, User
 
 
 def _roles_field(choices: list[tuple[str, str]], **options: Any) -> forms.Field:
@@ -75,16 +75,26 @@ class RoleRevokeForm(forms.Form):
 
 
 class ClientMoveForm(forms.Form):
-    """The therapist a client should move to, from the clients page."""
+    """The therapist a client should move to: the clinic's other active
+    therapists."""
 
-    therapist = forms.IntegerField(
-        min_value=1,
+    therapist = forms.TypedChoiceField(
+        coerce=int,
+        label="New therapist",
         error_messages={
             "required": "Choose a therapist.",
-            "invalid": "Choose a therapist.",
-            "min_value": "Choose a therapist.",
+            "invalid_choice": "Choose a therapist from the list.",
         },
     )
+
+    def __init__(self, *args: Any, therapists: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.TypedChoiceField, self.fields["therapist"]).choices = [
+            ("", "Choose…"),
+            *[(str(person.pk), str(person)) for person in therapists],
+        ]
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", "Propose the move"))
 
 
 class WelcomePasswordForm(SetPasswordForm):

@@ -207,31 +207,43 @@ def staff_authenticator_reset(
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def client_move_propose(
     request: AuthenticatedHttpRequest, client_id: int
 ) -> HttpResponse:
-    """From the clients page: propose that another therapist takes a client."""
+    """Propose that another therapist takes a client (from the clients page)."""
     clinic = access.admin_clinic(request.user)
-    if not clinic.clients.filter(pk=client_id).exists():
+    client = clinic.clients.select_related("therapist").filter(pk=client_id).first()
+    if client is None:
         raise access.not_found(request.user, "client", client_id)
-    form = ClientMoveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a therapist.")
-        return redirect("clinic:manage_clients")
-    try:
-        staff_services.client_move_propose(
-            actor=request.user,
-            clinic=clinic,
-            client_id=client_id,
-            therapist_id=form.cleaned_data["therapist"],
-            now=timezone.now(),
-        )
-    except (Refused, ValidationError) as refusal:
-        show_refusal(refusal, request=request)
-    else:
-        messages.success(request, PROPOSED)
-    return redirect("clinic:manage_clients")
+    therapists = [
+        person
+        for person in staff_selectors.active_therapists(clinic=clinic)
+        if person.pk != client.therapist_id
+    ]
+    form = ClientMoveForm(request.POST or None, therapists=therapists)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_services.client_move_propose(
+                actor=request.user,
+                clinic=clinic,
+                client_id=client.pk,
+                therapist_id=form.cleaned_data["therapist"],
+                now=timezone.now(),
+            )
+        except (Refused, ValidationError) as refusal:
+            show_refusal(refusal, form=form)
+        else:
+            messages.success(request, f"The move is proposed. {PROPOSED}")
+            return redirect("clinic:manage_clients")
+    return render(
+        request,
+        "clinic/admin/form_page.html",
+        {
+            "form": form,
+            "title": f"Move {client.code} from {client.therapist} to another therapist",
+        },
+    )
 
 
 @login_required

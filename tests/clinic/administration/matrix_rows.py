@@ -170,11 +170,12 @@ ROWS: list[Row] = [
     Row("clinic:staff_invite", expected=CLINIC_WIDE),
     Row("clinic:staff_invite", method="POST", expected=CLINIC_WIDE),
     Row("clinic:staff_roles", _colleague, expected=ADMIN_ONLY),
+    Row("clinic:client_move_propose", lambda w: [w.client.pk], expected=ADMIN_ONLY),
     Row(
         "clinic:client_move_propose",
         lambda w: [w.client.pk],
         method="POST",
-        expected=THIS_CLINIC_ACTION,
+        expected=ADMIN_ONLY,
     ),
     Row("clinic:staff_roles", _colleague, method="POST", expected=ADMIN_ONLY),
     *[

@@ -116,8 +116,8 @@ def test_only_an_admin_of_the_clinic_proposes_and_a_foreign_client_is_404(
     assert propose_move(foreign_admin, client, other_therapist).status_code == 404
     foreign_client = ClientFactory(clinic=other_clinic, therapist=outsider)
     assert propose_move(admin, foreign_client, other_therapist).status_code == 404
-    # A therapist of another clinic cannot be the new therapist either.
-    assert propose_move(admin, client, outsider).status_code == 404
+    # A therapist of another clinic is not offered, and cannot be chosen.
+    assert propose_move(admin, client, outsider).status_code == 200
     assert not StaffProposal.objects.exists()
 
 
@@ -140,6 +140,10 @@ def test_the_clients_page_offers_the_move_and_says_when_one_waits(
 ):
     page = browser(admin).get(reverse("clinic:manage_clients")).content.decode()
     assert reverse("clinic:client_move_propose", args=[client.pk]) in page
+    form = browser(admin).get(reverse("clinic:client_move_propose", args=[client.pk]))
+    assert form.status_code == 200
+    assert other_therapist.full_name in form.content.decode()
+    assert f'value="{client.therapist_id}"' not in form.content.decode()
     propose_move(admin, client, other_therapist)
     page = browser(admin).get(reverse("clinic:manage_clients")).content.decode()
     assert "awaiting a second admin" in page
