@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from clinic.administration.staff.enrolment import token_digest
 from clinic.administration.staff.forms import (
+    ClientMoveForm,
     RoleGrantForm,
     RoleRevokeForm,
     StaffInviteForm,
@@ -36,7 +37,7 @@ from clinic.models import (
     StaffProposal,
     User,
 )
-from tests.factories import ClinicFactory
+from tests.factories import ClientFactory, ClinicFactory
 from tests.strategies import (
     FIXTURES_RESET,
     as_posted,
@@ -322,3 +323,52 @@ def test_the_submissions_drawn_for_each_staff_form_are_valid_about_half_the_time
     }
 
     assert all(0.3 <= share <= 0.8 for share in shares.values()), shares
+
+
+# --- a client moved to another therapist -----------------------------------------
+
+
+@pytest.fixture
+def moves(world) -> st.SearchStrategy[dict]:
+    mover_form = ClientMoveForm(therapists=[world.colleague])
+    return form_data(
+        mover_form,
+        garbage={
+            "therapist": st.sampled_from(
+                [str(world.admin.pk), str(world.newcomer.pk), "0", "-1", "x"]
+            )
+        },
+    )
+
+
+@FIXTURES_RESET
+@given(data=st.data())
+@rolled_back
+def test_a_move_is_proposed_exactly_as_submitted_or_not_at_all(world, moves, data):
+    client = ClientFactory(clinic=world.clinic, therapist=world.newcomer)
+    before, writes = _proposals(), audit_writes()
+    assert before == []
+    submitted = data.draw(moves, label="submitted")
+    # The newcomer is the client's therapist, so only the colleague is offered.
+    form = ClientMoveForm(as_posted(submitted), therapists=[world.colleague])
+    accepted = form.is_valid()
+    _outcome(accepted)
+
+    response = world.as_admin().post(
+        reverse("clinic:client_move_propose", args=[client.pk]), submitted
+    )
+
+    if accepted:
+        assert response.status_code == 302, response.status_code
+        proposal = StaffProposal.objects.get()
+        assert (proposal.person, proposal.client) == (world.colleague, client)
+        assert audit_writes() == [
+            *writes,
+            ("create", "clinic.staffproposal", proposal.pk, world.admin.pk),
+        ]
+    else:
+        assert_refused(response, submitted)
+        assert not StaffProposal.objects.exists()
+        assert audit_writes() == writes
+    client.refresh_from_db()
+    assert client.therapist == world.newcomer
