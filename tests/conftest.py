@@ -30,9 +30,34 @@ from tests.factories import (
     UserFactory,
 )
 from tests.hypothesis_profiles import load_profile
-from tests.mutation_runs import under_mutation_testing, use_own_locks, use_slot_database
+from tests.mutation_runs import (
+    close_connections,
+    ids_pytest_would_escape,
+    under_mutation_testing,
+    use_own_locks,
+    use_slot_database,
+)
 
 load_profile()
+
+
+def pytest_collection_modifyitems(items):
+    """Test ids stay plain ASCII: ``make mutants`` could not select a test
+    whose explicit id pytest escapes (tests/mutation_runs.py)."""
+    escaped = ids_pytest_would_escape(items)
+    if escaped:
+        raise pytest.UsageError(
+            "parametrize ids must be printable ASCII without backslashes: "
+            + "; ".join(escaped)
+        )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish():
+    """Under ``make mutants`` a run leaves no connection open behind it
+    (tests/mutation_runs.py)."""
+    if under_mutation_testing():
+        close_connections()
 
 
 @pytest.fixture(scope="session")

@@ -199,6 +199,19 @@ def test_a_supervisor_whose_supervisor_role_was_removed_supervises_nobody(
     assert ids(access.supervision_links_in_force(on=TODAY)) == set()
 
 
+def test_someone_elses_supervisor_role_keeps_no_link_in_force(
+    clinic, supervisor, therapist, unrelated_supervisor, other_therapist
+):
+    Membership.objects.filter(
+        user=supervisor, clinic=clinic, role=Role.SUPERVISOR
+    ).delete()
+
+    assert supervises(supervisor, therapist, clinic) is False
+    assert ids(access.supervision_links_in_force(on=TODAY)) == {
+        link_of(unrelated_supervisor, other_therapist).pk
+    }
+
+
 def test_a_link_in_another_clinic_needs_the_supervisor_role_there(
     clinic, other_clinic, supervisor
 ):
@@ -380,6 +393,52 @@ def test_an_anonymous_refusal_logs_no_user(client, refusals):
         access.client_for_reading(AnonymousUser(), client.pk, on=TODAY)
     assert access_log(refusals) == [
         f"access denied status=404 user=None object=client id={client.pk}"
+    ]
+
+
+def test_refusals_made_while_collecting_are_kept_in_order_with_ids_only(
+    supervisor, other_therapist, client
+):
+    with access.refusals_collected() as collected:
+        with pytest.raises(Http404):
+            access.client_for_reading(other_therapist, client.pk, on=TODAY)
+        with pytest.raises(PermissionDenied):
+            access.client_for_writing(supervisor, client.pk, on=TODAY)
+        access.forbidden(AnonymousUser(), "clinic-admin", None)
+    access.not_found(other_therapist, "client", client.pk)  # after the block
+
+    assert collected == [
+        access.Refusal(
+            actor_id=other_therapist.pk,
+            object_type="client",
+            object_id=client.pk,
+            status=404,
+        ),
+        access.Refusal(
+            actor_id=supervisor.pk,
+            object_type="client",
+            object_id=client.pk,
+            status=403,
+        ),
+        access.Refusal(
+            actor_id=None, object_type="clinic-admin", object_id=None, status=403
+        ),
+    ]
+
+
+def test_a_refusal_keeps_an_id_only_if_an_audit_row_can_hold_it(therapist):
+    asked = [2**63 - 1, -(2**63), 2**63, -(2**63) - 1, True, "12", None]
+    with access.refusals_collected() as collected:
+        for object_id in asked:
+            access.not_found(therapist, "client", object_id)
+    assert [refusal.object_id for refusal in collected] == [
+        2**63 - 1,
+        -(2**63),
+        None,
+        None,
+        None,
+        None,
+        None,
     ]
 
 

@@ -10,7 +10,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import RequestFactory
 
-from clinic.audit import audit_record, audit_records, request_ip
+from clinic.access import Refusal
+from clinic.audit import audit_denials, audit_record, audit_records, request_ip
 from clinic.models import AuditAction, AuditEvent
 
 AT = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
@@ -188,3 +189,36 @@ def test_audit_records_takes_each_objects_own_clinic_and_no_actor_when_anonymous
     audit_records(actor=AnonymousUser(), action=AuditAction.READ, objs=[client], at=AT)
     event = AuditEvent.objects.get()
     assert (event.actor_id, event.clinic_id, event.ip) == (None, clinic.pk, None)
+
+
+def test_audit_denials_writes_one_denied_event_per_refusal_by_type_and_id(
+    therapist, clinic
+):
+    request = RequestFactory().get("/", REMOTE_ADDR="198.51.100.23")
+    refusals = [
+        Refusal(actor_id=therapist.pk, object_type="client", object_id=41, status=404),
+        Refusal(actor_id=None, object_type="clinic-admin", object_id=None, status=403),
+    ]
+    events = audit_denials(denials=refusals, clinic_id=clinic.pk, request=request)
+    rows = AuditEvent.objects.filter(pk__in=[event.pk for event in events])
+    fields = ("actor_id", "action", "object_type", "object_id", "client_id")
+    assert list(rows.order_by("seq").values(*fields, "clinic_id", "ip")) == [
+        {
+            "actor_id": therapist.pk,
+            "action": AuditAction.DENIED,
+            "object_type": "client",
+            "object_id": 41,
+            "client_id": None,
+            "clinic_id": clinic.pk,
+            "ip": "198.51.100.23",
+        },
+        {
+            "actor_id": None,
+            "action": AuditAction.DENIED,
+            "object_type": "clinic-admin",
+            "object_id": None,
+            "client_id": None,
+            "clinic_id": clinic.pk,
+            "ip": "198.51.100.23",
+        },
+    ]

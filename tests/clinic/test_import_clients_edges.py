@@ -141,7 +141,17 @@ def _code_row(code: str) -> CsvRow:
 @pytest.mark.parametrize(
     "code",
     ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "RS 01", "RS-Ø01", "RS;01"],
-    ids=["equals", "plus", "minus", "at", "tab", "return", "space", "ø", "semicolon"],
+    ids=[
+        "equals",
+        "plus",
+        "minus",
+        "at",
+        "tab",
+        "return",
+        "space",
+        "non-ascii",
+        "semicolon",
+    ],
 )
 @pytest.mark.usefixtures("therapist")
 def test_a_code_a_spreadsheet_could_run_or_other_characters_are_refused(clinic, code):
