@@ -18,4 +18,5 @@ urlpatterns = [
         name="supervision_decline",
     ),
     path("", include("clinic.administration.urls")),
+    path("", include("clinic.access_report.urls")),
 ]

@@ -556,3 +556,88 @@ def chain_check(
             rows_again=chain_rows,
         )
     return ChainReport(check=check, anchors=anchors, length=length)
+
+
+# --- the record of checks --------------------------------------------------
+
+VERIFIED_FORMAT = "between-audit-verified-v1"
+# One signed line per run of ``audit_verify``, next to the anchors.  Not a
+# ``*.jsonl`` file: ``anchors_read`` takes every one of those for anchors.
+VERIFIED_FILE = "verified.log"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """One check of the chain: when, how many rows, and its first problem
+    ("" when there was none)."""
+
+    at: dt.datetime
+    rows: int
+    problem: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+
+def _verified_values(at: str, rows: int, problem: str) -> list[object]:
+    return [VERIFIED_FORMAT, at, rows, problem]
+
+
+def verification_of(report: ChainReport, *, at: dt.datetime) -> Verification:
+    problem = str(report.check.broken) if report.check.broken is not None else ""
+    if not problem and report.anchors.bad:
+        problem = (
+            f"{len(report.anchors.bad)} anchor line(s) malformed or wrongly signed"
+        )
+    return Verification(at=at, rows=report.check.rows, problem=problem)
+
+
+def verification_record(verification: Verification, *, directory: Path) -> None:
+    """Append ``verification`` to ``directory``'s record of checks as a line
+    signed with the chain's key, so that nobody without the key can make a
+    failed check read as a passed one."""
+    at = _moment(verification.at)
+    values = _verified_values(at, verification.rows, verification.problem)
+    line = json.dumps(
+        {
+            "at": at,
+            "rows": verification.rows,
+            "problem": verification.problem,
+            "sig": _sign(chain_key(), values),
+        },
+        sort_keys=True,
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / VERIFIED_FILE).open("a", encoding="utf-8") as file:
+        file.write(line + "\n")
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def _verification_parse(line: str, *, key: str) -> Verification | None:
+    try:
+        data = json.loads(line)
+        at, rows, problem = data["at"], data["rows"], data["problem"]
+        expected = _sign(key, _verified_values(at, rows, problem))
+        if not hmac.compare_digest(str(data["sig"]), expected):
+            return None
+        return Verification(
+            at=dt.datetime.fromisoformat(at), rows=int(rows), problem=str(problem)
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def verification_last(*, directory: Path) -> Verification | None:
+    """The latest check whose line is signed with the chain's key; None when
+    the chain was never checked (or no line holds)."""
+    path = directory / VERIFIED_FILE
+    if not path.exists():
+        return None
+    key = chain_key()
+    for line in reversed(path.read_text("utf-8").splitlines()):
+        verification = _verification_parse(line, key=key)
+        if verification is not None:
+            return verification
+    return None

@@ -162,3 +162,10 @@ def row_module_names() -> list[str]:
         ".".join(("tests", *path.relative_to(TESTS).with_suffix("").parts))
         for path in paths
     ]
+
+
+def response_body(response) -> str:
+    """A page's text, or a streamed download's, as the browser would get it."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")

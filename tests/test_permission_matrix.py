@@ -59,6 +59,7 @@ from tests.matrix import (
     Row,
     get_refused,
     mismatched,
+    response_body,
     row_module_names,
 )
 
@@ -210,7 +211,7 @@ def _ask(row: Row, role: str, world: SimpleNamespace, args: list) -> tuple[int, 
         transaction.set_rollback(True)
     if response.status_code == 302 and person is None:
         assert "/accounts/login/" in response["Location"], url
-    return response.status_code, response.content.decode(errors="replace")
+    return response.status_code, response_body(response)
 
 
 def _check(

@@ -42,7 +42,7 @@ from tests.attachment.factories import (
     RepairAttemptFactory,
 )
 from tests.factories import ClientFactory
-from tests.matrix import OWN, SUPERVISOR, Row
+from tests.matrix import OWN, SUPERVISOR, Row, response_body
 from tests.test_audit_call_sites import PAGES_WITHOUT_CLINICAL_TEXT
 
 # The matrix's world and the people it needs beyond the shared conftest.
@@ -205,7 +205,7 @@ def _ask(row: Row, person, world: SimpleNamespace) -> tuple[int, str, set[int | 
             ).values_list("client_id", flat=True)
         )
         transaction.set_rollback(True)
-    return response.status_code, html.unescape(response.content.decode()), read
+    return response.status_code, html.unescape(response_body(response)), read
 
 
 def _client_of_url(row: Row, world: SimpleNamespace) -> set[int]:

@@ -1,0 +1,102 @@
+"""What the access report calls the rows of a client's audit trail: the kind
+of record each one touched, and the role its person acted in.
+
+An audit row names its record by ``object_type``: a model's label
+(``attachment.contact``), or the name of a page that is no model of its own.
+Those names are constants, so that the pages writing such events and the
+report reading them spell them the same way.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+# Pages that are no model of their own, as their audit events name them: the
+# cover pages' names are the access rules' (clinic/access.py).
+from clinic.access import BREAK_GLASS_PAGE, COVER_PAGE
+
+ACCESS_REPORT = "access_report"
+# Breaking glass itself: the grant's creation, on the client's trail.
+BREAK_GLASS_GRANT = "clinic.breakglassgrant"
+
+
+class AccessRole(models.TextChoices):
+    """Why a person could touch the client's records, worked out when the
+    report is read (``selectors.role_expression`` holds the rule)."""
+
+    TREATING = "treating", "Treating therapist"
+    SUPERVISING = "supervising", "Supervisor"
+    COVERING = "covering", "Covering therapist"
+    BREAK_GLASS = "break-glass", "Break-glass"
+    ADMIN = "admin", "Clinic admin"
+    OPERATOR = "operator", "Operator"
+    INTEGRATION = "integration", "Integration (no person)"
+    OTHER = "other", "Other"
+
+
+class Kind(models.TextChoices):
+    CLIENT = "client", "client record"
+    SESSION_NOTE = "session_note", "session note"
+    PROCESS_NOTE = "process_note", "process note"
+    REFLECTION = "reflection", "reflection"
+    AGENDA = "agenda", "next-session agenda"
+    CONTACT = "contact", "contact"
+    RUPTURE = "rupture", "rupture"
+    OBSERVATION = "observation", "dependency observation"
+    MEASURE = "measure", "attachment measure"
+    COPING_PLAN = "coping_plan", "coping plan"
+    FLAG = "flag", "flag"
+    SUPERVISION = "supervision", "supervision"
+    CONTACT_POLICY = "contact_policy", "contact policy"
+    MOVE = "move", "move to another therapist"
+    COVER_PAGE = "cover_page", "cover page"
+    BREAK_GLASS_PAGE = "break_glass_page", "cover page (break-glass)"
+    BREAK_GLASS_GRANT = "break_glass_grant", "break-glass grant"
+    ACCESS_REPORT = "access_report", "access report"
+
+
+OBJECT_TYPES: dict[Kind, tuple[str, ...]] = {
+    Kind.CLIENT: ("clinic.client",),
+    Kind.SESSION_NOTE: (
+        "notes.sessionnote",
+        "notes.sessionnote_list",
+        "notes.addendum",
+        "notes.notereturn",
+    ),
+    Kind.PROCESS_NOTE: ("notes.processnote", "notes.processnote_list"),
+    Kind.REFLECTION: ("notes.reflection",),
+    Kind.AGENDA: ("notes.agenda",),
+    Kind.CONTACT: ("attachment.contact",),
+    Kind.RUPTURE: ("attachment.rupture", "attachment.repairattempt"),
+    Kind.OBSERVATION: ("attachment.dependencyobservation",),
+    Kind.MEASURE: ("attachment.attachmentmeasure",),
+    Kind.COPING_PLAN: ("attachment.copingplan",),
+    Kind.FLAG: (
+        "attachment.flag",
+        "attachment.flagstatuschange",
+        "attachment.flagresponse",
+    ),
+    Kind.SUPERVISION: (
+        "attachment.supervisionsession",
+        "attachment.actionitem",
+        "attachment.discussedflag",
+    ),
+    Kind.CONTACT_POLICY: ("clinic.contactpolicy",),
+    Kind.MOVE: ("clinic.staffproposal",),
+    Kind.COVER_PAGE: (COVER_PAGE,),
+    Kind.BREAK_GLASS_PAGE: (BREAK_GLASS_PAGE,),
+    Kind.BREAK_GLASS_GRANT: (BREAK_GLASS_GRANT,),
+    Kind.ACCESS_REPORT: (ACCESS_REPORT,),
+}
+KIND_OF_TYPE: dict[str, Kind] = {
+    object_type: kind for kind, types in OBJECT_TYPES.items() for object_type in types
+}
+
+
+def kind_label(object_type: str) -> str:
+    """The kind's name; an object type no kind claims yet is shown by its own
+    last part (``attachment.scanrun`` → "scanrun")."""
+    kind = KIND_OF_TYPE.get(object_type)
+    if kind is not None:
+        return str(kind.label)
+    return object_type.rpartition(".")[2].replace("_", " ") or "record"
