@@ -48,6 +48,7 @@ run: venv
 	echo "  supervisor@demo.test  supervisor of therapist and trainee" && \
 	echo "  admin@demo.test       clinic admin (configuration, counts only)" && \
 	echo "  admin2@demo.test      second clinic admin (approves the first's proposals)" && \
+	echo "  cover@demo.test       therapist covering therapist's absence today" && \
 	echo "  operator@demo.test    operator: Django admin at /admin/" && \
 	echo "" && \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000

@@ -8,6 +8,7 @@ class AttachmentConfig(AppConfig):
     def ready(self) -> None:
         """Add this app's panels, agenda items, caseload column and demo part
         to the lower apps' registries (they never import this app)."""
+        from attachment.cover.integration import register_cover_integrations
         from attachment.demo import seed as demo
         from attachment.demo import supervision as supervision_demo
         from attachment.oversight.integration import register_oversight_integrations
@@ -53,3 +54,4 @@ class AttachmentConfig(AppConfig):
         register_review_integrations()
         register_supervision_integrations()
         register_oversight_integrations()
+        register_cover_integrations()

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("attachment.review.urls")),
     path("", include("attachment.supervision.urls")),
     path("", include("attachment.oversight.urls")),
+    path("", include("attachment.cover.urls")),
 ]

@@ -6,6 +6,8 @@ Every view fetches clients through these functions.  The rules:
 * a supervisor also sees, read-only, the clients of their *current* supervisees;
 * a clinic admin configures clients (assignment, policies) but never reads
   clinical content;
+* an absent therapist's cover, and a clinician who breaks glass, open a
+  client's cover page only (see the section at the end);
 * nobody sees anything of another clinic.
 
 An object outside the user's scope answers 404 so that its existence does not
@@ -31,7 +33,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from clinic.models import Client, Clinic, Membership, Role, Supervision, User
+from clinic.models import (
+    Absence,
+    BreakGlassGrant,
+    Client,
+    ClientStatus,
+    Clinic,
+    Membership,
+    Role,
+    Supervision,
+    User,
+)
 
 logger = logging.getLogger("between.access")
 
@@ -291,3 +303,198 @@ def admin_clinic(user: User) -> Clinic:
 def require_clinical_role(user: User) -> None:
     if not clinic_ids_with_role(user, Role.THERAPIST, Role.SUPERVISOR):
         raise forbidden(user, "clinical-area", None)
+
+
+# --- cover during an absence, and break-glass ------------------------------
+# Two ways into a client's *cover page* (what a colleague needs to act: never
+# notes, process notes, reflections, observations or measures) for someone
+# who does not treat or supervise the client: being the cover named on an
+# absence of its therapist, on the absence's dates (inclusive, in the
+# clinic's time zone); or a break-glass grant, opened by a clinician of the
+# clinic who has no other way in and is no trainee.  Each read is an audit
+# event of its own type, so that the trail says which way in was used.
+
+COVER_PAGE = "cover_page"
+BREAK_GLASS_PAGE = "break_glass_page"
+CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
+
+
+def clinic_today(clinic: Clinic, now: dt.datetime) -> dt.date:
+    """The date at ``now`` where the clinic is."""
+    return now.astimezone(clinic.zone).date()
+
+
+def absences_covered(user: User, *, now: dt.datetime) -> QuerySet[Absence]:
+    """The absences ``user`` covers at ``now``: named as the cover, on the
+    absence's dates in its clinic's time zone, in a clinic where they still
+    hold a clinical role."""
+    if not user.is_authenticated:
+        return Absence.objects.none()
+    clinics = Clinic.objects.filter(
+        memberships__user=user, memberships__role__in=CLINICAL_ROLES
+    ).distinct()
+    on_their_day = Q(pk__in=[])
+    for clinic in clinics:
+        today = clinic_today(clinic, now)
+        on_their_day |= Q(clinic=clinic, starts_on__lte=today, ends_on__gte=today)
+    return Absence.objects.filter(covering_therapist=user).filter(on_their_day)
+
+
+def covered_clients(user: User, *, now: dt.datetime) -> QuerySet[Client]:
+    """The clients ``user`` covers at ``now``: those the absent therapist
+    treats in the absence's clinic, unless their therapy has ended."""
+    covering = absences_covered(user, now=now).filter(
+        clinic_id=OuterRef("clinic_id"), therapist_id=OuterRef("therapist_id")
+    )
+    return Client.objects.exclude(status=ClientStatus.ENDED).filter(Exists(covering))
+
+
+def break_glass_grants_in_force(
+    user: User, *, now: dt.datetime
+) -> QuerySet[BreakGlassGrant]:
+    """``user``'s grants that have not expired, in clinics where they still
+    hold a clinical role."""
+    if not user.is_authenticated:
+        return BreakGlassGrant.objects.none()
+    return BreakGlassGrant.objects.filter(
+        grantee=user,
+        granted_at__lte=now,
+        expires_at__gt=now,
+        clinic_id__in=clinic_ids_with_role(user, *CLINICAL_ROLES),
+    )
+
+
+@dataclass(frozen=True)
+class CoverAccess:
+    """Why ``client``'s cover page opens: the ``absence`` its reader covers,
+    or the reader's break-glass ``grant``."""
+
+    client: Client
+    absence: Absence | None = None
+    grant: BreakGlassGrant | None = None
+
+    @property
+    def object_type(self) -> str:
+        """The audit event type of a read under this access."""
+        return COVER_PAGE if self.absence is not None else BREAK_GLASS_PAGE
+
+    @property
+    def basis(self) -> Absence | BreakGlassGrant:
+        """The record that opens the page (the audit event's object)."""
+        if self.absence is not None:
+            return self.absence
+        if self.grant is None:
+            raise ValueError("a cover access has an absence or a grant")
+        return self.grant
+
+
+def client_for_cover(user: User, client_id: int, *, now: dt.datetime) -> CoverAccess:
+    """The client's cover page for ``user`` at ``now``, and why it opens; the
+    cover goes before a grant.  Anyone else gets 404, except whoever already
+    knows the client (its therapist, a current supervisor, the clinic admin),
+    who gets 403: their way in is the client's own page."""
+    client = (
+        covered_clients(user, now=now)
+        .select_related("clinic", "therapist")
+        .filter(pk=client_id)
+        .first()
+    )
+    if client is not None:
+        absence = (
+            absences_covered(user, now=now)
+            .filter(clinic_id=client.clinic_id, therapist_id=client.therapist_id)
+            .order_by("starts_on", "pk")
+            .first()
+        )
+        return CoverAccess(client=client, absence=absence)
+    grant = (
+        break_glass_grants_in_force(user, now=now)
+        .select_related("client__clinic", "client__therapist")
+        .filter(client_id=client_id)
+        .order_by("-expires_at", "-pk")
+        .first()
+    )
+    if grant is not None:
+        return CoverAccess(client=grant.client, grant=grant)
+    if readable_clients(user, on=now.date()).filter(
+        pk=client_id
+    ).exists() or _known_but_refused(user, client_id):
+        raise forbidden(user, "client", client_id)
+    raise not_found(user, "client", client_id)
+
+
+def break_glass_clinic_ids(user: User, *, now: dt.datetime) -> list[int]:
+    """Clinics where ``user`` may break glass: they hold a clinical role
+    there and are no trainee there (their notes need no co-signature)."""
+    return [
+        clinic_id
+        for clinic_id in sorted(set(clinic_ids_with_role(user, *CLINICAL_ROLES)))
+        if not cosignature_required(user, clinic_id=clinic_id, on=now.date())
+    ]
+
+
+def require_break_glass_role(user: User, *, now: dt.datetime) -> list[int]:
+    """The clinics where ``user`` may break glass, or 403 when there are none
+    (an admin, a trainee, someone without a clinical role)."""
+    clinic_ids = break_glass_clinic_ids(user, now=now)
+    if not clinic_ids:
+        raise forbidden(user, "break-glass", None)
+    return clinic_ids
+
+
+def client_for_break_glass(user: User, code: str, *, now: dt.datetime) -> Client:
+    """The client of ``code`` in a clinic where ``user`` may break glass, or
+    404 whether or not the code exists anywhere else.  The code is matched
+    exactly: no search, so that nobody learns of clients they cannot open."""
+    client = (
+        Client.objects.select_related("clinic", "therapist")
+        .filter(clinic_id__in=break_glass_clinic_ids(user, now=now), code=code)
+        .order_by("clinic_id")
+        .first()
+    )
+    if client is None:
+        raise not_found(user, "client-code", None)
+    return client
+
+
+def break_glass_needless(user: User, client: Client, *, now: dt.datetime) -> str | None:
+    """Why ``user`` has no need to break glass for ``client`` (they already
+    have a way to its records), or None.  Only said to people who know the
+    client anyway."""
+    if client.therapist_id == user.pk:
+        return "You are this client's therapist: open their page from your caseload."
+    if covered_clients(user, now=now).filter(pk=client.pk).exists():
+        return "You cover this client: open their cover page from your home page."
+    if is_current_supervisor(
+        user,
+        supervisee_id=client.therapist_id,
+        clinic_id=client.clinic_id,
+        on=now.date(),
+    ):
+        return (
+            "You supervise this client's therapist: open their page from your caseload."
+        )
+    return None
+
+
+def break_glass_grants_reviewable(
+    user: User, *, on: dt.date
+) -> QuerySet[BreakGlassGrant]:
+    """Grants ``user`` reviews: every grant of a clinic they administer, and
+    those on the clients of their current supervisees (in the link's clinic)."""
+    if not user.is_authenticated:
+        return BreakGlassGrant.objects.none()
+    supervising = supervision_links_in_force(on=on).filter(
+        supervisor=user,
+        clinic_id=OuterRef("clinic_id"),
+        supervisee_id=OuterRef("client__therapist_id"),
+    )
+    return BreakGlassGrant.objects.filter(
+        Q(clinic_id__in=clinic_ids_with_role(user, Role.ADMIN)) | Exists(supervising)
+    )
+
+
+def require_break_glass_reviewer(user: User) -> None:
+    """Reviewing takes the clinic admin or the supervisor role (403 without)."""
+    if not clinic_ids_with_role(user, Role.ADMIN, Role.SUPERVISOR):
+        raise forbidden(user, "break-glass-review", None)

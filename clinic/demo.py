@@ -1,6 +1,7 @@
 """The clinic part of the demo: synthetic people (two clinic admins among
 them, and a grant of a role awaiting the second), clients, absences and
-policies.
+policies, and a colleague covering the therapist's absence on the seed day
+beside a break-glass access already reviewed.
 
 ``manage.py seed_demo`` calls :func:`demo_seed`, which builds this part and then
 hands a :class:`~clinic.extensions.DemoContext` to every registered demo seeder,
@@ -28,10 +29,16 @@ from django.db import connection, models
 from django.db.models import Count
 
 from clinic import extensions
+from clinic.access import BREAK_GLASS_PAGE, COVER_PAGE
 from clinic.audit import audit_record
 from clinic.models import (
+    BREAK_GLASS_DURATION,
     Absence,
     AuditAction,
+    AuditEvent,
+    BreakGlassGrant,
+    BreakGlassReason,
+    BreakGlassVerdict,
     Client,
     ClientStatus,
     Clinic,
@@ -76,7 +83,7 @@ class DemoRefused(Refused):
 def demo_password(*, debug: bool, allow_production: bool, password: str) -> str:
     """The demo accounts' password, or a refusal outside development.
 
-    The demo creates an operator superuser and six clinic staff sharing one
+    The demo creates an operator superuser and seven clinic staff sharing one
     password; with the published one, on a server, that is an open door.  So
     with ``DEBUG`` off it runs only when asked for explicitly
     (``--allow-production``) and given a password of the operator's own
@@ -123,6 +130,10 @@ PEOPLE = (
 # Kept out of the people handed to the apps' seeders, who have no use for them.
 SECOND_ADMIN = Person("admin2", "admin2@demo.test", "Amara Osei", (Role.ADMIN,))
 OPERATOR = Person("operator", OPERATOR_EMAIL, "Jordan Ellis", ())
+# A therapist with no clients of their own, who covers the therapist's
+# absence on the seed day; kept out of the people handed to the seeders too.
+COVER = Person("cover", "cover@demo.test", "Sam Okafor", (Role.THERAPIST,))
+COVER_NOTE = "Conference"
 
 
 @dataclass(frozen=True)
@@ -282,6 +293,7 @@ class _Seeding:
     def people_ensure(self) -> dict[str, User]:
         people = {person.key: self.member_ensure(person) for person in PEOPLE}
         self.member_ensure(SECOND_ADMIN)
+        self.member_ensure(COVER)
         self.user_ensure(OPERATOR, operator=True)
         return people
 
@@ -391,6 +403,54 @@ class _Seeding:
         )
         self.audit_created(absence)
 
+    def break_glass_ensure(
+        self, *, client: Client, grantee: User, reviewer: User
+    ) -> None:
+        """One break-glass access of three days ago, already reviewed, with
+        its events: the grant, the read it opened, the review."""
+        if BreakGlassGrant.objects.filter(clinic=self.clinic).exists():
+            return
+        granted_at = self.now - dt.timedelta(days=3, hours=2)
+        grant = BreakGlassGrant.objects.create(
+            clinic=self.clinic,
+            client=client,
+            grantee=grantee,
+            reason=BreakGlassReason.THERAPIST_UNREACHABLE,
+            explanation="A distress message came in on a Sunday evening and the "
+            "treating therapist was on a flight (synthetic demo).",
+            granted_at=granted_at,
+            expires_at=granted_at + BREAK_GLASS_DURATION,
+            verdict=BreakGlassVerdict.JUSTIFIED,
+            review_note="The therapist confirms she could not be reached; the "
+            "access was right (synthetic demo).",
+            reviewed_by=reviewer,
+            reviewed_at=granted_at + dt.timedelta(days=1),
+        )
+        audit_record(actor=grantee, action=AuditAction.CREATE, obj=grant, at=self.now)
+        audit_record(
+            actor=grantee,
+            action=AuditAction.READ,
+            obj=grant,
+            object_type=BREAK_GLASS_PAGE,
+            at=self.now,
+        )
+        audit_record(actor=reviewer, action=AuditAction.UPDATE, obj=grant, at=self.now)
+
+    def cover_read_ensure(self, *, absence: Absence, client: Client) -> None:
+        """The cover has opened one client's cover page during the absence."""
+        if AuditEvent.objects.filter(
+            object_type=COVER_PAGE, object_id=absence.pk
+        ).exists():
+            return
+        audit_record(
+            actor=absence.covering_therapist,
+            action=AuditAction.READ,
+            obj=absence,
+            object_type=COVER_PAGE,
+            client_id=client.pk,
+            at=self.now,
+        )
+
 
 def demo_refuse_other_clinics() -> None:
     others = Clinic.objects.exclude(slug=DEMO_SLUG).count()
@@ -439,10 +499,34 @@ def _absences_ensure(seeding: _Seeding, people: dict[str, User]) -> None:
         starts_in=35,
         days=5,
     )
+    # The cover's: the therapist is away from the seed day for four days.
+    seeding.absence_ensure(
+        therapist=people["therapist"],
+        covering=User.objects.get(email=COVER.email),
+        note=COVER_NOTE,
+        starts_in=0,
+        days=4,
+    )
+
+
+def _cover_and_break_glass_ensure(
+    seeding: _Seeding, people: dict[str, User], stories: dict[str, Client]
+) -> None:
+    """The cover has opened the rising-contact client's cover page; a
+    colleague broke glass for the same client three days ago, and the clinic
+    admin has reviewed it."""
+    absence = Absence.objects.get(
+        clinic=seeding.clinic, therapist=people["therapist"], note=COVER_NOTE
+    )
+    client = stories["rising_contact"]
+    seeding.cover_read_ensure(absence=absence, client=client)
+    seeding.break_glass_ensure(
+        client=client, grantee=people["therapist2"], reviewer=people["admin"]
+    )
 
 
 # The steps before the seeders, so that the progress bar knows its length.
-CLINIC_STEPS = 6
+CLINIC_STEPS = 7
 
 
 def demo_seed(
@@ -483,6 +567,8 @@ def demo_seed(
     advance("client override")
     _absences_ensure(seeding, people)
     advance("absences")
+    _cover_and_break_glass_ensure(seeding, people, stories)
+    advance("cover and break-glass")
     context = extensions.DemoContext(
         clinic=clinic,
         people=people,

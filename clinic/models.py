@@ -706,3 +706,112 @@ class SupervisionProposal(models.Model):
 
     def __str__(self) -> str:
         return f"Proposal of {self.link}"
+
+
+# --- break-glass: unplanned access to one client's cover page ----------------
+
+# How long a grant opens the client's cover page, and the shortest reason
+# (free text, trimmed) that opens it.
+BREAK_GLASS_DURATION = dt.timedelta(hours=12)
+BREAK_GLASS_EXPLANATION_MIN = 20
+BREAK_GLASS_EXPLANATION_MAX = 1000
+BREAK_GLASS_REVIEW_NOTE_MAX = 1000
+
+
+class BreakGlassReason(models.TextChoices):
+    CRISIS_CONTACT = "crisis_contact", "The client made contact in crisis or distress"
+    SAFETY_CONCERN = "safety_concern", "There is a concern for the client's safety"
+    THERAPIST_UNREACHABLE = (
+        "therapist_unreachable",
+        "The treating therapist cannot be reached",
+    )
+    NO_COVER = "no_cover", "The therapist is away and no cover is named"
+    OTHER = "other", "Another urgent reason"
+
+
+class BreakGlassVerdict(models.TextChoices):
+    JUSTIFIED = "justified", "Justified"
+    NOT_JUSTIFIED = "not_justified", "Not justified"
+
+
+@pghistory.track()
+class BreakGlassGrant(models.Model):
+    """A clinician's access to one client's cover page for twelve hours,
+    opened by themselves with a reason when nobody with access can act, and
+    reviewed afterwards by the clinic admin or the therapist's supervisor.
+
+    Who may open one, and what it opens, is decided in :mod:`clinic.access`.
+    """
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="break_glass_grants"
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="break_glass_grants"
+    )
+    grantee = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="break_glass_grants"
+    )
+    reason = models.CharField(max_length=32, choices=BreakGlassReason.choices)
+    explanation = models.TextField(max_length=BREAK_GLASS_EXPLANATION_MAX)
+    granted_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    verdict = models.CharField(
+        max_length=16, choices=BreakGlassVerdict.choices, blank=True
+    )
+    review_note = models.TextField(max_length=BREAK_GLASS_REVIEW_NOTE_MAX, blank=True)
+    reviewed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-granted_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at=F("granted_at") + BREAK_GLASS_DURATION),
+                name="break_glass_lasts_twelve_hours",
+            ),
+            models.CheckConstraint(
+                condition=Q(reason__in=BreakGlassReason.values),
+                name="break_glass_reason_known",
+            ),
+            # At least 20 characters between the first and the last that
+            # are not blank.
+            models.CheckConstraint(
+                condition=Q(explanation__regex=r"^\s*\S[\s\S]{18,}\S\s*$"),
+                name="break_glass_explained",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    verdict="",
+                    review_note="",
+                    reviewed_by__isnull=True,
+                    reviewed_at__isnull=True,
+                )
+                | (
+                    Q(verdict__in=BreakGlassVerdict.values)
+                    & ~Q(review_note__regex=r"^\s*$")
+                    & Q(reviewed_by__isnull=False, reviewed_at__isnull=False)
+                ),
+                name="break_glass_reviewed_with_a_note",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reviewed_by=F("grantee")),
+                name="break_glass_not_reviewed_by_its_grantee",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["grantee", "expires_at"]),
+            models.Index(fields=["clinic", "granted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Break-glass #{self.pk} by {self.grantee_id} on client {self.client_id}"
+
+    @property
+    def is_reviewed(self) -> bool:
+        return bool(self.verdict)
+
+    def is_in_force(self, now: dt.datetime) -> bool:
+        return self.granted_at <= now < self.expires_at

@@ -34,10 +34,13 @@ from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from attachment.cover import services as cover_services
+from attachment.cover import views as cover_views
+from attachment.demo import cover as cover_demo
 from attachment.engine.services import default_thresholds_row, flag_status_change
 from attachment.management.commands import export_flags
 from attachment.management.commands.export_flags import Command as ExportFlags
-from attachment.models import ActionCategory, ActionItem, Flag, FlagStatus
+from attachment.models import ActionCategory, ActionItem, Contact, Flag, FlagStatus
 from attachment.oversight import services as oversight_services
 from attachment.records import imports as contact_imports
 from attachment.records import services as records
@@ -50,13 +53,27 @@ from attachment.supervision.integration import action_items_home_panel
 from clinic import imports as client_imports
 from clinic import reauth
 from clinic import services as clinic_services
+from clinic.access import BREAK_GLASS_PAGE, COVER_PAGE
+from clinic.access_report import services as access_report_services
+from clinic.access_report.kinds import ACCESS_REPORT
 from clinic.administration import services as admin_services
 from clinic.administration.staff import services as staff_services
+from clinic.demo import COVER as DEMO_COVER
+from clinic.demo import COVER_NOTE as DEMO_COVER_NOTE
 from clinic.demo import _Seeding
+from clinic.extensions import DemoContext
+from clinic.management.commands.access_report import (
+    Command as AccessReportCommand,
+)
 from clinic.middleware import RefusalAuditMiddleware
 from clinic.models import (
+    BREAK_GLASS_DURATION,
+    Absence,
     AuditAction,
     AuditEvent,
+    BreakGlassGrant,
+    BreakGlassReason,
+    BreakGlassVerdict,
     EnrolmentLink,
     Membership,
     Role,
@@ -345,6 +362,102 @@ def _proposed_by_admin(w) -> Supervision:
     return w.proposed
 
 
+def _covered(w) -> Absence:
+    """The therapist is away today, and the other therapist covers."""
+    w.covered = AbsenceFactory(
+        clinic=w.clinic,
+        therapist=w.therapist,
+        covering_therapist=w.other_therapist,
+        starts_on=w.today - dt.timedelta(days=1),
+        ends_on=w.today + dt.timedelta(days=1),
+    )
+    return w.covered
+
+
+def _glass_broken(w) -> BreakGlassGrant:
+    """The other therapist's break-glass access to the client, in force."""
+    w.grant = BreakGlassGrant.objects.create(
+        clinic=w.clinic,
+        client=w.client,
+        grantee=w.other_therapist,
+        reason=BreakGlassReason.CRISIS_CONTACT,
+        explanation="A crisis text came in; the therapist was unreachable.",
+        granted_at=w.ago(hours=1),
+        expires_at=w.ago(hours=1) + BREAK_GLASS_DURATION,
+    )
+    return w.grant
+
+
+def _cover_read(basis: Callable[[World], Any], object_type: str, *, case: str) -> Site:
+    """A GET of the client's cover page by the other therapist, covering or
+    under break-glass: one read of the way in, on the client's trail."""
+
+    def call(w: World):
+        opened = basis(w)
+        url = reverse("attachment:cover_page", args=[w.client.pk])
+        response = w.login(w.other_therapist).get(url)
+        assert response.status_code == 200, case
+        return opened
+
+    return Site(
+        id=f"GET attachment:cover_page ({case})",
+        call=call,
+        expect=lambda w, opened: [
+            event(
+                w.other_therapist,
+                READ,
+                opened,
+                client=w.client,
+                object_type=object_type,
+            )
+        ],
+        functions=(key(cover_views._audit_cover_read),),
+        url_name="attachment:cover_page",
+    )
+
+
+def _logged_while_covering(w, log: Callable) -> Any:
+    _covered(w)
+    return log(
+        actor=w.other_therapist,
+        client_id=w.client.pk,
+        occurred_at=w.ago(hours=1),
+        channel="text",
+        direction="from_client",
+        now=w.now,
+    )
+
+
+def _seeding(w) -> _Seeding:
+    """The demo's clinic part, writing into the world's clinic."""
+    seeding = _Seeding(now=w.now, password=w.password)
+    seeding._clinic = w.clinic
+    return seeding
+
+
+def _demo_cover(w) -> DemoContext:
+    """The demo's cover, covering the therapist today, and its context."""
+    w.demo_cover = UserFactory(email=DEMO_COVER.email, full_name=DEMO_COVER.full_name)
+    MembershipFactory(user=w.demo_cover, clinic=w.clinic, role=Role.THERAPIST)
+    AbsenceFactory(
+        clinic=w.clinic,
+        therapist=w.therapist,
+        covering_therapist=w.demo_cover,
+        note=DEMO_COVER_NOTE,
+        starts_on=w.today,
+        ends_on=w.today + dt.timedelta(days=3),
+    )
+    return DemoContext(
+        clinic=w.clinic,
+        people={},
+        clients=[w.client],
+        stories={"rising_contact": w.client},
+        stable=[],
+        now=w.now,
+        rng=None,
+    )
+
+
 def event(
     actor,
     action: str,
@@ -471,6 +584,21 @@ CLIENTS_CSV = (
 )
 
 
+def _demo_break_glass_events(w, grant: BreakGlassGrant) -> list[Event]:
+    """The demo's break-glass access: opened, read and reviewed."""
+    return [
+        event(w.other_therapist, CREATE, grant, client=w.client),
+        event(
+            w.other_therapist,
+            READ,
+            grant,
+            client=w.client,
+            object_type=BREAK_GLASS_PAGE,
+        ),
+        event(w.admin, UPDATE, grant, client=w.client),
+    ]
+
+
 # --- the table --------------------------------------------------------------
 
 SITES: list[Site] = [
@@ -490,6 +618,50 @@ SITES: list[Site] = [
         lambda w, _: [event(w.admin, "denied", w.client, object_type="client")],
         as_="admin",
         status=403,
+    ),
+    # clinic: the access report; reading it and taking it away are on the
+    # client's trail too.
+    page(
+        "clinic:access_report",
+        _client,
+        lambda w, _: [
+            event(
+                w.therapist, READ, w.client, client=w.client, object_type=ACCESS_REPORT
+            )
+        ],
+        via=(access_report_services.access_report_read_record,),
+    ),
+    service(
+        access_report_services.access_report_export_record,
+        lambda w, f: w.login(w.therapist).get(
+            reverse("clinic:access_report_csv", args=[w.client.pk])
+        ),
+        lambda w, _: [
+            event(
+                w.therapist,
+                EXPORT,
+                w.client,
+                client=w.client,
+                object_type=ACCESS_REPORT,
+            )
+        ],
+        case="the CSV download",
+    ),
+    service(
+        AccessReportCommand.handle,
+        lambda w, f: call_command(
+            "access_report",
+            "--client",
+            w.client.code,
+            "--actor",
+            w.admin.email,
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        ),
+        lambda w, _: [
+            event(w.admin, EXPORT, w.client, client=w.client, object_type=ACCESS_REPORT)
+        ],
+        via=(access_report_services.access_report_export_record,),
     ),
     # clinic: the clinic admin's configuration, accounts, imports, demo
     service(
@@ -775,6 +947,38 @@ SITES: list[Site] = [
         _Seeding.audit_created,
         lambda w, f: _Seeding(now=w.now, password=w.password).clinic_ensure(),
         lambda w, clinic: [event(None, CREATE, clinic)],
+    ),
+    service(
+        _Seeding.break_glass_ensure,
+        lambda w, f: f(
+            _seeding(w), client=w.client, grantee=w.other_therapist, reviewer=w.admin
+        ),
+        lambda w, _: _demo_break_glass_events(w, BreakGlassGrant.objects.get()),
+    ),
+    service(
+        _Seeding.cover_read_ensure,
+        lambda w, f: f(_seeding(w), absence=_covered(w), client=w.client),
+        lambda w, _: [
+            event(
+                w.other_therapist,
+                READ,
+                w.covered,
+                client=w.client,
+                object_type=COVER_PAGE,
+            )
+        ],
+    ),
+    service(
+        cover_demo.seed,
+        lambda w, f: f(_demo_cover(w)),
+        lambda w, _: [
+            event(
+                w.demo_cover,
+                CREATE,
+                Contact.objects.get(logged_by=w.demo_cover),
+                client=w.client,
+            )
+        ],
     ),
     page(
         "clinic:client",
@@ -1260,6 +1464,36 @@ SITES: list[Site] = [
         lambda w, row: [event(w.admin, UPDATE, row)],
         via=(oversight_services.detector_settings_save,),
     ),
+    # attachment: cover during absences, and break-glass
+    _cover_read(_covered, COVER_PAGE, case="covering"),
+    _cover_read(_glass_broken, BREAK_GLASS_PAGE, case="break-glass"),
+    service(
+        cover_services.cover_contact_log,
+        _logged_while_covering,
+        lambda w, contact: [event(w.other_therapist, CREATE, contact, client=w.client)],
+    ),
+    service(
+        cover_services.break_glass_open,
+        lambda w, f: f(
+            actor=w.other_therapist,
+            code=w.client.code,
+            reason=BreakGlassReason.THERAPIST_UNREACHABLE,
+            explanation="A crisis text came in; the therapist was unreachable.",
+            now=w.now,
+        ),
+        lambda w, grant: [event(w.other_therapist, CREATE, grant, client=w.client)],
+    ),
+    service(
+        cover_services.break_glass_review,
+        lambda w, f: f(
+            actor=w.admin,
+            grant_id=_glass_broken(w).pk,
+            verdict=BreakGlassVerdict.JUSTIFIED,
+            note="The crisis text was real; the access was right.",
+            now=w.now,
+        ),
+        lambda w, grant: [event(w.admin, UPDATE, grant, client=w.client)],
+    ),
 ]
 
 
@@ -1323,6 +1557,11 @@ PAGES_WITHOUT_CLINICAL_TEXT = {
     "clinic:enrolment_link_needed": "what to ask the clinic admin for",
     "attachment:clinic_overview": "counts",
     "attachment:detector_settings": "thresholds",
+    "clinic:access_overview": "the month's counts of accesses, people's names, "
+    "the audit chain's last check",
+    # Its export event is an entry of the table; the CSV itself holds times,
+    # people, roles, kinds of record and addresses.
+    "clinic:access_report_csv": "a client's audit trail as CSV, metadata only",
     # Clinicians' pages of codes, dates and counts.
     "notes:cosign_queue": "client codes, authors and dates",
     "notes:preferences": "the user's default note format",
@@ -1338,6 +1577,14 @@ PAGES_WITHOUT_CLINICAL_TEXT = {
     "attachment:repair_new": "an empty form under the rupture's kind and severity",
     "attachment:observation_new": "an empty form",
     "attachment:measure_new": "an empty form",
+    # Cover and break-glass: who, when and why, never a record's text.
+    "attachment:cover_absence": "client codes with counts of cover-page reads and "
+    "of contacts the cover logged",
+    "attachment:break_glass": "an empty form",
+    "attachment:break_glass_review": "break-glass accesses: people, client codes, "
+    "times and the reasons given",
+    "attachment:break_glass_review_grant": "one break-glass access: who, when, "
+    "the reason given",
 }
 
 

@@ -246,8 +246,11 @@ def _overextended_reply(history: History, when: dt.datetime) -> dt.datetime | No
 
 
 def _vacation(client: Client, now: dt.datetime) -> Absence | None:
+    """The therapist's latest absence that is over, else the next one (the
+    absence under way on the seed day, which a colleague covers, is not the
+    story's vacation)."""
     absences = list(Absence.objects.filter(therapist_id=client.therapist_id))
-    past = [a for a in absences if a.starts_on <= now.date()]
+    past = [a for a in absences if a.ends_on < now.date()]
     if past:
         return max(past, key=lambda absence: absence.starts_on)
     return min(absences, key=lambda absence: absence.starts_on, default=None)

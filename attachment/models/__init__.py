@@ -7,6 +7,7 @@ sessions.
 ``detector_settings``: the per-clinic detector thresholds.
 ``scans``: scan runs and chunks, and the per-client re-scan requests.
 ``supervision``: supervision sessions, action items, notifications and digests.
+``cover``: the notices sent about the cover of an absence.
 """
 
 from attachment.models._text import duration_text, labels
@@ -15,10 +16,12 @@ from attachment.models.contacts import (
     SUMMARY_MAX_LENGTH,
     Contact,
     Direction,
+    LoggedWhile,
     Purpose,
     Source,
 )
 from attachment.models.coping import CopingPlan, CopingStrategy
+from attachment.models.cover import CoverNotice, CoverNoticeKind
 from attachment.models.dependency import (
     MEASURE_MAX,
     MEASURE_MIN,
@@ -88,10 +91,13 @@ __all__ = [
     "Contact",
     "CopingPlan",
     "CopingStrategy",
+    "CoverNotice",
+    "CoverNoticeKind",
     "DependencyMarker",
     "DependencyObservation",
     "DependencyTrigger",
     "Direction",
+    "LoggedWhile",
     "MARKERS_OF_KIND",
     "MAX_CALL_MINUTES",
     "MEASURE_MAX",

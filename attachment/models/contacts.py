@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pghistory
+from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -39,6 +40,14 @@ class Source(models.TextChoices):
     MANUAL = "manual", "Logged by hand"
     IMPORT = "import", "Imported"
     INTEGRATION = "integration", "Integration"
+
+
+class LoggedWhile(models.TextChoices):
+    """How someone other than the treating therapist came to log a contact
+    (the label completes "logged by <name> …")."""
+
+    COVERING = "covering", "while covering"
+    BREAK_GLASS = "break_glass", "with break-glass access"
 
 
 SUMMARY_MAX_LENGTH = 280
@@ -87,6 +96,25 @@ class Contact(models.Model):
         related_name="discussed_contacts",
         help_text="The session note in which the contact was brought up.",
     )
+    # A colleague who logged the contact from the client's cover page; the
+    # treating therapist finds it marked on their return.
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    # The database default keeps raw inserts (the benchmarks') valid.
+    logged_while = models.CharField(
+        max_length=16,
+        choices=LoggedWhile.choices,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+    )
     # Natural key of an imported row, so that importing a file twice adds nothing.
     row_hash = models.CharField(max_length=64, blank=True, editable=False)
 
@@ -123,6 +151,11 @@ class Contact(models.Model):
                 condition=Q(response_minutes__isnull=True)
                 | Q(responded_at__isnull=False),
                 name="contact_response_minutes_needs_response",
+            ),
+            models.CheckConstraint(
+                condition=Q(logged_by__isnull=True, logged_while="")
+                | (Q(logged_by__isnull=False) & Q(logged_while__in=LoggedWhile.values)),
+                name="contact_logged_by_a_colleague_says_how",
             ),
         ]
         indexes = [

@@ -179,6 +179,9 @@ class ActionItem(models.Model):
 class NotificationKind(models.TextChoices):
     NEW_RED_FLAGS = "new_red_flags", "New red flags"
     ACTION_ITEMS_ASSIGNED = "action_items_assigned", "Action items assigned"
+    COVER_STARTS = "cover_starts", "Cover during an absence starts"
+    COVER_ENDED = "cover_ended", "Cover during an absence ended"
+    BREAK_GLASS = "break_glass", "Break-glass access"
 
 
 @pghistory.track()

@@ -92,6 +92,8 @@ class NewContact:
     after_ending: bool = False
     response_minutes: int | None = None
     responded_after_hours: bool = False
+    logged_by_id: int | None = None
+    logged_while: str = ""
     pk: None = None
 
 

@@ -1,12 +1,15 @@
 """The wording and the links of notifications and digests, in one place so
 that nothing else composes them.
 
-Every message is fixed wording around a count.  A link is a path inside
+Every message is fixed wording around a count (and, for cover and
+break-glass, a colleague's name and an absence's dates).  A link is a path inside
 Between (a notification) or that path on ``SITE_URL`` (an e-mail); neither
 ever holds a client's name, code or any clinical text.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.conf import settings
 from django.urls import reverse
@@ -49,3 +52,62 @@ def notifications_path() -> str:
 def absolute(path: str) -> str:
     """``path`` on the site's address, for e-mails."""
     return settings.SITE_URL.rstrip("/") + path
+
+
+# --- cover during an absence and break-glass (attachment.cover) -------------
+
+# Names are cut so that a message keeps within its column.
+NAME_SHOWN = 40
+
+
+def _name(full_name: str) -> str:
+    return (
+        full_name if len(full_name) <= NAME_SHOWN else full_name[: NAME_SHOWN - 1] + "…"
+    )
+
+
+def _dates(starts_on: dt.date, ends_on: dt.date) -> str:
+    return f"{starts_on.day} {starts_on:%b} to {ends_on.day} {ends_on:%b %Y}"
+
+
+def cover_starts_message(
+    *, cover: str, therapist: str | None, starts_on: dt.date, ends_on: dt.date
+) -> str:
+    """To the absent therapist (``therapist`` None) or a supervisor."""
+    whose = "your clients" if therapist is None else f"{_name(therapist)}'s clients"
+    return f"{_name(cover)} covers {whose} from {_dates(starts_on, ends_on)}."
+
+
+def cover_ended_message(
+    *, opened: int, therapist: str | None, starts_on: dt.date, ends_on: dt.date
+) -> str:
+    """To the absent therapist (``therapist`` None) or a supervisor."""
+    whose = "Your absence" if therapist is None else f"{_name(therapist)}'s absence"
+    cover = "your cover" if therapist is None else "the cover"
+    return (
+        f"{whose} from {_dates(starts_on, ends_on)} has ended: {cover} opened the "
+        f"cover pages of {_plural(opened, 'client', 'clients')}."
+    )
+
+
+def break_glass_message(*, grantee: str, treating: bool) -> str:
+    """To the treating therapist, or to whoever reviews the access."""
+    if treating:
+        return (
+            f"{_name(grantee)} opened the cover page of one of your clients "
+            "with break-glass access."
+        )
+    return f"{_name(grantee)} used break-glass access to a client's cover page: please review it."
+
+
+def cover_absence_path(absence_id: int) -> str:
+    """The page of an absence's cover: who covers, and which clients they opened."""
+    return reverse("attachment:cover_absence", args=[absence_id])
+
+
+def break_glass_review_path() -> str:
+    return reverse("attachment:break_glass_review")
+
+
+def client_path(client_id: int) -> str:
+    return reverse("clinic:client", args=[client_id])

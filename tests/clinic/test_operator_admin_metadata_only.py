@@ -49,7 +49,18 @@ from pghistory.models import Event as HistoryEvent
 from attachment.engine.services import detector_settings_for
 from attachment.models import FlagStatusChange
 from clinic.audit import audit_record
-from clinic.models import AuditAction, AuditEvent, Membership, Role, Supervision, User
+from clinic.models import (
+    BREAK_GLASS_DURATION,
+    AuditAction,
+    AuditEvent,
+    BreakGlassGrant,
+    BreakGlassReason,
+    BreakGlassVerdict,
+    Membership,
+    Role,
+    Supervision,
+    User,
+)
 from notes.models import Addendum, NoteFormat, NoteReturn, NoteStatus, SessionNote
 from notes.signature_hashes import addendum_digest, note_digest
 from tests.attachment.factories import (
@@ -309,6 +320,21 @@ SEEDS: dict[str, Callable[[World], list]] = {
             clinic=w.clinic,
             client=w.client,
             **markers(apps.get_model("clinic.contactpolicy")),
+        )
+    ),
+    # Reviewed, so that its review note may hold text (a CHECK constraint).
+    "clinic.breakglassgrant": _one(
+        lambda w: BreakGlassGrant.objects.create(
+            clinic=w.clinic,
+            client=w.client,
+            grantee=w.supervisor,
+            reason=BreakGlassReason.OTHER,
+            granted_at=w.now,
+            expires_at=w.now + BREAK_GLASS_DURATION,
+            verdict=BreakGlassVerdict.JUSTIFIED,
+            reviewed_by=w.therapist,
+            reviewed_at=w.now,
+            **markers(apps.get_model("clinic.breakglassgrant")),
         )
     ),
     "clinic.auditevent": _one(

@@ -12,10 +12,15 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
+from django.utils import timezone
 
-from clinic import extensions
+from clinic import access, extensions
 from clinic.models import (
     Absence,
+    AuditAction,
+    AuditEvent,
+    BreakGlassGrant,
+    BreakGlassVerdict,
     Client,
     ClientStatus,
     Clinic,
@@ -34,6 +39,7 @@ DEMO_EMAILS = {
     "supervisor@demo.test": {Role.THERAPIST, Role.SUPERVISOR},
     "admin@demo.test": {Role.ADMIN},
     "admin2@demo.test": {Role.ADMIN},
+    "cover@demo.test": {Role.THERAPIST},
 }
 
 
@@ -255,13 +261,61 @@ def test_story_clients_have_fixed_codes_statuses_and_the_absence_they_need():
         ClientStatus.ENDED,
     ]
     assert today - stories["DM-004"].ended_on == dt.timedelta(weeks=8)
-    vacation = Absence.objects.get(therapist__email="therapist@demo.test")
+    vacation = Absence.objects.get(
+        therapist__email="therapist@demo.test", note="Annual leave"
+    )
     assert vacation.covering_therapist.email == "therapist2@demo.test"
     assert (vacation.ends_on - vacation.starts_on).days == 13
     assert today - vacation.ends_on == dt.timedelta(weeks=6)
     assert vacation.starts_on > stories["DM-003"].started_on
     leave = Absence.objects.get(therapist__email="trainee@demo.test")
     assert leave.starts_on - today == dt.timedelta(weeks=5)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("clinic_part_only")
+def test_the_cover_covers_an_absence_of_the_therapist_on_the_seed_day():
+    seed()
+    today = demo_today()
+    cover = User.objects.get(email="cover@demo.test")
+    assert not Client.objects.filter(therapist=cover).exists()
+    absence = Absence.objects.get(covering_therapist=cover)
+    assert absence.therapist.email == "therapist@demo.test"
+    assert absence.starts_on <= today <= absence.ends_on
+    dm_002 = Client.objects.get(code="DM-002")
+    assert access.client_for_cover(cover, dm_002.pk, now=timezone.now()).absence
+    assert AuditEvent.objects.filter(
+        actor=cover,
+        action=AuditAction.READ,
+        object_type=access.COVER_PAGE,
+        object_id=absence.pk,
+        client_id=dm_002.pk,
+    ).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("clinic_part_only")
+def test_one_break_glass_access_is_already_reviewed_by_the_admin():
+    seed()
+    grant = BreakGlassGrant.objects.select_related("client", "grantee").get()
+    assert (grant.client.code, grant.grantee.email) == (
+        "DM-002",
+        "therapist2@demo.test",
+    )
+    assert grant.verdict == BreakGlassVerdict.JUSTIFIED
+    assert grant.reviewed_by.email == "admin@demo.test"
+    assert grant.expires_at < timezone.now()
+    assert set(
+        AuditEvent.objects.filter(
+            object_id=grant.pk,
+            client_id=grant.client_id,
+            actor__in=[grant.grantee, grant.reviewed_by],
+        ).values_list("action", "object_type")
+    ) == {
+        (AuditAction.CREATE, "clinic.breakglassgrant"),
+        (AuditAction.READ, access.BREAK_GLASS_PAGE),
+        (AuditAction.UPDATE, "clinic.breakglassgrant"),
+    }
 
 
 @pytest.mark.django_db
@@ -336,7 +390,9 @@ def test_it_shows_a_progress_bar_and_reports_counts_without_names():
     out, err = seed()
     assert "100%" in err
     assert "clients: 30" in out
-    assert "clinic 104" in new_rows(out)  # 52 rows and an audit event for each
+    # 56 rows, an audit event for each but the break-glass grant, the grant's
+    # three (opened, read, reviewed) and the cover's read.
+    assert "clinic 115" in new_rows(out)
     names = set(Client.objects.values_list("preferred_name", flat=True))
     assert not any(name in out for name in names)
     out_again, _ = seed()

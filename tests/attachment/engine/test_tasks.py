@@ -169,6 +169,7 @@ def test_every_task_keeps_its_pinned_name():
         "attachment.tasks.nightly_scan",
         "attachment.supervision_tasks.daily_digest",
         "attachment.supervision_tasks.digest_send",
+        "attachment.cover_tasks.daily_cover_notices",
         "attachment.policy_refresh.refresh_default_policy",
         "attachment.policy_refresh.refresh_default_policy_chunk",
     }
