@@ -15,10 +15,11 @@ import datetime as dt
 from attachment.cover.notices import cover_notices_send
 from attachment.models import Contact, LoggedWhile, Source
 from attachment.records.imports import NewContact, contacts_bulk_create
+from clinic.access import supervision_links_in_force
 from clinic.audit import audit_record
 from clinic.demo import COVER, COVER_NOTE
 from clinic.extensions import DemoContext
-from clinic.models import Absence, AuditAction, User
+from clinic.models import Absence, AuditAction, AuditEvent, Client, User
 
 
 def _during_the_first_day(absence: Absence, now: dt.datetime) -> dt.datetime:
@@ -54,4 +55,22 @@ def seed(demo: DemoContext) -> None:
         contacts_bulk_create(clinic=demo.clinic, contacts=[contact])
         logged = Contact.objects.get(client=client, logged_by=cover)
         audit_record(actor=cover, action=AuditAction.CREATE, obj=logged, at=demo.now)
+    _ordinary_reads(client, on=demo.now.date())
     cover_notices_send(now=demo.now)
+
+
+def _ordinary_reads(client: Client, *, on: dt.date) -> None:
+    """The treating therapist and their supervisor opened the client's page
+    before the absence, so that the client's access report shows every role."""
+    readers = [client.therapist]
+    readers += [
+        link.supervisor
+        for link in supervision_links_in_force(on=on).filter(
+            supervisee=client.therapist
+        )
+    ]
+    for reader in readers:
+        if not AuditEvent.objects.filter(
+            actor=reader, client_id=client.pk, action=AuditAction.READ
+        ).exists():
+            audit_record(actor=reader, action=AuditAction.READ, obj=client)
