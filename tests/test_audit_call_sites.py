@@ -977,8 +977,12 @@ SITES: list[Site] = [
                 CREATE,
                 Contact.objects.get(logged_by=w.demo_cover),
                 client=w.client,
-            )
+            ),
+            # The treating therapist's and the supervisor's earlier reads.
+            event(w.therapist, READ, w.client, client=w.client),
+            event(w.supervisor, READ, w.client, client=w.client),
         ],
+        via=(cover_demo._ordinary_reads,),
     ),
     page(
         "clinic:client",
