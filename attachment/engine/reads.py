@@ -77,7 +77,8 @@ WEEKLY_SQL = scoped(
     SELECT k.client_id,
            ({local_week_sql("k.occurred_at", "%(tz)s")} - %(first_week)s) / 7 AS week,
            count(*) FILTER (WHERE k.direction = 'from_client'),
-           count(*) FILTER (WHERE k.direction = 'from_therapist'),
+           count(*) FILTER (WHERE k.direction = 'from_therapist'
+                                AND k.in_reply_to_id IS NULL),
            count(*) FILTER (WHERE {replied_sql("k", as_of="%(now)s")}),
            count(*) FILTER (WHERE {after_hours_reply_sql("k", as_of="%(now)s")}),
            COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY k.response_minutes)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -84,6 +85,16 @@ class Contact(models.Model):
         blank=True,
         help_text="When the therapist answered this client contact; empty if not yet.",
     )
+    # A therapist contact that answers a client contact is a reply, never a
+    # contact the therapist started.
+    in_reply_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replies",
+        help_text="The client contact this therapist contact answers.",
+    )
     source = models.CharField(
         max_length=16, choices=Source.choices, default=Source.MANUAL
     )
@@ -156,6 +167,33 @@ class Contact(models.Model):
                 condition=Q(logged_by__isnull=True, logged_while="")
                 | (Q(logged_by__isnull=False) & Q(logged_while__in=LoggedWhile.values)),
                 name="contact_logged_by_a_colleague_says_how",
+            ),
+            models.CheckConstraint(
+                condition=Q(in_reply_to__isnull=True) | Q(direction="from_therapist"),
+                name="contact_only_therapist_contacts_reply",
+            ),
+        ]
+        triggers = [
+            # A reply answers an earlier client contact of the same client,
+            # whatever path writes it.
+            pgtrigger.Trigger(
+                name="contact_reply_answers_earlier_client_contact",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                condition=pgtrigger.Q(new__in_reply_to__isnull=False),
+                func="""
+                    IF NOT EXISTS (
+                        SELECT 1 FROM attachment_contact
+                        WHERE id = NEW.in_reply_to_id
+                          AND client_id = NEW.client_id
+                          AND direction = 'from_client'
+                          AND occurred_at <= NEW.occurred_at
+                    ) THEN
+                        RAISE EXCEPTION 'reply does not answer an earlier client contact'
+                            USING ERRCODE = 'check_violation';
+                    END IF;
+                    RETURN NEW;
+                """,
             ),
         ]
         indexes = [

@@ -36,7 +36,7 @@ WITH weeks AS (
 SELECT
     weeks.week::date,
     count(c.id) FILTER (WHERE c.direction = 'from_client'),
-    count(c.id) FILTER (WHERE c.direction = 'from_therapist'),
+    count(c.id) FILTER (WHERE c.direction = 'from_therapist' AND c.in_reply_to_id IS NULL),
     count(c.id) FILTER (WHERE {client_after_hours_sql("c")}),
     count(c.id) FILTER (WHERE {therapist_after_hours_sql("c")}),
     count(c.id) FILTER (WHERE {after_hours_reply_sql("c", as_of="%(now)s")})
@@ -229,7 +229,7 @@ def weekly_chart(
                     week.therapist_after_hours,
                     scale,
                     base,
-                    f"{when}: {week.from_therapist} from therapist, "
+                    f"{when}: {week.from_therapist} started by therapist, "
                     f"{week.therapist_after_hours} after hours",
                 ),
                 label=f"{week.starts_on:%-d %b}" if index % 4 == 0 else "",

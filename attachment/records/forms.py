@@ -9,6 +9,7 @@ stored rupture) and their refusals come back as form errors.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, TypedDict
 
@@ -16,6 +17,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from attachment.models import (
     MARKERS_OF_KIND,
@@ -24,6 +26,7 @@ from attachment.models import (
     MEASURE_MIN,
     SUMMARY_MAX_LENGTH,
     AgendaPriority,
+    Contact,
     CopingStrategy,
     DependencyMarker,
     DependencyTrigger,
@@ -70,8 +73,39 @@ def _helper(*fields: Any, submit: str) -> FormHelper:
     return helper
 
 
+NOT_A_REPLY = "I started this contact"
+
+
+def reply_choice_label(contact: Contact) -> str:
+    """A client contact a reply may answer, in the active (clinic) time zone:
+    when, how and why, never its summary."""
+    when = timezone.localtime(contact.occurred_at)
+    parts = [f"{when:%a %-d %b %H:%M}", contact.get_channel_display()]
+    if contact.purpose:
+        parts.append(contact.get_purpose_display().lower())
+    return " · ".join(parts)
+
+
+def _reply_field(replies: Sequence[Contact]) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label="In reply to",
+        choices=[
+            ("", NOT_A_REPLY),
+            *((str(contact.pk), reply_choice_label(contact)) for contact in replies),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="For a contact from the therapist: the client's contact it answers.",
+    )
+
+
 class ContactForm(forms.Form):
-    """Channel, direction and time are enough; the rest is optional."""
+    """Channel, direction and time are enough; the rest is optional.
+
+    Given ``replies`` (the client's contacts a reply may answer), a contact
+    from the therapist can be linked to the one it answers."""
 
     occurred_at = _moment("When")
     channel = forms.ChoiceField(choices=Channel.choices)
@@ -95,8 +129,12 @@ class ContactForm(forms.Form):
     )
     responded_at = _moment("Answered at", required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, replies: Sequence[Contact] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if replies is not None:
+            self.fields["in_reply_to"] = _reply_field(replies)
         self.helper = _helper(
             Div(
                 Div("occurred_at", css_class="col-md-4"),
@@ -105,6 +143,7 @@ class ContactForm(forms.Form):
                 css_class="row",
             ),
             Field("direction"),
+            *(["in_reply_to"] if replies is not None else []),
             Fieldset(
                 "Details (optional)", "summary", "duration_minutes", "responded_at"
             ),
@@ -114,6 +153,13 @@ class ContactForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
+        if (
+            cleaned.get("in_reply_to") is not None
+            and cleaned.get("direction") != Direction.FROM_THERAPIST
+        ):
+            self.add_error(
+                "in_reply_to", "Only a contact from the therapist answers one."
+            )
         responded_at = cleaned.get("responded_at")
         if responded_at is None:
             return cleaned
@@ -135,6 +181,7 @@ class ContactForm(forms.Form):
             "duration_minutes": data["duration_minutes"],
             "summary": data["summary"],
             "responded_at": data["responded_at"],
+            **({"in_reply_to": data["in_reply_to"]} if "in_reply_to" in data else {}),
         }
 
 
@@ -145,7 +192,7 @@ class QuickContactForm(ContactForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("duration_minutes", "summary", "responded_at"):
+        for name in ("duration_minutes", "summary"):
             self.fields[name].widget = forms.HiddenInput()
         self.helper = _helper(
             Div(
@@ -153,6 +200,15 @@ class QuickContactForm(ContactForm):
                 Div("channel", css_class="col-sm-6 col-lg-3"),
                 Div("purpose", css_class="col-sm-6 col-lg-2"),
                 Div(Field("direction"), css_class="col-sm-6 col-lg-3"),
+                css_class="row",
+            ),
+            Div(
+                Div("responded_at", css_class="col-sm-6 col-lg-4"),
+                *(
+                    [Div("in_reply_to", css_class="col-sm-6 col-lg-8")]
+                    if "in_reply_to" in self.fields
+                    else []
+                ),
                 css_class="row",
             ),
             "return_to",

@@ -94,6 +94,7 @@ class NewContact:
     responded_after_hours: bool = False
     logged_by_id: int | None = None
     logged_while: str = ""
+    in_reply_to_id: int | None = None
     pk: None = None
 
 

@@ -37,6 +37,23 @@ def contacts_of(*, client: Client) -> QuerySet[Contact]:
     return Contact.objects.filter(client=client).order_by("-occurred_at", "-pk")
 
 
+def unanswered_contacts_of(
+    *, client: Client, limit: int = 5, also: int | None = None
+) -> list[Contact]:
+    """The client's last ``limit`` unanswered contacts from the client, newest
+    first, that a contact from the therapist may answer (with the contact
+    ``also``, the one an edited reply already answers)."""
+    unanswered = Q(direction="from_client", responded_at__isnull=True)
+    latest = list(
+        Contact.objects.filter(unanswered, client=client).order_by(
+            "-occurred_at", "-pk"
+        )[:limit]
+    )
+    if also is not None and all(contact.pk != also for contact in latest):
+        latest += Contact.objects.filter(client=client, pk=also)
+    return latest
+
+
 def contact_of(*, actor: User, client: Client, contact_id: int) -> Contact:
     contact = Contact.objects.filter(client=client, pk=contact_id).first()
     if contact is None:

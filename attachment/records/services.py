@@ -47,6 +47,7 @@ from clinic.models import Absence, AuditAction, Client, ContactPolicy, User
 from clinic.policies import effective_policy
 
 FUTURE_TOLERANCE = dt.timedelta(days=1)
+FROM_THERAPIST = "from_therapist"
 CONTACT_FIELDS = (
     "occurred_at",
     "channel",
@@ -190,8 +191,50 @@ def _validate_contact(contact: Contact, *, now: dt.datetime) -> None:
             errors["responded_at"] = "Only a contact from the client is responded to."
         elif contact.occurred_at and contact.responded_at < contact.occurred_at:
             errors["responded_at"] = "The response cannot come before the contact."
+    answered = contact.in_reply_to
+    if answered is not None:
+        if contact.direction != FROM_THERAPIST:
+            errors["in_reply_to"] = "Only a contact from the therapist answers one."
+        elif contact.occurred_at and contact.occurred_at < answered.occurred_at:
+            errors["in_reply_to"] = (
+                "The reply cannot come before the contact it answers."
+            )
+    if contact.pk is not None:
+        replies = Contact.objects.filter(in_reply_to_id=contact.pk)
+        if contact.direction != FROM_CLIENT and replies.exists():
+            errors["direction"] = "This contact has a reply, so it is from the client."
+        elif replies.filter(occurred_at__lt=contact.occurred_at).exists():
+            errors["occurred_at"] = "This contact cannot come after its reply."
     _raise_if(errors)
-    contact.full_clean(exclude=["client"])
+    contact.full_clean(exclude=["client", "in_reply_to"])
+
+
+def _answered_contact(client: Client, contact_id: int | None) -> Contact | None:
+    """The client contact a reply answers: one of this client's own contacts
+    from the client, or refused."""
+    if contact_id is None:
+        return None
+    answered = Contact.objects.filter(
+        client=client, direction=FROM_CLIENT, pk=contact_id
+    ).first()
+    if answered is None:
+        raise ValidationError(
+            {"in_reply_to": "Choose one of this client's contacts, or none."}
+        )
+    return answered
+
+
+def _mark_answered(*, actor: User, reply: Contact, now: dt.datetime) -> None:
+    """A linked reply answers its contact: the contact's answer time is the
+    reply's, unless the contact was already answered (one rule for the reply
+    time and its facts: :func:`contact_update`)."""
+    if reply.in_reply_to_id is None:
+        return
+    answered = Contact.objects.select_for_update().get(pk=reply.in_reply_to_id)
+    if answered.responded_at is None:
+        contact_update(
+            actor=actor, contact=answered, now=now, responded_at=reply.occurred_at
+        )
 
 
 def _save_contact(
@@ -227,9 +270,12 @@ def contact_log(
     duration_minutes: int | None = None,
     summary: str = "",
     responded_at: dt.datetime | None = None,
+    in_reply_to: int | None = None,
     source: str = Source.MANUAL,
 ) -> Contact:
-    """Record one between-session contact and the policy facts it carries."""
+    """Record one between-session contact and the policy facts it carries; a
+    reply (``in_reply_to``: the id of the client contact it answers) also
+    gives that contact its answer time if it had none."""
     client = _writable(actor, client, now)
     contact = Contact(
         client=client,
@@ -240,10 +286,12 @@ def contact_log(
         duration_minutes=duration_minutes,
         summary=summary.strip(),
         responded_at=responded_at,
+        in_reply_to=_answered_contact(client, in_reply_to),
         source=source,
     )
     _save_contact(contact, client=client, earliest=occurred_at, now=now)
     audit_record(actor=actor, action=AuditAction.CREATE, obj=contact, at=now)
+    _mark_answered(actor=actor, reply=contact, now=now)
     return contact
 
 
@@ -255,14 +303,18 @@ def contact_update(
     of its neighbours both where it was and where it now is."""
     client = _writable(actor, contact.client, now)
     contact = Contact.objects.select_for_update().get(pk=contact.pk, client=client)
-    unknown = set(changes) - set(CONTACT_FIELDS)
+    unknown = set(changes) - {*CONTACT_FIELDS, "in_reply_to"}
     if unknown:
         raise TypeError(f"contact_update() got unexpected fields {sorted(unknown)}")
     earliest = contact.occurred_at
     for name, value in changes.items():
-        setattr(contact, name, value.strip() if name == "summary" else value)
+        if name == "in_reply_to":
+            contact.in_reply_to = _answered_contact(client, value)
+        else:
+            setattr(contact, name, value.strip() if name == "summary" else value)
     _save_contact(contact, client=client, earliest=earliest, now=now)
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=contact, at=now)
+    _mark_answered(actor=actor, reply=contact, now=now)
     return contact
 
 

@@ -134,7 +134,8 @@ def records_panel(*, request: HttpRequest, client: Client, now: dt.datetime) -> 
     form = None
     if can_write:
         form = QuickContactForm(
-            initial={"occurred_at": _local_now(client, now), "return_to": "client"}
+            initial={"occurred_at": _local_now(client, now), "return_to": "client"},
+            replies=selectors.unanswered_contacts_of(client=client),
         )
         form.helper.form_action = reverse("attachment:contact_new", args=[client.pk])
     return {
@@ -213,7 +214,9 @@ def contact_new(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
     )
     with timezone.override(client.clinic.zone):
         form = ContactForm(
-            request.POST or None, initial={"occurred_at": _local_now(client, now)}
+            request.POST or None,
+            initial={"occurred_at": _local_now(client, now)},
+            replies=selectors.unanswered_contacts_of(client=client),
         )
         if _saved(
             request,
@@ -244,7 +247,14 @@ def contact_edit(
     _audit_read(request, client, now, obj=contact)
     with timezone.override(client.clinic.zone):
         initial = {name: getattr(contact, name) for name in services.CONTACT_FIELDS}
-        form = ContactForm(request.POST or None, initial=initial)
+        initial["in_reply_to"] = contact.in_reply_to_id
+        form = ContactForm(
+            request.POST or None,
+            initial=initial,
+            replies=selectors.unanswered_contacts_of(
+                client=client, also=contact.in_reply_to_id
+            ),
+        )
         if _saved(
             request,
             form,

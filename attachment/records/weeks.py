@@ -95,7 +95,10 @@ def client_after_hours_sql(contact: str) -> str:
 
 def therapist_after_hours_sql(contact: str) -> str:
     """A therapist-initiated contact outside contact hours."""
-    return f"({contact}.direction = 'from_therapist' AND {contact}.after_hours)"
+    return (
+        f"({contact}.direction = 'from_therapist' AND {contact}.in_reply_to_id IS NULL"
+        f" AND {contact}.after_hours)"
+    )
 
 
 def replied_sql(contact: str, *, as_of: str | None) -> str:

@@ -42,7 +42,8 @@ WITH weeks AS (
 SELECT
     weeks.week::date,
     count(c.id) FILTER (WHERE c.direction = 'from_client'),
-    count(c.id) FILTER (WHERE c.direction = 'from_therapist'),
+    count(c.id) FILTER (WHERE c.direction = 'from_therapist'
+                          AND c.in_reply_to_id IS NULL),
     count(c.id) FILTER (WHERE {replied_sql("c", as_of=None)}),
     count(c.id) FILTER (WHERE {after_hours_reply_sql("c", as_of=None)}),
     percentile_cont(0.5) WITHIN GROUP (ORDER BY c.response_minutes)

@@ -29,7 +29,8 @@ class WeeklySeries:
 
     * ``week_starts``: the Monday of each week (consecutive).
     * ``client_initiated``: contacts with direction ``from_client`` in the week.
-    * ``therapist_initiated``: contacts with direction ``from_therapist``.
+    * ``therapist_initiated``: contacts with direction ``from_therapist`` that
+      are not linked as a reply to a client's contact.
     * ``replied``: the week's client-initiated contacts that have a
       ``responded_at`` (counted in the week of the client's contact).
     * ``after_hours_replies``: the therapist's replies and therapist-initiated

@@ -55,6 +55,7 @@ FIELDS = [
     "crisis_steps",
     "review_on",
     "trigger_details",
+    "in_reply_to",
 ]
 PLAUSIBLE = [
     "",
