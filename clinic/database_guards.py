@@ -20,7 +20,6 @@ and disables the guard for its statements, in the open.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -147,14 +146,15 @@ def all_guards() -> list[Guard]:
     return guards
 
 
-def _installed(cursor, tables: Iterable[str]) -> Iterator[tuple[str, str]]:
+def _installed(cursor) -> set[tuple[str, str]]:
+    """(table, trigger) of every guard in the database."""
     cursor.execute(
         "SELECT c.relname, t.tgname FROM pg_trigger t "
         "JOIN pg_class c ON c.oid = t.tgrelid "
-        "WHERE NOT t.tgisinternal AND t.tgname LIKE %s AND c.relname = ANY(%s)",
-        [GUARD_PREFIX + "%", list(tables)],
+        "WHERE NOT t.tgisinternal AND t.tgname LIKE %s",
+        [GUARD_PREFIX + "%"],
     )
-    yield from cursor.fetchall()
+    return set(cursor.fetchall())
 
 
 def install_guards(connection: BaseDatabaseWrapper) -> int:
@@ -168,23 +168,14 @@ def install_guards(connection: BaseDatabaseWrapper) -> int:
     wanted = {(guard.table, guard.trigger) for guard in guards}
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute(_FUNCTION_SQL)
-        tables = {guard.table for guard in guards}
-        cursor.execute(
-            "SELECT c.relname, t.tgname FROM pg_trigger t "
-            "JOIN pg_class c ON c.oid = t.tgrelid "
-            "WHERE NOT t.tgisinternal AND t.tgname LIKE %s",
-            [GUARD_PREFIX + "%"],
-        )
-        for table, trigger in cursor.fetchall():
-            if (table, trigger) not in wanted:
-                cursor.execute(f'DROP TRIGGER {trigger} ON "{table}"')
+        for table, trigger in _installed(cursor) - wanted:
+            cursor.execute(f'DROP TRIGGER {trigger} ON "{table}"')
         for guard in guards:
             if guard.body:
                 cursor.execute(guard.function_sql())
             cursor.execute(f'DROP TRIGGER IF EXISTS {guard.trigger} ON "{guard.table}"')
             cursor.execute(guard.create_sql())
-        installed = set(_installed(cursor, tables))
-    missing = wanted - installed
-    if missing:
+        installed = _installed(cursor)
+    if missing := wanted - installed:
         raise RuntimeError(f"guards not installed: {sorted(missing)}")
     return len(installed)
