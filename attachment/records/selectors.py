@@ -34,7 +34,13 @@ def client_for_writing(*, actor: User, client_id: int, now: dt.datetime) -> Clie
 
 
 def contacts_of(*, client: Client) -> QuerySet[Contact]:
-    return Contact.objects.filter(client=client).order_by("-occurred_at", "-pk")
+    """Newest first, with whoever logged each one for another therapist (the
+    "logged by" badge) in the same query."""
+    return (
+        Contact.objects.filter(client=client)
+        .select_related("logged_by")
+        .order_by("-occurred_at", "-pk")
+    )
 
 
 def unanswered_contacts_of(

@@ -84,7 +84,7 @@ register_timeline_source(
         order=20,
         rows=lambda client: Contact.objects.filter(client=client),
         moment="occurred_at",
-        fetch=lambda ids: Contact.objects.in_bulk(ids),
+        fetch=lambda ids: Contact.objects.select_related("logged_by").in_bulk(ids),
         template="attachment/records/timeline/_contact.html",
     )
 )
