@@ -8,6 +8,8 @@ class AttachmentConfig(AppConfig):
     def ready(self) -> None:
         """Add this app's panels, agenda items, caseload column and demo part
         to the lower apps' registries (they never import this app)."""
+        from attachment.agreements.integration import register_agreements_integrations
+        from attachment.alerts.integration import register_alerts_integrations
         from attachment.cover.integration import register_cover_integrations
         from attachment.demo import seed as demo
         from attachment.demo import supervision as supervision_demo
@@ -15,6 +17,7 @@ class AttachmentConfig(AppConfig):
         from attachment.records import selectors, views
         from attachment.records.agenda import ContactAgenda, RuptureAgenda
         from attachment.review.integration import register_review_integrations
+        from attachment.safety.integration import register_safety_integrations
         from attachment.supervision.integration import register_supervision_integrations
         from clinic import extensions
         from notes.agenda import register_agenda_provider
@@ -55,3 +58,6 @@ class AttachmentConfig(AppConfig):
         register_supervision_integrations()
         register_oversight_integrations()
         register_cover_integrations()
+        register_agreements_integrations()
+        register_safety_integrations()
+        register_alerts_integrations()

@@ -11,4 +11,7 @@ urlpatterns = [
     path("", include("attachment.supervision.urls")),
     path("", include("attachment.oversight.urls")),
     path("", include("attachment.cover.urls")),
+    path("", include("attachment.agreements.urls")),
+    path("", include("attachment.safety.urls")),
+    path("", include("attachment.alerts.urls")),
 ]

@@ -256,13 +256,13 @@ register_metadata(
 # crisis instructions are left out.
 register_metadata(
     ContactPolicy,
-    list_display=["clinic", "client", "weekly_limit"],
+    list_display=["clinic", "weekly_limit"],
     fields=[
         "clinic",
-        "client",
         "allowed_channels",
         "weekly_limit",
         "response_window_hours",
+        "crisis_reply_minutes",
         "after_ending_allowed",
         "updated_at",
     ],

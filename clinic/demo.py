@@ -58,9 +58,9 @@ DEMO_TIMEZONE = "Europe/London"
 DEMO_SEED = 2026
 OPERATOR_EMAIL = "operator@demo.test"
 
-CRISIS_INSTRUCTIONS = (
-    "Call the crisis line (synthetic demo text). If the client is in immediate "
-    "danger, call the emergency services, then tell the supervisor."
+CRISIS_LINES = (
+    "Crisis line (a demo number, not a real service): 0800 000 0000, any time.\n"
+    "In immediate danger: the emergency services."
 )
 DEMO_CHANNELS = ["text", "email", "phone", "voicemail", "portal"]
 WORKING_HOURS = {str(day): ["09:00", "18:00"] for day in range(5)}
@@ -256,7 +256,10 @@ class _Seeding:
         clinic = Clinic.objects.filter(slug=DEMO_SLUG).first()
         if clinic is None:
             clinic = Clinic.objects.create(
-                slug=DEMO_SLUG, name=DEMO_NAME, timezone=DEMO_TIMEZONE
+                slug=DEMO_SLUG,
+                name=DEMO_NAME,
+                timezone=DEMO_TIMEZONE,
+                crisis_lines=CRISIS_LINES,
             )
             self.audit_created(clinic)
         self._clinic = clinic
@@ -331,19 +334,17 @@ class _Seeding:
             )
             self.audit_created(link)
 
-    def policy_ensure(self, *, client: Client | None = None, **values) -> None:
-        if ContactPolicy.objects.filter(clinic=self.clinic, client=client).exists():
+    def policy_ensure(self) -> None:
+        """The clinic's frame."""
+        if ContactPolicy.objects.filter(clinic=self.clinic).exists():
             return
-        defaults = {
-            "allowed_channels": DEMO_CHANNELS,
-            "contact_hours": WORKING_HOURS,
-            "weekly_limit": 3,
-            "response_window_hours": 24,
-            "after_ending_allowed": False,
-            "crisis_instructions": CRISIS_INSTRUCTIONS,
-        }
         policy = ContactPolicy.objects.create(
-            clinic=self.clinic, client=client, **{**defaults, **values}
+            clinic=self.clinic,
+            allowed_channels=DEMO_CHANNELS,
+            contact_hours=WORKING_HOURS,
+            weekly_limit=3,
+            response_window_hours=24,
+            after_ending_allowed=False,
         )
         self.audit_created(policy)
 
@@ -557,14 +558,6 @@ def demo_seed(
     stories = {
         plan.story: by_code[plan.code] for plan in STORY_PLANS if plan.story is not None
     }
-    seeding.policy_ensure(
-        client=stories["rising_contact"],
-        reason="Agreed in session: text only, and only for scheduling "
-        "(synthetic demo).",
-        allowed_channels=["text"],
-        weekly_limit=2,
-    )
-    advance("client override")
     _absences_ensure(seeding, people)
     advance("absences")
     _cover_and_break_glass_ensure(seeding, people, stories)

@@ -116,6 +116,12 @@ class Clinic(models.Model):
         help_text="Training clinics may let a supervisor read a trainee's process notes; "
         "every such read is audited.",
     )
+    crisis_lines = models.TextField(
+        blank=True,
+        max_length=2000,
+        help_text="Crisis lines and their numbers for the clinic's country, "
+        "printed on every safety plan.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -231,6 +237,13 @@ class Client(models.Model):
     )
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
+    timezone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text="The client's time zone, for the hours of the agreement; "
+        "empty for the clinic's.",
+    )
 
     class Meta:
         ordering = ["code"]
@@ -259,6 +272,11 @@ class Client(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("clinic:client", args=[self.pk])
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The client's time zone, else the clinic's."""
+        return zoneinfo.ZoneInfo(self.timezone or self.clinic.timezone)
 
     @property
     def display_name(self) -> str:
@@ -313,28 +331,17 @@ def default_contact_hours() -> dict[str, list[str]]:
     return {str(day): ["09:00", "17:00"] for day in range(5)}
 
 
-@pghistory.track()
-class ContactPolicy(models.Model):
-    """Agreed contact boundaries: the clinic default (no client) or a client override.
+class ContactTerms(models.Model):
+    """Contact terms: the channels, the hours and the weekly limit that both the
+    clinic's frame (:class:`ContactPolicy`) and a client's between-sessions
+    agreement (``attachment.models.ContactAgreement``) state.
 
-    ``contact_hours`` maps a weekday number (0 = Monday) to ``[start, end]`` in
-    the clinic's time zone as ``HH:MM``; a missing weekday means no contact that
-    day.  Use :meth:`hours_on` rather than reading the JSON directly.
+    ``contact_hours`` maps a weekday number (0 = Monday) to ``[start, end]`` as
+    ``HH:MM`` (the frame's in the clinic's time zone, an agreement's in the
+    client's); a missing weekday means no contact that day.  Use
+    :meth:`hours_on` rather than reading the JSON directly.
     """
 
-    clinic = models.ForeignKey(
-        Clinic, on_delete=models.CASCADE, related_name="contact_policies"
-    )
-    client = models.OneToOneField(
-        Client,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="policy_override",
-    )
-    reason = models.CharField(
-        max_length=300, blank=True, help_text="Why this client's boundaries differ."
-    )
     allowed_channels = ArrayField(
         models.CharField(max_length=16, choices=Channel.choices), default=list
     )
@@ -344,31 +351,10 @@ class ContactPolicy(models.Model):
         blank=True,
         help_text="Most client-initiated contacts in any rolling 7 days; empty for no limit.",
     )
-    response_window_hours = models.PositiveSmallIntegerField(default=24)
     after_ending_allowed = models.BooleanField(default=False)
-    crisis_instructions = models.TextField(blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "contact policies"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["clinic"],
-                condition=Q(client__isnull=True),
-                name="contact_policy_one_default_per_clinic",
-            ),
-            models.CheckConstraint(
-                condition=Q(client__isnull=True) | ~Q(reason__regex=r"^\s*$"),
-                name="contact_policy_override_has_reason",
-            ),
-            models.CheckConstraint(
-                condition=Q(response_window_hours__gte=1),
-                name="contact_policy_response_window_positive",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Contact policy for {self.client or self.clinic}"
+        abstract = True
 
     def hours_on(self, weekday: int) -> tuple[dt.time, dt.time] | None:
         window = self.contact_hours.get(str(weekday))
@@ -389,12 +375,53 @@ class ContactPolicy(models.Model):
     def allows_channel(self, channel: str) -> bool:
         return channel in self.allowed_channels
 
+    def allows_purpose(self, channel: str, purpose: str) -> bool:
+        """The frame has no rules by purpose; an agreement may (it overrides this)."""
+        return True
+
     def is_within_hours(self, local_moment: dt.datetime) -> bool:
         window = self.hours_on(local_moment.weekday())
         if window is None:
             return False
         start, end = window
         return start <= local_moment.time() < end
+
+
+CRISIS_REPLY_MINUTES_DEFAULT = 120
+
+
+@pghistory.track()
+class ContactPolicy(ContactTerms):
+    """The clinic's frame: the contact boundaries the clinic admin sets, one per
+    clinic.  It is the frame and the template of every client's between-sessions
+    agreement, and it holds no client's clinical text."""
+
+    clinic = models.OneToOneField(
+        Clinic, on_delete=models.CASCADE, related_name="contact_policy"
+    )
+    response_window_hours = models.PositiveSmallIntegerField(default=24)
+    crisis_reply_minutes = models.PositiveSmallIntegerField(
+        default=CRISIS_REPLY_MINUTES_DEFAULT,
+        help_text="A crisis contact still unanswered after this many minutes "
+        "alerts the therapist (or the cover during an absence).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "contact policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(response_window_hours__gte=1),
+                name="contact_policy_response_window_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(crisis_reply_minutes__gte=5),
+                name="contact_policy_crisis_reply_at_least_5_minutes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contact policy of {self.clinic}"
 
 
 class AuditAction(models.TextChoices):

@@ -57,14 +57,6 @@ def clinic_client_counts(*, clinic: Clinic) -> QuerySet[Client, dict[str, Any]]:
     )
 
 
-def client_overrides(*, clinic: Clinic) -> QuerySet[ContactPolicy]:
-    return (
-        ContactPolicy.objects.filter(clinic=clinic, client__isnull=False)
-        .select_related("client")
-        .order_by("client__code")
-    )
-
-
 def supervision_links_awaiting(*, user: User) -> list[Supervision]:
     """Links proposed to ``user`` as supervisee that wait for their answer."""
     return list(

@@ -34,7 +34,7 @@ POLICY_FIELDS = (
     "weekly_limit",
     "response_window_hours",
     "after_ending_allowed",
-    "crisis_instructions",
+    "crisis_reply_minutes",
 )
 
 
@@ -52,54 +52,6 @@ def contact_policy_save_default(
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=policy, at=now)
     boundary_changed(change=BoundaryChange(clinic_id=clinic.pk), now=now)
     return policy
-
-
-@transaction.atomic
-def contact_policy_save_override(
-    *,
-    actor: User,
-    client: Client,
-    values: dict[str, Any],
-    reason: str,
-    now: dt.datetime,
-) -> ContactPolicy:
-    client = access.client_for_configuring(actor, client.pk)
-    policy = ContactPolicy.objects.filter(client=client).first()
-    created = policy is None
-    if policy is None:
-        policy = ContactPolicy(clinic=client.clinic, client=client)
-    for field in POLICY_FIELDS:
-        setattr(policy, field, values[field])
-    policy.reason = reason.strip()
-    policy.full_clean()
-    policy.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE if created else AuditAction.UPDATE,
-        obj=policy,
-        at=now,
-    )
-    boundary_changed(
-        change=BoundaryChange(clinic_id=client.clinic_id, client_ids=(client.pk,)),
-        now=now,
-    )
-    return policy
-
-
-@transaction.atomic
-def contact_policy_remove_override(
-    *, actor: User, client: Client, now: dt.datetime
-) -> None:
-    client = access.client_for_configuring(actor, client.pk)
-    policy = ContactPolicy.objects.filter(client=client).first()
-    if policy is None:
-        return
-    audit_record(actor=actor, action=AuditAction.DELETE, obj=policy, at=now)
-    policy.delete()
-    boundary_changed(
-        change=BoundaryChange(clinic_id=client.clinic_id, client_ids=(client.pk,)),
-        now=now,
-    )
 
 
 @transaction.atomic

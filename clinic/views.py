@@ -15,7 +15,6 @@ from clinic.access import AuthenticatedHttpRequest
 from clinic.audit import audit_record
 from clinic.extensions import rendered_client_panels, rendered_home_panels
 from clinic.models import AuditAction, Role
-from clinic.policies import effective_policy
 
 
 @login_required
@@ -62,7 +61,6 @@ def client_detail(request: AuthenticatedHttpRequest, client_id: int) -> HttpResp
         "clinic/client_detail.html",
         {
             "client": client,
-            "policy": effective_policy(client=client),
             "can_write": client.therapist_id == request.user.pk,
             "panels": rendered_client_panels(request=request, client=client, now=now),
         },

@@ -22,6 +22,8 @@ CONTENT_COLUMNS: tuple[str, ...] = (
     "attendance",
     "format",
     *ALL_SECTIONS,
+    "risk_level",
+    "risk_summary",
     "created_at",
 )
 SIGNATURE_COLUMNS: tuple[str, ...] = (

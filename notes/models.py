@@ -47,6 +47,21 @@ class NoteStatus(models.TextChoices):
     COSIGNED = "cosigned", "Co-signed"
 
 
+class RiskLevel(models.TextChoices):
+    """The risk the therapist judged at the session (the note's risk section)."""
+
+    NONE = "none", "None"
+    LOW = "low", "Low"
+    MODERATE = "moderate", "Moderate"
+    HIGH = "high", "High"
+
+
+#: Risk levels above low: a distress contact from such a client raises the
+#: unanswered-distress alert.
+RISK_ABOVE_LOW = (RiskLevel.MODERATE.value, RiskLevel.HIGH.value)
+RISK_SUMMARY_MAX = 1000
+
+
 #: The sections of each format, in the order they are written and shown.
 FORMAT_SECTIONS: dict[str, tuple[str, ...]] = {
     NoteFormat.SOAP: ("subjective", "objective", "assessment", "plan"),
@@ -140,6 +155,14 @@ class SessionNote(models.Model):
     intervention = models.TextField(blank=True)
     response = models.TextField(blank=True)
     free_text = models.TextField("note", blank=True)
+    # The risk section, in every format.  Empty on notes written before the
+    # section existed; required to sign (notes.services.note_sign).
+    risk_level = models.CharField(
+        max_length=8, choices=RiskLevel.choices, blank=True
+    )
+    risk_summary = models.TextField(
+        "risk, in a sentence", blank=True, max_length=RISK_SUMMARY_MAX
+    )
     status = models.CharField(
         max_length=16, choices=NoteStatus.choices, default=NoteStatus.DRAFT
     )
@@ -221,6 +244,21 @@ class SessionNote(models.Model):
             models.CheckConstraint(
                 condition=Q(digest_scheme__in=DigestScheme.values),
                 name="session_note_digest_scheme_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(risk_level__in=["", *RiskLevel.values]),
+                name="session_note_risk_level_known",
+            ),
+            # A risk above none is described in a sentence; a note with no
+            # risk level recorded has no risk sentence either.
+            models.CheckConstraint(
+                condition=Q(risk_level__in=["", RiskLevel.NONE])
+                | ~Q(risk_summary__regex=r"^\s*$"),
+                name="session_note_risk_described",
+            ),
+            models.CheckConstraint(
+                condition=~Q(risk_level="") | Q(risk_summary=""),
+                name="session_note_risk_summary_has_level",
             ),
         ]
         # The signature locks are plain SQL guards (notes/guards.py).

@@ -73,7 +73,7 @@ def _note_payload(note: SessionNote) -> dict[str, Any]:
     before it is inserted (the demo seeder bulk-inserts signed notes)."""
     from notes.models import FORMAT_SECTIONS
 
-    return {
+    payload: dict[str, Any] = {
         "v": CANONICAL_VERSION,
         "client": note.client_id,
         "author": note.author_id,
@@ -88,6 +88,11 @@ def _note_payload(note: SessionNote) -> dict[str, Any]:
         "signed_by": note.signed_by_id,
         "signed_at": _instant(note.signed_at),
     }
+    # The risk section is signed with the rest; notes signed before it existed
+    # have none, and their digests stay as they were computed.
+    if note.risk_level:
+        payload["risk"] = {"level": note.risk_level, "summary": note.risk_summary}
+    return payload
 
 
 def _addendum_payload(addendum: Addendum, *, note_sha256: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from attachment.models import (
     Flag,
     Rupture,
 )
+from attachment.agreements.terms import Judged, terms_timeline
 from attachment.records import selectors as records
 from clinic import access
 from clinic.models import (
@@ -30,11 +31,9 @@ from clinic.models import (
     AuditEvent,
     BreakGlassGrant,
     Client,
-    ContactPolicy,
     Role,
     User,
 )
-from clinic.policies import effective_policy
 
 # How far back the cover page lists contacts.
 CONTACTS_SHOWN = dt.timedelta(weeks=4)
@@ -52,7 +51,7 @@ class CoverPage:
     """What a cover page shows of one client, and nothing else: no notes,
     process notes, reflections, observations or measures."""
 
-    policy: ContactPolicy
+    terms: Judged
     plan: CopingPlan | None
     contacts: list[Contact]
     ruptures: list[Rupture]
@@ -71,7 +70,7 @@ def cover_page_of(*, client: Client, now: dt.datetime) -> CoverPage:
         .values_list("explanation", flat=True)
     )
     return CoverPage(
-        policy=effective_policy(client=client),
+        terms=terms_timeline(client=client).at(now),
         plan=records.current_plan(client=client),
         contacts=list(contacts),
         ruptures=list(records.open_ruptures_of(client=client)),

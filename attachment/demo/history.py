@@ -104,6 +104,7 @@ class History:
             )
 
     def plan(self, when: dt.datetime, **values: Any) -> None:
+        values.pop("contact_agreement", None)
         if when <= self.now:
             self.plans.append(
                 CopingPlan(

@@ -295,7 +295,7 @@ def contact_facts(
             occurred_at=row[1].astimezone(zone),
             from_client=True,
             after_hours=row[2],
-            channel_outside_policy=row[3],
+            outside_agreement=row[3],
             over_weekly_limit=row[4],
         )
         for row in rows

@@ -96,16 +96,16 @@ WEEKLY_SQL = scoped(
 POLICY_SQL = scoped(
     """
     , hits AS (
-        SELECT k.client_id, k.occurred_at, k.after_hours, k.channel_outside_policy,
+        SELECT k.client_id, k.occurred_at, k.after_hours, k.outside_agreement,
                k.over_weekly_limit,
                count(*) OVER (PARTITION BY k.client_id) AS n
         FROM attachment_contact k
         JOIN scope s ON s.id = k.client_id
         WHERE k.direction = 'from_client'
-          AND (k.after_hours OR k.channel_outside_policy OR k.over_weekly_limit)
+          AND (k.after_hours OR k.outside_agreement OR k.over_weekly_limit)
           AND k.occurred_at >= %(policy_since)s AND k.occurred_at <= %(now)s
     )
-    SELECT client_id, occurred_at, after_hours, channel_outside_policy,
+    SELECT client_id, occurred_at, after_hours, outside_agreement,
            over_weekly_limit
     FROM hits WHERE n >= %(policy_min)s
     ORDER BY client_id, occurred_at

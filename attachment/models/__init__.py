@@ -8,6 +8,8 @@ sessions.
 ``scans``: scan runs and chunks, and the per-client re-scan requests.
 ``supervision``: supervision sessions, action items, notifications and digests.
 ``cover``: the notices sent about the cover of an absence.
+``agreements``: the between-sessions agreement, versioned.
+``safety``: the safety plan and the unanswered-distress alerts.
 """
 
 from attachment.models._text import duration_text, labels
@@ -19,6 +21,11 @@ from attachment.models.contacts import (
     LoggedWhile,
     Purpose,
     Source,
+)
+from attachment.models.agreements import (
+    NEVER_A_BREACH,
+    Acknowledgement,
+    ContactAgreement,
 )
 from attachment.models.coping import CopingPlan, CopingStrategy
 from attachment.models.cover import CoverNotice, CoverNoticeKind
@@ -59,6 +66,11 @@ from attachment.models.ruptures import (
     RuptureStatus,
     Severity,
 )
+from attachment.models.safety import (
+    SAFETY_PLAN_SECTIONS,
+    SafetyAlert,
+    SafetyPlan,
+)
 from attachment.models.scans import RescanRequest, ScanChunk, ScanRun
 from attachment.models.supervision import (
     ActionCategory,
@@ -71,6 +83,12 @@ from attachment.models.supervision import (
 )
 
 __all__ = [
+    "Acknowledgement",
+    "ContactAgreement",
+    "NEVER_A_BREACH",
+    "SAFETY_PLAN_SECTIONS",
+    "SafetyAlert",
+    "SafetyPlan",
     "CLOSED_FLAG_STATUSES",
     "DETECTOR_OF_KIND",
     "DetectorSettings",

@@ -131,7 +131,7 @@ class Contact(models.Model):
 
     # Derived facts (attachment.records.facts), stored for set-based scans.
     after_hours = models.BooleanField(default=False, editable=False)
-    channel_outside_policy = models.BooleanField(default=False, editable=False)
+    outside_agreement = models.BooleanField(default=False, editable=False)
     over_weekly_limit = models.BooleanField(default=False, editable=False)
     during_absence = models.BooleanField(default=False, editable=False)
     after_ending = models.BooleanField(default=False, editable=False)
@@ -216,4 +216,4 @@ class Contact(models.Model):
 
     @property
     def outside_policy(self) -> bool:
-        return self.after_hours or self.channel_outside_policy or self.over_weekly_limit
+        return self.after_hours or self.outside_agreement or self.over_weekly_limit

@@ -49,11 +49,6 @@ class CopingPlan(models.Model):
     )
     other_strategies = models.TextField(blank=True, max_length=4000)
     supports = models.TextField(blank=True, max_length=4000)
-    contact_agreement = models.TextField(
-        blank=True,
-        max_length=4000,
-        help_text="The agreed contact rules in plain words.",
-    )
     crisis_steps = models.TextField(blank=True, max_length=4000)
     review_on = models.DateField(null=True, blank=True)
     written_at = models.DateTimeField()

@@ -43,7 +43,7 @@ class ContactAgenda:
                 label
                 for label, present in (
                     ("after hours", contact.after_hours),
-                    ("channel outside policy", contact.channel_outside_policy),
+                    ("outside the agreement", contact.outside_agreement),
                     ("over weekly limit", contact.over_weekly_limit),
                     ("during absence", contact.during_absence),
                     ("after ending", contact.after_ending),

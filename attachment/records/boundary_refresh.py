@@ -1,12 +1,15 @@
 """Deriving contact facts again when a boundary changes, and re-scanning.
 
-The rule: a contact's stored facts (after hours, channel outside policy, over
-the weekly limit, after ending, during an absence) judge it against the
-boundaries agreed *now*, not those in force when it was logged.  So when the
-clinic admin changes a client's policy, the clinic's default or a
-therapist's absence, the facts of the contacts concerned are derived again
-and the clients are re-scanned: the next scan shows the effect of the change.
-The policy's history (pghistory) still tells what was agreed when.
+The rule: a contact's stored facts (after hours, outside the agreement, over
+the weekly limit) judge it against the terms *in force when it happened*
+(``attachment.agreements.terms``): the agreement version of that moment, or
+the clinic's frame as it stood then (read from its history).  A new agreement
+version or a change of the frame therefore applies forward only: it is
+refreshed from the moment it takes effect, and earlier contacts keep their
+facts.  An absence added, moved or removed, a client's ending date or a
+client's move to another therapist are facts about the time itself, so the
+contacts they concern are derived again; the clients are re-scanned, and the
+next scan shows the effect of the change.
 
 The clinic app announces the change through
 :func:`clinic.extensions.boundary_changed` (it must not import this app) with
@@ -35,7 +38,7 @@ from attachment.records.services import (
 )
 from clinic.extensions import BoundaryChange
 from clinic.models import Client, Clinic
-from clinic.policies import effective_policies
+from attachment.agreements.terms import frame_changed_at, terms_timelines
 from clinic.publishing import publish
 
 log = logging.getLogger("attachment.records.boundary_refresh")
@@ -43,7 +46,7 @@ log = logging.getLogger("attachment.records.boundary_refresh")
 # Facts set by apply_facts; over_weekly_limit is refreshed over whole series.
 FACT_FIELDS = (
     "after_hours",
-    "channel_outside_policy",
+    "outside_agreement",
     "during_absence",
     "after_ending",
     "response_minutes",
@@ -55,6 +58,7 @@ READ_FIELDS = (
     "occurred_at",
     "channel",
     "direction",
+    "purpose",
     "responded_at",
     "over_weekly_limit",
     *FACT_FIELDS,
@@ -80,8 +84,8 @@ def contact_facts_refresh(
     weekly_limits: bool = True,
 ) -> int:
     """Derive the stored facts of the clients' contacts (those between
-    ``since`` and ``until`` if given) against the effective policy and the
-    therapists' absences now; returns how many contacts changed.
+    ``since`` and ``until`` if given) against the terms in force at each and
+    the therapists' absences now; returns how many contacts changed.
 
     Set-based: the contacts are read in batches and only changed rows are
     written, a batch per statement; the weekly-limit fact is recomputed over
@@ -95,11 +99,7 @@ def contact_facts_refresh(
     }
     if not clients:
         return 0
-    policies = {}
-    for clinic_id in {client.clinic_id for client in clients.values()}:
-        ids = [pk for pk, client in clients.items() if client.clinic_id == clinic_id]
-        clinic = next(c.clinic for c in clients.values() if c.clinic_id == clinic_id)
-        policies.update(effective_policies(clinic=clinic, client_ids=ids))
+    timelines = terms_timelines(clients=clients.values())
     absences = absence_periods(
         therapist_ids={client.therapist_id for client in clients.values()}
     )
@@ -116,7 +116,7 @@ def contact_facts_refresh(
         apply_facts(
             contact,
             client=client,
-            policy=policies[client.pk],
+            timeline=timelines[client.pk],
             absences=absences.get(client.therapist_id, []),
         )
         if before != [getattr(contact, name) for name in FACT_FIELDS]:
@@ -125,8 +125,10 @@ def contact_facts_refresh(
             changed += _write(batch)
     changed += _write(batch)
     if weekly_limits:
-        changed += _weekly_limits_refresh(
-            {pk: policies[pk].weekly_limit for pk in clients}
+        changed += weekly_limit_refresh(
+            timelines=timelines,
+            start=since or WHOLE_HISTORY[0],
+            end=WHOLE_HISTORY[1],
         )
     return changed
 
@@ -138,15 +140,6 @@ def _write(batch: list[Contact]) -> int:
     )
     batch.clear()
     return written
-
-
-def _weekly_limits_refresh(limits: dict[int, int | None]) -> int:
-    """``over_weekly_limit`` of every client-initiated contact of the clients
-    in ``limits`` (client id → limit): the contact service's refresh over the
-    clients' whole history."""
-    return weekly_limit_refresh(
-        limits=limits, start=WHOLE_HISTORY[0], end=WHOLE_HISTORY[1]
-    )
 
 
 def _rescan_on_commit(client_ids: Iterable[int]) -> None:
@@ -162,7 +155,9 @@ def _rescan_on_commit(client_ids: Iterable[int]) -> None:
 def clients_following_default(
     *, clinic_id: int, first_id: int | None = None, last_id: int | None = None
 ) -> list[int]:
-    clients = Client.objects.filter(clinic_id=clinic_id, policy_override__isnull=True)
+    """Every client of the clinic: any of them may have contacts that no
+    agreement covers, and those are judged against the frame."""
+    clients = Client.objects.filter(clinic_id=clinic_id)
     if first_id is not None:
         clients = clients.filter(pk__gte=first_id)
     if last_id is not None:
@@ -173,15 +168,18 @@ def clients_following_default(
 def default_policy_refresh_chunk(
     *, clinic_id: int, first_id: int, last_id: int, now: dt.datetime
 ) -> int:
-    """Refresh and scan the clients in ``first_id..last_id`` that follow the
-    clinic's default policy; one set-based scan for the whole chunk."""
+    """Refresh the facts of the contacts of the clients in
+    ``first_id..last_id`` from the frame's latest change on (forward only),
+    and scan them; one set-based scan for the whole chunk."""
     client_ids = clients_following_default(
         clinic_id=clinic_id, first_id=first_id, last_id=last_id
     )
     if not client_ids:
         return 0
     with transaction.atomic():
-        changed = contact_facts_refresh(client_ids=client_ids)
+        changed = contact_facts_refresh(
+            client_ids=client_ids, since=frame_changed_at(clinic_id=clinic_id)
+        )
     engine_services.clinic_scan(
         clinic=Clinic.objects.get(pk=clinic_id), now=now, client_ids=client_ids
     )

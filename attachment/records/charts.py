@@ -23,8 +23,8 @@ from attachment.records.weeks import (
     local_week_start,
     therapist_after_hours_sql,
 )
+from attachment.agreements.terms import terms_timeline
 from clinic.models import Absence, Client
-from clinic.policies import effective_policy
 
 WEEKS = 26
 
@@ -197,7 +197,7 @@ def weekly_chart(
     *, client: Client, now: dt.datetime, weeks: int = WEEKS
 ) -> WeeklyChart:
     series = weekly_counts(client=client, now=now, weeks=weeks)
-    limit = effective_policy(client=client).weekly_limit
+    limit = terms_timeline(client=client).at(now).weekly_limit
     width, height, top, bottom, left, group = 680, 220, 12, 28, 32, 24
     tallest = max(
         [4, limit or 0, *(max(w.from_client, w.from_therapist) for w in series)]

@@ -18,7 +18,7 @@ UPDATE_SQL = """
 COLUMN_TYPES = {
     "over_weekly_limit": "boolean",
     "after_hours": "boolean",
-    "channel_outside_policy": "boolean",
+    "outside_agreement": "boolean",
     "during_absence": "boolean",
     "after_ending": "boolean",
     "response_minutes": "integer",

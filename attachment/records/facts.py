@@ -1,15 +1,21 @@
-"""The policy facts of a contact, derived once at write time and stored.
+"""The facts of a contact, derived once at write time and stored.
 
-Pure functions: no ORM and no clock.  The caller hands in the effective
-policy's terms, the therapist's absences and the client's ending date; the
-facts are reasoned about in the clinic's time zone (contact hours and absence
-dates are local), while the moments themselves stay aware UTC datetimes.
+Pure functions: no ORM and no clock.  The caller hands in the terms in force
+when the contact happened (the agreement version then, else the clinic's
+frame: ``attachment.agreements.terms``) with the time zone of their hours,
+the therapist's absences and the client's ending date.  Absence and ending
+dates are the clinic's calendar; the moments themselves stay aware UTC
+datetimes.
+
+A distress or crisis contact is never a breach: it carries no "after hours",
+"outside the agreement" or "over the weekly limit" fact and does not count
+toward the limit (it still counts for frequency and response times).
 
 ``over_weekly_limit`` depends on the client's other client-initiated contacts,
 so it is computed over a whole series by :func:`over_limit_flags`: the contact
 that makes the count in the rolling 7 days (the 168 hours ending at it,
-inclusive) exceed the weekly limit carries the fact, and so does every further
-one while the count stays above it.
+inclusive) exceed the limit in force at it carries the fact, and so does
+every further one while the count stays above its limit.
 """
 
 from __future__ import annotations
@@ -22,16 +28,27 @@ from typing import Protocol
 
 ROLLING_WEEK = dt.timedelta(days=7)
 FROM_CLIENT = "from_client"
+# Kept in step with attachment.models.NEVER_A_BREACH (this module has no ORM).
+NEVER_A_BREACH = frozenset({"distress", "crisis"})
 
 
 class PolicyTerms(Protocol):
-    """What of a ``clinic.models.ContactPolicy`` the facts need."""
+    """What of a ``clinic.models.ContactTerms`` (the frame or an agreement
+    version) the facts need."""
 
     weekly_limit: int | None
 
     def allows_channel(self, channel: str) -> bool: ...
 
+    def allows_purpose(self, channel: str, purpose: str) -> bool: ...
+
     def is_within_hours(self, local_moment: dt.datetime) -> bool: ...
+
+
+def counts_for_policy(*, direction: str, purpose: str) -> bool:
+    """Whether a contact can breach the terms at all: a client's contact that
+    is not distress or crisis."""
+    return direction == FROM_CLIENT and purpose not in NEVER_A_BREACH
 
 
 @dataclass(frozen=True)
@@ -48,7 +65,7 @@ class Period:
 @dataclass(frozen=True)
 class ContactFacts:
     after_hours: bool
-    channel_outside_policy: bool
+    outside_agreement: bool
     during_absence: bool
     after_ending: bool
     response_minutes: int | None
@@ -60,13 +77,19 @@ def derive_facts(
     occurred_at: dt.datetime,
     channel: str,
     direction: str,
+    purpose: str,
     responded_at: dt.datetime | None,
-    policy: PolicyTerms,
+    terms: PolicyTerms,
+    hours_zone: zoneinfo.ZoneInfo,
     zone: zoneinfo.ZoneInfo,
     absences: Iterable[Period],
     ended_on: dt.date | None,
 ) -> ContactFacts:
-    """Every fact of one contact except ``over_weekly_limit`` (see module doc)."""
+    """Every fact of one contact except ``over_weekly_limit`` (see module doc).
+
+    ``terms`` are those in force at ``occurred_at``, their hours read in
+    ``hours_zone``; ``zone`` is the clinic's, for absence and ending dates.
+    """
     local = occurred_at.astimezone(zone)
     response_minutes = None
     responded_after_hours = False
@@ -74,12 +97,17 @@ def derive_facts(
         response_minutes = max(
             0, int((responded_at - occurred_at).total_seconds() // 60)
         )
-        responded_after_hours = not policy.is_within_hours(
-            responded_at.astimezone(zone)
+        responded_after_hours = not terms.is_within_hours(
+            responded_at.astimezone(hours_zone)
         )
+    judged = counts_for_policy(direction=direction, purpose=purpose)
     return ContactFacts(
-        after_hours=not policy.is_within_hours(local),
-        channel_outside_policy=not policy.allows_channel(channel),
+        after_hours=judged
+        and not terms.is_within_hours(occurred_at.astimezone(hours_zone)),
+        outside_agreement=judged
+        and not (
+            terms.allows_channel(channel) and terms.allows_purpose(channel, purpose)
+        ),
         during_absence=any(period.covers(local.date()) for period in absences),
         after_ending=ended_on is not None and local.date() > ended_on,
         response_minutes=response_minutes,
@@ -87,17 +115,18 @@ def derive_facts(
     )
 
 
-def over_limit_flags(moments: Sequence[dt.datetime], limit: int | None) -> list[bool]:
-    """For client-initiated contacts sorted by time: does each one find more than
-    ``limit`` client-initiated contacts (itself included) in the rolling 7 days
-    ending at it?  Equal moments count in their given order, so that of two
-    contacts at the same instant only the later one can tip the count."""
-    if limit is None:
-        return [False] * len(moments)
+def over_limit_flags(
+    moments: Sequence[dt.datetime], limits: Sequence[int | None]
+) -> list[bool]:
+    """For the contacts that count toward the limit, sorted by time, with the
+    limit in force at each: does each one find more than its limit of them
+    (itself included) in the rolling 7 days ending at it?  Equal moments count
+    in their given order, so that of two contacts at the same instant only the
+    later one can tip the count."""
     flags = []
     first = 0
-    for index, moment in enumerate(moments):
+    for index, (moment, limit) in enumerate(zip(moments, limits, strict=True)):
         while moments[first] <= moment - ROLLING_WEEK:
             first += 1
-        flags.append(index - first + 1 > limit)
+        flags.append(limit is not None and index - first + 1 > limit)
     return flags

@@ -28,7 +28,14 @@ from tqdm import tqdm
 
 from attachment.models import SUMMARY_MAX_LENGTH, Contact, Direction, Purpose, Source
 from attachment.records.contact_columns import contact_columns_update
-from attachment.records.facts import FROM_CLIENT, ROLLING_WEEK, over_limit_flags
+from attachment.agreements.terms import TermsTimeline, terms_timelines
+from attachment.records.facts import (
+    FROM_CLIENT,
+    NEVER_A_BREACH,
+    ROLLING_WEEK,
+    counts_for_policy,
+    over_limit_flags,
+)
 from attachment.records.services import (
     FUTURE_TOLERANCE,
     _request_rescan,
@@ -36,7 +43,6 @@ from attachment.records.services import (
     apply_facts,
 )
 from clinic.models import AuditAction, AuditEvent, Channel, Client, Clinic
-from clinic.policies import effective_policies
 from clinic.refusals import Refused
 
 CHOICE_COLUMNS = ("channel", "direction", "purpose", "source")
@@ -86,7 +92,7 @@ class NewContact:
     row_hash: str = ""
     discussed_in_id: int | None = None
     after_hours: bool = False
-    channel_outside_policy: bool = False
+    outside_agreement: bool = False
     over_weekly_limit: bool = False
     during_absence: bool = False
     after_ending: bool = False
@@ -262,7 +268,7 @@ def contacts_bulk_create(
         return 0
     client_ids = sorted({contact.client_id for contact in contacts})
     clients = Client.objects.select_related("clinic").in_bulk(client_ids)
-    policies = effective_policies(clinic=clinic, client_ids=client_ids)
+    timelines = terms_timelines(clients=clients.values())
     absences = absence_periods(
         therapist_ids={client.therapist_id for client in clients.values()}
     )
@@ -273,12 +279,10 @@ def contacts_bulk_create(
         apply_facts(
             contact,
             client=client,
-            policy=policies[client.pk],
+            timeline=timelines[client.pk],
             absences=absences.get(client.therapist_id, []),
         )
-    changed = _weekly_flags(
-        contacts, {pk: policy.weekly_limit for pk, policy in policies.items()}
-    )
+    changed = _weekly_flags(contacts, timelines)
     _copy(contacts, progress=progress)
     contact_columns_update(
         [(contact.pk, contact.over_weekly_limit) for contact in changed],
@@ -302,12 +306,16 @@ def _copy(contacts: Sequence[NewContact | Contact], *, progress: bool) -> None:
 
 
 def _weekly_flags(
-    contacts: Sequence[NewContact | Contact], limits: dict[int, int | None]
+    contacts: Sequence[NewContact | Contact], timelines: dict[int, TermsTimeline]
 ) -> list[Contact]:
-    """Set ``over_weekly_limit`` on the new client-initiated ``contacts``,
-    merged with the stored ones around them; return the stored contacts whose
-    fact changes."""
-    new = [c for c in contacts if c.direction == FROM_CLIENT]
+    """Set ``over_weekly_limit`` on the new ``contacts`` that count toward the
+    limit, merged with the stored ones around them, each judged by the limit
+    in force at it; return the stored contacts whose fact changes."""
+    new = [
+        c
+        for c in contacts
+        if counts_for_policy(direction=c.direction, purpose=c.purpose)
+    ]
     if not new:
         return []
     earliest: dict[int, dt.datetime] = {}
@@ -323,7 +331,9 @@ def _weekly_flags(
         direction=FROM_CLIENT,
         occurred_at__gt=start - ROLLING_WEEK,
         occurred_at__lte=end,
-    ).only("pk", "client_id", "occurred_at", "over_weekly_limit")
+    ).exclude(purpose__in=NEVER_A_BREACH).only(
+        "pk", "client_id", "occurred_at", "over_weekly_limit"
+    )
     series: dict[int, list[tuple[dt.datetime, int, Any]]] = {}
     for contact in stored:
         series.setdefault(contact.client_id, []).append(
@@ -336,7 +346,11 @@ def _weekly_flags(
     changed = []
     for client_id, items in series.items():
         items.sort(key=lambda item: (item[0], item[1], item[2].pk or 0))
-        flags = over_limit_flags([moment for moment, _, _ in items], limits[client_id])
+        moments = [moment for moment, _, _ in items]
+        timeline = timelines[client_id]
+        flags = over_limit_flags(
+            moments, [timeline.at(moment).weekly_limit for moment in moments]
+        )
         for (moment, is_new, contact), flag in zip(items, flags, strict=True):
             if is_new:
                 contact.over_weekly_limit = flag

@@ -33,9 +33,11 @@ from attachment.models import (
     Severity,
     Source,
 )
+from attachment.agreements.terms import TermsTimeline, terms_timeline
 from attachment.records.contact_columns import contact_columns_update
 from attachment.records.facts import (
     FROM_CLIENT,
+    NEVER_A_BREACH,
     ROLLING_WEEK,
     Period,
     derive_facts,
@@ -43,8 +45,7 @@ from attachment.records.facts import (
 )
 from clinic import access
 from clinic.audit import audit_record, audit_records
-from clinic.models import Absence, AuditAction, Client, ContactPolicy, User
-from clinic.policies import effective_policy
+from clinic.models import Absence, AuditAction, Client, User
 
 FUTURE_TOLERANCE = dt.timedelta(days=1)
 FROM_THERAPIST = "from_therapist"
@@ -118,6 +119,7 @@ class ContactTimes(Protocol):
     occurred_at: dt.datetime
     channel: str
     direction: str
+    purpose: str
     responded_at: dt.datetime | None
     over_weekly_limit: bool
 
@@ -126,35 +128,41 @@ def apply_facts(
     contact: ContactTimes,
     *,
     client: Client,
-    policy: ContactPolicy,
+    timeline: TermsTimeline,
     absences: Sequence[Period],
 ) -> None:
-    """Set the stored facts of ``contact`` (all but ``over_weekly_limit``)."""
+    """Set the stored facts of ``contact`` (all but ``over_weekly_limit``),
+    judged against the terms in force when it happened."""
+    judged = timeline.at(contact.occurred_at)
     facts = derive_facts(
         occurred_at=contact.occurred_at,
         channel=contact.channel,
         direction=contact.direction,
+        purpose=contact.purpose,
         responded_at=contact.responded_at,
-        policy=policy,
+        terms=judged.terms,
+        hours_zone=judged.hours_zone,
         zone=client.clinic.zone,
         absences=absences,
         ended_on=client.ended_on,
     )
     for name, value in vars(facts).items():
         setattr(contact, name, value)
-    if contact.direction != FROM_CLIENT:
+    if contact.direction != FROM_CLIENT or contact.purpose in NEVER_A_BREACH:
         contact.over_weekly_limit = False
 
 
 def weekly_limit_refresh(
     *,
-    limits: dict[int, int | None],
+    timelines: dict[int, TermsTimeline],
     start: dt.datetime,
     end: dt.datetime,
 ) -> int:
-    """Recompute ``over_weekly_limit`` of the client-initiated contacts of the
-    clients in ``limits`` (client id → weekly limit) between ``start`` and
-    ``end``, after contacts were added or moved there.  Returns how many changed.
+    """Recompute ``over_weekly_limit`` of the contacts that count toward the
+    limit (from the client, not distress or crisis) of the clients in
+    ``timelines`` between ``start`` and ``end``, after contacts were added or
+    moved there; each is judged by the limit in force at it.  Returns how many
+    changed.
 
     A contact added at t changes the fact of those in [t, t + 7 days), and each
     of those needs the contacts of the 7 days before it: one query reads them
@@ -162,11 +170,12 @@ def weekly_limit_refresh(
     """
     rows = (
         Contact.objects.filter(
-            client_id__in=list(limits),
+            client_id__in=list(timelines),
             direction=FROM_CLIENT,
             occurred_at__gt=start - ROLLING_WEEK,
             occurred_at__lte=end,
         )
+        .exclude(purpose__in=NEVER_A_BREACH)
         .order_by("client_id", "occurred_at", "pk")
         .values_list("pk", "client_id", "occurred_at", "over_weekly_limit")
     )
@@ -175,7 +184,11 @@ def weekly_limit_refresh(
         by_client.setdefault(client_id, []).append((pk, occurred_at, flag))
     changed: list[tuple[int, bool]] = []
     for client_id, series in by_client.items():
-        flags = over_limit_flags([moment for _, moment, _ in series], limits[client_id])
+        timeline = timelines[client_id]
+        moments = [moment for _, moment, _ in series]
+        flags = over_limit_flags(
+            moments, [timeline.at(moment).weekly_limit for moment in moments]
+        )
         for (pk, moment, stored), flag in zip(series, flags, strict=True):
             if moment >= start and stored != flag:
                 changed.append((pk, flag))
@@ -241,15 +254,15 @@ def _save_contact(
     contact: Contact, *, client: Client, earliest: dt.datetime, now: dt.datetime
 ) -> None:
     _validate_contact(contact, now=now)
-    policy = effective_policy(client=client)
+    timeline = terms_timeline(client=client)
     absences = absence_periods(therapist_ids=[client.therapist_id]).get(
         client.therapist_id, []
     )
-    apply_facts(contact, client=client, policy=policy, absences=absences)
+    apply_facts(contact, client=client, timeline=timeline, absences=absences)
     contact.save()
     latest = max(earliest, contact.occurred_at)
     weekly_limit_refresh(
-        limits={client.pk: policy.weekly_limit},
+        timelines={client.pk: timeline},
         start=min(earliest, contact.occurred_at),
         end=latest + ROLLING_WEEK,
     )

@@ -153,7 +153,7 @@ def _client_contacts(flag: Flag, *conditions: Q) -> list[Contact]:
             "channel",
             "direction",
             "after_hours",
-            "channel_outside_policy",
+            "outside_agreement",
             "over_weekly_limit",
             "during_absence",
             "after_ending",
@@ -186,7 +186,7 @@ def records_behind(*, flag: Flag) -> FlagRecords:
         contacts = _client_contacts(
             flag,
             Q(after_hours=True)
-            | Q(channel_outside_policy=True)
+            | Q(outside_agreement=True)
             | Q(over_weekly_limit=True),
         )
     elif kind == "after_ending_contact":

@@ -155,7 +155,7 @@ def _hour_fields(day: int) -> tuple[str, str]:
 
 
 class ContactPolicyForm(forms.Form):
-    """The contact boundaries: channels, hours per weekday, limits, crisis steps."""
+    """The clinic's frame: channels, hours per weekday, limits, the crisis reply time."""
 
     allowed_channels = forms.MultipleChoiceField(
         choices=Channel.choices,
@@ -189,11 +189,17 @@ class ContactPolicyForm(forms.Form):
     after_ending_allowed = forms.BooleanField(
         required=False, help_text="Contact after the ending date is agreed."
     )
-    crisis_instructions = forms.CharField(
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Shown to the therapist: what the client has agreed to do in a crisis.",
+    crisis_reply_minutes = forms.IntegerField(
+        min_value=5,
+        max_value=24 * 60,
+        initial=120,
+        label="Crisis contacts answered within (minutes)",
+        help_text="A crisis contact still unanswered after this long alerts the "
+        "therapist, or the cover during an absence.",
+        error_messages={
+            "min_value": "Allow at least %(limit_value)s minutes.",
+            "max_value": "Allow at most %(limit_value)s minutes (a day).",
+        },
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -230,7 +236,7 @@ class ContactPolicyForm(forms.Form):
                 "response_window_hours",
                 "after_ending_allowed",
             ),
-            Fieldset("Crisis", "crisis_instructions"),
+            Fieldset("Crisis", "crisis_reply_minutes"),
         )
         self.helper.add_input(Submit("save", "Save policy"))
 
@@ -241,7 +247,7 @@ class ContactPolicyForm(forms.Form):
             "weekly_limit": policy.weekly_limit,
             "response_window_hours": policy.response_window_hours,
             "after_ending_allowed": policy.after_ending_allowed,
-            "crisis_instructions": policy.crisis_instructions,
+            "crisis_reply_minutes": policy.crisis_reply_minutes,
         }
         for day in Weekday:
             window = policy.hours_on(day.value)
@@ -285,19 +291,10 @@ class ContactPolicyForm(forms.Form):
             "weekly_limit": data["weekly_limit"],
             "response_window_hours": data["response_window_hours"],
             "after_ending_allowed": data["after_ending_allowed"],
-            "crisis_instructions": data["crisis_instructions"],
+            "crisis_reply_minutes": data["crisis_reply_minutes"],
         }
 
 
-class ClientPolicyOverrideForm(ContactPolicyForm):
-    reason = forms.CharField(
-        max_length=300,
-        help_text="Why this client's boundaries differ from the clinic's default.",
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.helper.layout.insert(0, Fieldset("Reason", "reason"))
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()

@@ -9,17 +9,6 @@ from clinic.administration import views
 urlpatterns = [
     path("manage/clients/", views.manage_clients, name="manage_clients"),
     path("manage/policy/", views.policy_default, name="policy_default"),
-    path(
-        "manage/clients/<int:client_id>/policy/",
-        views.policy_client,
-        name="policy_client",
-    ),
-    path(
-        "manage/clients/<int:client_id>/policy/remove/",
-        views.policy_client_remove,
-        name="policy_client_remove",
-    ),
-    path("manage/overrides/", views.policy_overrides, name="policy_overrides"),
     path("manage/absences/", views.absence_list, name="absence_list"),
     path("manage/absences/new/", views.absence_new, name="absence_new"),
     path(

@@ -23,7 +23,6 @@ from clinic.administration import selectors as admin_selectors
 from clinic.administration import services as admin_services
 from clinic.administration.forms import (
     AbsenceForm,
-    ClientPolicyOverrideForm,
     ContactPolicyForm,
     SupervisionEndForm,
     SupervisionLinkForm,
@@ -37,7 +36,7 @@ from clinic.models import (
     Supervision,
     User,
 )
-from clinic.policies import clinic_default_policy, effective_policy
+from clinic.policies import clinic_default_policy
 from clinic.refusals import show_refusal
 
 
@@ -53,16 +52,6 @@ def _link(user: User, clinic: Clinic, link_id: int) -> Supervision:
     if link is None:
         raise access.not_found(user, "supervision", link_id)
     return link
-
-
-@login_required
-def policy_overrides(request: AuthenticatedHttpRequest) -> HttpResponse:
-    clinic = access.admin_clinic(request.user)
-    return render(
-        request,
-        "clinic/admin/policy_overrides.html",
-        {"clinic": clinic, "rows": admin_selectors.override_rows(clinic=clinic)},
-    )
 
 
 @login_required
@@ -263,17 +252,14 @@ def supervision_cosign(request: AuthenticatedHttpRequest, link_id: int) -> HttpR
 
 @login_required
 def manage_clients(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Clinic admin: clients per therapist by status (counts only) and overrides."""
+    """Clinic admin: clients per therapist by status (counts only)."""
     clinic = access.admin_clinic(request.user)
-    overrides = list(selectors.client_overrides(clinic=clinic))
     return render(
         request,
         "clinic/manage_clients.html",
         {
             "clinic": clinic,
             "counts": selectors.clinic_client_counts(clinic=clinic),
-            "overrides": overrides,
-            "override_client_ids": {policy.client_id for policy in overrides},
             "clients": access.configurable_clients(request.user).select_related(
                 "therapist"
             ),
@@ -310,49 +296,3 @@ def policy_default(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def policy_client(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
-    client = access.client_for_configuring(request.user, client_id)
-    existing = ContactPolicy.objects.filter(client=client).first()
-    initial = ContactPolicyForm.initial_from(
-        existing or effective_policy(client=client)
-    )
-    if existing:
-        initial["reason"] = existing.reason
-    form = ClientPolicyOverrideForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        services.contact_policy_save_override(
-            actor=request.user,
-            client=client,
-            values=form.policy_values(),
-            reason=form.cleaned_data["reason"],
-            now=timezone.now(),
-        )
-        messages.success(
-            request, f"The contact policy override for {client.code} is saved."
-        )
-        return redirect("clinic:policy_overrides")
-    return render(
-        request,
-        "clinic/policy_form.html",
-        {
-            "form": form,
-            "title": f"Contact policy override · {client.code}",
-            "client": client,
-            "has_override": existing is not None,
-        },
-    )
-
-
-@login_required
-@require_POST
-def policy_client_remove(
-    request: AuthenticatedHttpRequest, client_id: int
-) -> HttpResponse:
-    client = access.client_for_configuring(request.user, client_id)
-    services.contact_policy_remove_override(
-        actor=request.user, client=client, now=timezone.now()
-    )
-    messages.success(request, f"{client.code} now follows the clinic's default policy.")
-    return redirect("clinic:policy_overrides")

@@ -102,7 +102,7 @@ POLICY_EVIDENCE = {
     "contacts_outside_policy": 4,
     "window_weeks": 4,
     "after_hours": 3,
-    "channel_outside_policy": 1,
+    "outside_agreement": 1,
     "over_weekly_limit": 0,
     "yellow_at": 3,
     "red_at": 6,

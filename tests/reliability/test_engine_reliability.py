@@ -68,7 +68,7 @@ def flagged_clinic(clients: int):
         contacts_at(
             client,
             [now - dt.timedelta(days=d, hours=1) for d in (1, 2, 3)],
-            channel_outside_policy=True,
+            outside_agreement=True,
         )
     return clinic
 

@@ -123,7 +123,7 @@ class ContactFacts:
     occurred_at: dt.datetime
     from_client: bool
     after_hours: bool = False
-    channel_outside_policy: bool = False
+    outside_agreement: bool = False
     over_weekly_limit: bool = False
     during_absence: bool = False
     after_ending: bool = False

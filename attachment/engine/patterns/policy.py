@@ -18,7 +18,7 @@ from attachment.engine.patterns.thresholds import DetectorThresholds
 def _outside_policy(contact: ContactFacts) -> bool:
     return contact.from_client and (
         contact.after_hours
-        or contact.channel_outside_policy
+        or contact.outside_agreement
         or contact.over_weekly_limit
     )
 
@@ -45,7 +45,7 @@ def policy_pattern(
         return None
     counts = {
         "after_hours": sum(c.after_hours for c in hits),
-        "channel_outside_policy": sum(c.channel_outside_policy for c in hits),
+        "outside_agreement": sum(c.outside_agreement for c in hits),
         "over_weekly_limit": sum(c.over_weekly_limit for c in hits),
     }
     red = len(hits) >= thresholds.policy_red_count
@@ -66,7 +66,7 @@ def policy_pattern(
             f"{len(hits)} client contacts in the last "
             f"{thresholds.policy_window_weeks} weeks fell outside the agreed "
             f"contact policy ({counts['after_hours']} after hours, "
-            f"{counts['channel_outside_policy']} on a channel not agreed, "
+            f"{counts['outside_agreement']} on a channel not agreed, "
             f"{counts['over_weekly_limit']} over the weekly limit)."
         ),
     )

@@ -89,7 +89,7 @@ BUILD_SQL = [
     INSERT INTO attachment_contact (
         client_id, occurred_at, channel, direction, purpose, summary, source,
         row_hash, responded_at, response_minutes, after_hours,
-        channel_outside_policy, over_weekly_limit, during_absence, after_ending,
+        outside_agreement, over_weekly_limit, during_absence, after_ending,
         responded_after_hours)
     SELECT g.client_id, g.occurred_at, g.channel, g.direction, 'other', '',
            'import', '',

@@ -197,7 +197,7 @@ def test_stable_clients_stay_inside_their_policy_with_no_trend(demo):
     for client in demo.stable:
         contacts = Contact.objects.filter(client=client, direction="from_client")
         assert not contacts.filter(after_hours=True).exists(), client.code
-        assert not contacts.filter(channel_outside_policy=True).exists()
+        assert not contacts.filter(outside_agreement=True).exists()
         counts = client_weekly_counts(client)
         assert statistics.mean(counts[:6]) <= 2 * statistics.mean(counts[6:30]) + 1
 

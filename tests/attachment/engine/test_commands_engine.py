@@ -28,7 +28,7 @@ def flagged(clinic, therapist, now):
     contacts_at(
         client,
         [now - dt.timedelta(days=d) for d in (1, 2, 3)],
-        channel_outside_policy=True,
+        outside_agreement=True,
         summary="Synthetic text that must never be exported",
     )
     return client

@@ -172,7 +172,7 @@ def test_a_scan_as_of_a_moment_ignores_what_came_after_it(clinic, long_client, n
     contacts_at(
         long_client,
         [now - dt.timedelta(days=d) for d in (1, 2, 3)],
-        channel_outside_policy=True,
+        outside_agreement=True,
     )
     earlier = now - dt.timedelta(days=4)
 

@@ -29,7 +29,7 @@ def flagged_clients(clinic, therapist, now):
         contacts_at(
             client,
             [now - dt.timedelta(days=d) for d in (1, 2, 3)],
-            channel_outside_policy=True,
+            outside_agreement=True,
         )
     return clients
 
@@ -77,7 +77,7 @@ def test_saving_a_contact_rescans_its_client(
     now = timezone.now()  # the re-scan judges the present, as tasks do
     for days in (1, 2):
         contacts_at(
-            client, [now - dt.timedelta(days=days)], channel_outside_policy=True
+            client, [now - dt.timedelta(days=days)], outside_agreement=True
         )
     with django_capture_on_commit_callbacks(execute=True):
         contact_log(

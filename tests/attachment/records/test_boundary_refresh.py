@@ -108,7 +108,7 @@ def test_a_channel_no_longer_agreed_is_marked_outside_policy(
         now=now,
     )
     text.refresh_from_db()
-    assert text.channel_outside_policy
+    assert text.outside_agreement
 
 
 def test_a_client_change_requests_a_rescan_of_that_client_only(
@@ -149,8 +149,8 @@ def test_a_default_change_refreshes_only_the_clients_following_the_default(
 
     following.refresh_from_db()
     kept.refresh_from_db()
-    assert following.channel_outside_policy
-    assert not kept.channel_outside_policy
+    assert following.outside_agreement
+    assert not kept.outside_agreement
 
 
 def test_a_default_change_is_refreshed_in_chunks_of_client_ids(
@@ -172,7 +172,7 @@ def test_a_default_change_is_refreshed_in_chunks_of_client_ids(
         records_tasks.default_policy_refresh_task(clinic_id=clinic.pk, chunk_clients=2)
         == 3
     )
-    assert Contact.objects.filter(channel_outside_policy=True).count() == 5
+    assert Contact.objects.filter(outside_agreement=True).count() == 5
 
 
 def test_an_absence_marks_the_contacts_in_its_dates_and_rescans(
@@ -279,7 +279,7 @@ def test_with_the_broker_down_a_default_change_is_refreshed_at_once(
         )
 
     text.refresh_from_db()
-    assert text.channel_outside_policy
+    assert text.outside_agreement
     assert (
         f"default policy refresh not queued clinic_id={client.clinic_id}: "
         "broker unavailable"

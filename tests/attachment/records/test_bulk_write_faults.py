@@ -57,7 +57,7 @@ def facts() -> list[tuple]:
         Contact.objects.order_by("pk").values_list(
             "pk",
             "after_hours",
-            "channel_outside_policy",
+            "outside_agreement",
             "over_weekly_limit",
             "during_absence",
             "response_minutes",
@@ -111,9 +111,9 @@ def test_a_policy_override_whose_second_refresh_batch_fails_changes_nothing(
         fault(
             "attachment_contact",
             event="UPDATE",
-            when="NEW.channel_outside_policy AND NOT OLD.channel_outside_policy",
+            when="NEW.outside_agreement AND NOT OLD.outside_agreement",
             after_rows=boundary_refresh.BATCH,
-            watch="attachment_contact WHERE channel_outside_policy",
+            watch="attachment_contact WHERE outside_agreement",
         ),
         pytest.raises(DATABASE_ERRORS) as failure,
     ):
@@ -144,7 +144,7 @@ def test_a_failure_in_the_weekly_limits_undoes_the_facts_written_before(
             "attachment_contact",
             event="UPDATE",
             when="NEW.over_weekly_limit AND NOT OLD.over_weekly_limit",
-            watch="attachment_contact WHERE channel_outside_policy",
+            watch="attachment_contact WHERE outside_agreement",
         ),
         pytest.raises(DATABASE_ERRORS) as failure,
     ):
@@ -207,7 +207,7 @@ def test_a_chunk_of_the_default_policy_refresh_is_written_whole_or_not_at_all(
             "attachment_contact",
             event="UPDATE",
             when="NEW.over_weekly_limit AND NOT OLD.over_weekly_limit",
-            watch="attachment_contact WHERE channel_outside_policy",
+            watch="attachment_contact WHERE outside_agreement",
         ),
         pytest.raises(DATABASE_ERRORS) as failure,
     ):

@@ -41,7 +41,7 @@ def facts(occurred_at, **kwargs):
 def test_a_contact_in_working_hours_on_an_agreed_channel_carries_no_fact():
     result = facts(dt.datetime(2026, 1, 14, 11, 0, tzinfo=UTC))
     assert not result.after_hours
-    assert not result.channel_outside_policy
+    assert not result.outside_agreement
     assert not result.during_absence
     assert not result.after_ending
     assert result.response_minutes is None
@@ -78,7 +78,7 @@ def test_contact_hours_follow_the_clock_across_the_spring_change():
 def test_a_channel_not_in_the_policy_is_outside_it():
     assert facts(
         dt.datetime(2026, 1, 14, 11, tzinfo=UTC), channel="social"
-    ).channel_outside_policy
+    ).outside_agreement
 
 
 def test_a_contact_on_a_day_of_the_therapists_absence_is_during_absence():

@@ -51,7 +51,7 @@ def test_logging_a_contact_derives_and_stores_its_facts(therapist, client, polic
     )
     stored = Contact.objects.get(pk=contact.pk)
     assert stored.after_hours
-    assert stored.channel_outside_policy
+    assert stored.outside_agreement
     assert stored.response_minutes == 12
     assert stored.responded_after_hours
     assert not stored.during_absence
@@ -65,7 +65,7 @@ def test_the_client_override_is_the_policy_that_applies(therapist, client, polic
         reason="Agreed in session",
         allowed_channels=["social"],
     )
-    assert not log(therapist, client, now, channel="social").channel_outside_policy
+    assert not log(therapist, client, now, channel="social").outside_agreement
 
 
 def test_a_contact_during_the_therapists_absence_says_so(

@@ -27,7 +27,7 @@ def test_a_red_flag_goes_from_the_scan_through_supervision_to_resolved(
     contacts_at(
         client,
         [now - dt.timedelta(days=d, hours=3) for d in range(1, 8)],
-        channel_outside_policy=True,
+        outside_agreement=True,
     )
     clinic_scan(clinic=clinic, now=now)
     flag = Flag.objects.get(client=client, kind="policy_pattern")

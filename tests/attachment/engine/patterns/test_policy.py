@@ -39,7 +39,7 @@ def _ago(days: float, **facts: bool) -> ContactFacts:
 
 def test_a_policy_pattern_reports_every_number_it_rests_on():
     contacts = [
-        _ago(9, channel_outside_policy=True),
+        _ago(9, outside_agreement=True),
         _ago(2, after_hours=True, over_weekly_limit=True),
         _ago(20, over_weekly_limit=True),
         _ago(5, after_hours=True),
@@ -56,7 +56,7 @@ def test_a_policy_pattern_reports_every_number_it_rests_on():
             "contacts_outside_policy": 4,
             "window_weeks": 4,
             "after_hours": 2,
-            "channel_outside_policy": 1,
+            "outside_agreement": 1,
             "over_weekly_limit": 2,
             "yellow_at": 3,
             "red_at": 6,
@@ -87,7 +87,7 @@ def test_the_policy_window_includes_both_its_ends():
 def test_three_contacts_outside_policy_in_four_weeks_are_yellow():
     contacts = [
         _ago(2, after_hours=True),
-        _ago(9, channel_outside_policy=True),
+        _ago(9, outside_agreement=True),
         _ago(20, over_weekly_limit=True),
     ]
     finding = policy_pattern(contacts, now=NOW, thresholds=DEFAULTS)

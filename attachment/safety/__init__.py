@@ -1,0 +1,2 @@
+"""The client's safety plan (Stanley–Brown structure), versioned, with a
+printable client copy."""
