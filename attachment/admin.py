@@ -2,8 +2,9 @@
 read-only.
 
 Lists and detail pages show ids, people, dates and codes.  No field that can
-hold clinical text (summaries, descriptions, notes, plans, flag explanations
-and evidence, responses, review reasons, supervision notes and action items)
+hold clinical text (summaries, descriptions, notes, plans, agreements and
+safety plans, flag explanations and evidence, responses, review reasons,
+supervision notes and action items)
 is shown anywhere, and nothing can be edited here: records change through
 Between's own pages, which check scope and write the audit trail (see
 ``clinic.admin.MetadataOnlyAdmin``).
@@ -18,6 +19,7 @@ from attachment.models import (
     ActionItem,
     AttachmentMeasure,
     Contact,
+    ContactAgreement,
     CopingPlan,
     DependencyObservation,
     DetectorSettings,
@@ -25,6 +27,8 @@ from attachment.models import (
     FlagStatusChange,
     RepairAttempt,
     Rupture,
+    SafetyAlert,
+    SafetyPlan,
     SupervisionSession,
 )
 from clinic.admin import MetadataOnlyAdmin, register_metadata
@@ -60,6 +64,53 @@ register_metadata(
     CopingPlan,
     list_display=["id", "client", "version", "written_at"],
     fields=["client", "version", "written_at"],
+)
+# The agreement's terms and words (hours, purposes, what was agreed, the
+# crisis route) are left out: versions, dates and flags only.
+register_metadata(
+    ContactAgreement,
+    list_display=[
+        "id",
+        "client",
+        "version",
+        "effective_from",
+        "wider_than_frame",
+        "approved_at",
+    ],
+    list_filter=["wider_than_frame"],
+    fields=[
+        "client",
+        "version",
+        "effective_from",
+        "written_at",
+        "author",
+        "wider_than_frame",
+        "approved_by",
+        "approved_at",
+        "acknowledged_on",
+        "acknowledged_how",
+        "client_told_of_logging",
+    ],
+)
+register_metadata(
+    SafetyPlan,
+    list_display=["id", "client", "version", "written_at"],
+    fields=["client", "version", "written_at", "author"],
+)
+register_metadata(
+    SafetyAlert,
+    list_display=["id", "client", "due_at", "raised_at", "escalated_at"],
+    fields=[
+        "client",
+        "contact",
+        "due_at",
+        "raised_at",
+        "notified",
+        "escalate_at",
+        "escalated_at",
+        "escalated_to",
+        "answered_at",
+    ],
 )
 register_metadata(
     Flag,

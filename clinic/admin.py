@@ -252,8 +252,8 @@ register_metadata(
     list_display=["therapist", "starts_on", "ends_on", "covering_therapist"],
     fields=["clinic", "therapist", "starts_on", "ends_on", "covering_therapist"],
 )
-# Numbers and channels only: the reason, the hours (free JSON) and the
-# crisis instructions are left out.
+# The clinic's frame: numbers and channels only; the hours (free JSON) are
+# left out.
 register_metadata(
     ContactPolicy,
     list_display=["clinic", "weekly_limit"],

@@ -16,7 +16,8 @@ def _is_admin(roles: set[str]) -> bool:
 # clinic.extensions.register_admin_link.
 ADMIN_PAGES = (
     NavLink("clients", 10, "Clients", "clinic:manage_clients", _is_admin),
-    NavLink("policy", 20, "Default policy", "clinic:policy_default", _is_admin),
+    NavLink("policy", 20, "Contact frame", "clinic:policy_default", _is_admin),
+    NavLink("agreements", 30, "Agreements", "clinic:agreement_status", _is_admin),
     NavLink("absences", 40, "Absences", "clinic:absence_list", _is_admin),
     NavLink("supervision", 50, "Supervision", "clinic:supervision_list", _is_admin),
     NavLink("staff", 55, "Staff", "clinic:staff_list", _is_admin),

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -199,3 +200,53 @@ def register_admin_link(link: NavLink) -> None:
     """A page of the clinic admin's Administration section provided by a
     higher app (for example the detector settings)."""
     admin_links[link.key] = link
+
+
+class FrameStanding(models.TextChoices):
+    """Where an agreement version stands against the clinic's frame."""
+
+    INSIDE = "inside", "Inside the frame"
+    WIDER_APPROVED = "wider_approved", "Wider, approved by the supervisor"
+    WIDER_AWAITING = "wider_awaiting", "Wider, awaiting the supervisor's approval"
+    WIDER_SINCE_CHANGE = (
+        "wider_since_change",
+        "Wider than the frame as it now stands (written inside it)",
+    )
+
+
+@dataclass(frozen=True)
+class AgreementStatus:
+    """What the clinic admin may know of a client's between-sessions
+    agreement: numbers, dates and yes/no, never a word of what was agreed.
+
+    ``version`` and ``effective_from`` are of the version in force, or of the
+    newest one written when none is in force yet (``in_force`` false: it
+    awaits the supervisor's approval, or takes effect later).
+    """
+
+    version: int
+    effective_from: dt.datetime
+    in_force: bool
+    standing: FrameStanding
+    acknowledged: bool
+    newer_awaiting_approval: bool = False
+
+
+# (clinic=, client_ids=, now=) -> client id -> status, in a constant number
+# of queries; a client without an agreement is left out.
+AgreementStatusProvider = Callable[..., dict[int, AgreementStatus]]
+agreement_status_providers: dict[str, AgreementStatusProvider] = {}
+
+
+def register_agreement_status(key: str, provider: AgreementStatusProvider) -> None:
+    """The app that owns agreements tells the clinic admin's pages their status."""
+    agreement_status_providers[key] = provider
+
+
+def agreement_statuses(
+    *, clinic: Any, client_ids: list[int], now: dt.datetime
+) -> dict[int, AgreementStatus]:
+    statuses: dict[int, AgreementStatus] = {}
+    for provider in agreement_status_providers.values():
+        statuses.update(provider(clinic=clinic, client_ids=client_ids, now=now))
+    return statuses

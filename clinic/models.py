@@ -405,7 +405,9 @@ class ContactPolicy(ContactTerms):
         help_text="A crisis contact still unanswered after this many minutes "
         "alerts the therapist (or the cover during an absence).",
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    # When these terms took effect: set by the service that saves them, so
+    # that the frame's history says from when each state judges contacts.
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name_plural = "contact policies"

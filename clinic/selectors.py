@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from clinic import access
 from clinic.extensions import annotate_caseload
-from clinic.models import Client, ClientStatus, Clinic, ContactPolicy, Supervision, User
+from clinic.models import Client, ClientStatus, Clinic, Supervision, User
 
 
 @dataclass

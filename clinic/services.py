@@ -1,7 +1,9 @@
-"""Writes for the clinic app: contact policies and client assignment.
+"""Writes for the clinic app: the clinic's frame (its contact policy and crisis
+lines), accounts, and the supervisee's answer to a supervision link.
 
-A policy change tells the boundary listeners (:mod:`clinic.extensions`), so
-that the facts the records app derived from the old policy are derived again.
+A change of the frame tells the boundary listeners (:mod:`clinic.extensions`),
+so that contacts from the moment of the change on are judged by it; earlier
+contacts keep the facts the frame of their time gave them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from clinic.audit import audit_record
 from clinic.extensions import BoundaryChange, boundary_changed
 from clinic.models import (
     AuditAction,
-    Client,
     Clinic,
     ContactPolicy,
     Membership,
@@ -40,18 +41,50 @@ POLICY_FIELDS = (
 
 @transaction.atomic
 def contact_policy_save_default(
-    *, actor: User, clinic: Clinic, values: dict[str, Any], now: dt.datetime
+    *,
+    actor: User,
+    clinic: Clinic,
+    values: dict[str, Any],
+    now: dt.datetime,
+    crisis_lines: str | None = None,
 ) -> ContactPolicy:
+    """Save the clinic's frame and, when given, the clinic's crisis lines
+    (printed on every safety plan), together or not at all.
+
+    The frame judges contacts from now on: the boundary listeners refresh
+    forward only (see ``attachment.records.boundary_refresh``).
+    """
     if access.admin_clinic(actor).pk != clinic.pk:
         raise access.forbidden(actor, "clinic", clinic.pk)
     policy = clinic_default_policy(clinic=clinic)
     for field in POLICY_FIELDS:
         setattr(policy, field, values[field])
+    policy.updated_at = now
     policy.full_clean()
+    if crisis_lines is not None:
+        _crisis_lines_save(actor=actor, clinic=clinic, text=crisis_lines, now=now)
     policy.save()
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=policy, at=now)
     boundary_changed(change=BoundaryChange(clinic_id=clinic.pk), now=now)
     return policy
+
+
+def _crisis_lines_save(
+    *, actor: User, clinic: Clinic, text: str, now: dt.datetime
+) -> None:
+    """Unchanged lines write nothing; changed ones are validated, saved and
+    audited as a change of the clinic."""
+    text = text.strip().replace("\r\n", "\n")
+    if text == clinic.crisis_lines:
+        return
+    clinic.crisis_lines = text
+    clinic.clean_fields(
+        exclude=[
+            field.name for field in Clinic._meta.fields if field.name != "crisis_lines"
+        ]
+    )
+    clinic.save(update_fields=["crisis_lines"])
+    audit_record(actor=actor, action=AuditAction.UPDATE, obj=clinic, at=now)
 
 
 @transaction.atomic

@@ -17,7 +17,14 @@ from django import forms
 from django.utils import timezone
 
 from notes.agenda import AgendaItem
-from notes.models import FORMAT_SECTIONS, Attendance, Modality, NoteFormat
+from notes.models import (
+    FORMAT_SECTIONS,
+    RISK_SUMMARY_MAX,
+    Attendance,
+    Modality,
+    NoteFormat,
+    RiskLevel,
+)
 
 SECTION_MAX = 20_000
 TEXT_MAX = 20_000
@@ -34,6 +41,11 @@ SECTION_PROMPTS: dict[str, tuple[str, str]] = {
     "response": ("Response", "How the client responded to the intervention."),
     "free_text": ("Note", "The session in your own words."),
 }
+
+
+RISK_FIELDS = ("risk_level", "risk_summary")
+RISK_SUMMARY_NEEDED = "Describe the risk in a sentence: a level above none needs one."
+RISK_LEVEL_NEEDED = "Choose the risk level this sentence describes."
 
 
 def _password_field() -> forms.CharField:
@@ -64,6 +76,22 @@ class NoteForm(forms.Form):
     modality = forms.ChoiceField(choices=Modality.choices, initial=Modality.IN_PERSON)
     attendance = forms.ChoiceField(
         choices=Attendance.choices, initial=Attendance.ATTENDED
+    )
+    risk_level = forms.ChoiceField(
+        label="Risk level",
+        choices=RiskLevel.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Your judgement of risk to the client or others at this session. "
+        "A draft may leave it open; signing needs it.",
+    )
+    risk_summary = forms.CharField(
+        label="Risk, in a sentence",
+        required=False,
+        max_length=RISK_SUMMARY_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What the level rests on, and what was agreed (for example, "
+        "the safety plan reviewed). Needed for any level above none.",
     )
     discussed = forms.MultipleChoiceField(
         label="Discussed in this session",
@@ -123,6 +151,7 @@ class NoteForm(forms.Form):
                 f"{NoteFormat(self.note_format).label} sections",
                 *FORMAT_SECTIONS[self.note_format],
             ),
+            Fieldset("Risk", *RISK_FIELDS),
         ]
         if "discussed" in self.fields:
             parts.append(Fieldset("Next-session agenda", "discussed"))
@@ -147,6 +176,19 @@ class NoteForm(forms.Form):
             raise forms.ValidationError("A session cannot start more than a day ahead.")
         return local.replace(tzinfo=self.zone)
 
+    def clean(self) -> dict[str, Any]:
+        """A level above none is described; a sentence has a level (the
+        database holds the same two rules)."""
+        cleaned = super().clean() or {}
+        level = cleaned.get("risk_level", "")
+        summary = cleaned.get("risk_summary", "")
+        if "risk_level" in cleaned and "risk_summary" in cleaned:
+            if level and level != RiskLevel.NONE and not summary:
+                self.add_error("risk_summary", RISK_SUMMARY_NEEDED)
+            elif summary and not level:
+                self.add_error("risk_level", RISK_LEVEL_NEEDED)
+        return cleaned
+
     def note_values(self) -> dict[str, Any]:
         values = {
             name: self.cleaned_data[name]
@@ -156,6 +198,7 @@ class NoteForm(forms.Form):
                 "modality",
                 "attendance",
                 "format",
+                *RISK_FIELDS,
             )
         }
         for name in FORMAT_SECTIONS[self.note_format]:
@@ -169,6 +212,8 @@ class NoteForm(forms.Form):
             "duration_minutes": note.duration_minutes,
             "modality": note.modality,
             "attendance": note.attendance,
+            "risk_level": note.risk_level,
+            "risk_summary": note.risk_summary,
         }
         for sections in FORMAT_SECTIONS.values():
             for name in sections:

@@ -1,6 +1,7 @@
 """What notes adds to clinic pages and to the agenda, registered from
 ``NotesConfig.ready``: client-page panels, the supervisor's co-sign queue on
-the home page, a nav link, the reflections agenda provider, the demo seeder.
+the home page, a nav link, the caseload's latest-risk column, the reflections
+agenda provider, the demo seeder.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from django.urls import reverse
 from clinic import access
 from clinic.access import AuthenticatedHttpRequest
 from clinic.extensions import (
+    CaseloadColumn,
     ClientPanel,
     DemoSeeder,
     HomePanel,
     NavLink,
+    register_caseload_annotation,
+    register_caseload_column,
     register_client_panel,
     register_demo_seeder,
     register_home_panel,
@@ -166,6 +170,15 @@ def register() -> None:
             order=60,
             template="notes/_panel_reflections.html",
             context=reflections_panel,
+        )
+    )
+    register_caseload_annotation("latest_risk", selectors.annotate_latest_risk)
+    register_caseload_column(
+        CaseloadColumn(
+            key="latest_risk",
+            order=5,
+            header="Risk",
+            template="notes/_caseload_risk.html",
         )
     )
     register_home_panel(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 
 from clinic import access
@@ -17,6 +17,7 @@ from clinic.audit import audit_record
 from clinic.models import AuditAction, Client, User
 from notes.agenda import AgendaItem, agenda_for
 from notes.models import (
+    RISK_ABOVE_LOW,
     Addendum,
     NoteFormat,
     NotePreference,
@@ -208,6 +209,52 @@ def cosign_queue_entries(*, actor: User, now: dt.datetime) -> list[QueueEntry]:
         QueueEntry(note=note, age_days=_days_waiting(note, now))
         for note in cosign_queue(actor=actor, on=now.date())
     ]
+
+
+# --- the risk section ----------------------------------------------------------
+
+
+def _notes_with_risk() -> QuerySet[SessionNote]:
+    """Notes that record a risk level, the most recent session first: the
+    latest level is the one the therapist judged at the latest such session,
+    whether or not its note is signed yet."""
+    return SessionNote.objects.exclude(risk_level="").order_by("-session_at", "-pk")
+
+
+@dataclass(frozen=True)
+class LatestRisk:
+    level: str
+    session_at: dt.datetime
+    note_id: int
+
+    @property
+    def above_low(self) -> bool:
+        return self.level in RISK_ABOVE_LOW
+
+
+def latest_risk_of(*, client: Client) -> LatestRisk | None:
+    """The risk level of the client's most recent note that records one; the
+    caller has already fetched ``client`` through :mod:`clinic.access`."""
+    row = (
+        _notes_with_risk()
+        .filter(client=client)
+        .values_list("risk_level", "session_at", "pk")
+        .first()
+    )
+    if row is None:
+        return None
+    return LatestRisk(level=row[0], session_at=row[1], note_id=row[2])
+
+
+def annotate_latest_risk(clients: QuerySet[Client]) -> QuerySet[Client]:
+    """``latest_risk_level`` and ``latest_risk_at`` on each client (empty and
+    ``None`` when no note records one), as subqueries of the same query, so
+    that a caseload costs no query per client."""
+    latest = _notes_with_risk().filter(client=OuterRef("pk"))
+    return clients.annotate(
+        latest_risk_level=Subquery(latest.values("risk_level")[:1]),
+        latest_risk_at=Subquery(latest.values("session_at")[:1]),
+    )
 
 
 # --- process notes -----------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from clinic import access
@@ -24,6 +25,7 @@ from notes import agenda
 from notes.models import (
     ALL_SECTIONS,
     FORMAT_SECTIONS,
+    RISK_SUMMARY_MAX,
     Addendum,
     NotePreference,
     NoteReturn,
@@ -46,6 +48,9 @@ NOTE_FACT_FIELDS = (
     "attendance",
     "format",
 )
+#: The risk section: optional in ``values`` (a draft may leave it open), and
+#: cleared when left out, as a section left out is.
+NOTE_RISK_FIELDS = ("risk_level", "risk_summary")
 
 
 class NoteRefused(Refused):
@@ -63,6 +68,18 @@ class NoteLocked(NoteRefused):
     def __init__(self) -> None:
         super().__init__(
             "This note is signed and locked. Add an addendum to correct or extend it."
+        )
+
+
+class RiskNotRecorded(NoteRefused):
+    """Signing asks for the risk section: a signed note states the risk
+    judged at the session, even when it is none."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Record the risk level before signing (none, low, moderate or high). "
+            "Nothing was signed.",
+            field="risk_level",
         )
 
 
@@ -118,6 +135,13 @@ def _apply(note: SessionNote, values: dict[str, Any]) -> None:
     that the row satisfies the one-format constraint."""
     for field in NOTE_FACT_FIELDS:
         setattr(note, field, values[field])
+    for field in NOTE_RISK_FIELDS:
+        setattr(note, field, (values.get(field) or "").strip())
+    # A TextField's max_length is not checked by full_clean.
+    if len(note.risk_summary) > RISK_SUMMARY_MAX:
+        raise ValidationError(
+            {"risk_summary": f"Keep it under {RISK_SUMMARY_MAX} characters."}
+        )
     own = FORMAT_SECTIONS[note.format]
     for name in ALL_SECTIONS:
         setattr(note, name, (values.get(name) or "") if name in own else "")
@@ -191,6 +215,8 @@ def note_sign(
             raise NoteRefused(
                 "Write every section before signing. Empty: " + ", ".join(missing) + "."
             )
+        if not note.risk_level:
+            raise RiskNotRecorded()
         note.signed_at = now
         note.signed_by = actor
         note.status = (

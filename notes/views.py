@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -89,15 +90,19 @@ def note_create(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
         initial={"session_at": _session_start_default(now, zone)},
     )
     if request.method == "POST" and form.is_valid():
-        note = services.note_create(
-            actor=request.user,
-            client=client,
-            values=form.note_values(),
-            discussed_keys=form.cleaned_data.get("discussed", []),
-            now=now,
-        )
-        messages.success(request, "Draft saved. Sign it when it is complete.")
-        return redirect(note)
+        try:
+            note = services.note_create(
+                actor=request.user,
+                client=client,
+                values=form.note_values(),
+                discussed_keys=form.cleaned_data.get("discussed", []),
+                now=now,
+            )
+        except ValidationError as error:
+            show_refusal(error, form=form)
+        else:
+            messages.success(request, "Draft saved. Sign it when it is complete.")
+            return redirect(note)
     return render(
         request,
         "notes/note_form.html",
@@ -152,8 +157,11 @@ def note_edit(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
         except Refused as refusal:
             show_refusal(refusal, request=request)
             return redirect(note)
-        messages.success(request, "Draft saved.")
-        return redirect(note)
+        except ValidationError as error:
+            show_refusal(error, form=form)
+        else:
+            messages.success(request, "Draft saved.")
+            return redirect(note)
     return render(
         request,
         "notes/note_form.html",
@@ -250,6 +258,7 @@ def note_sign(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
         explanation="After signing, the note cannot change: corrections become "
         "dated addenda.",
         missing=services.missing_sections(note),
+        risk_missing=not note.risk_level,
     )
     return render(request, "notes/note_confirm.html", context)
 

@@ -97,7 +97,6 @@ from tests.attachment.factories import (
 )
 from tests.factories import (
     AbsenceFactory,
-    ContactPolicyFactory,
     MembershipFactory,
     UserFactory,
 )
@@ -211,12 +210,6 @@ class World:
             ends_on=self.today + dt.timedelta(days=37),
         )
 
-    @cached_property
-    def override(self):
-        return ContactPolicyFactory(
-            clinic=self.clinic, client=self.client, reason="Works nights."
-        )
-
     @property
     def policy_values(self) -> dict[str, Any]:
         return {
@@ -225,7 +218,7 @@ class World:
             "weekly_limit": 2,
             "response_window_hours": 24,
             "after_ending_allowed": False,
-            "crisis_instructions": "Call the crisis line.",
+            "crisis_reply_minutes": 60,
         }
 
     @property
@@ -741,33 +734,20 @@ SITES: list[Site] = [
         lambda w, policy: [event(w.admin, UPDATE, policy)],
     ),
     service(
-        clinic_services.contact_policy_save_override,
+        clinic_services.contact_policy_save_default,
         lambda w, f: f(
             actor=w.admin,
-            client=w.client,
+            clinic=w.clinic,
             values=w.policy_values,
-            reason="Evening work.",
+            crisis_lines="Crisis line 0800 000 0000",
             now=w.now,
         ),
-        lambda w, policy: [event(w.admin, CREATE, policy, client=w.client)],
-        case="new",
-    ),
-    service(
-        clinic_services.contact_policy_save_override,
-        lambda w, f: f(
-            actor=w.admin,
-            client=w.override.client,
-            values=w.policy_values,
-            reason="Evening work.",
-            now=w.now,
-        ),
-        lambda w, _: [event(w.admin, UPDATE, w.override, client=w.client)],
-        case="change",
-    ),
-    service(
-        clinic_services.contact_policy_remove_override,
-        lambda w, f: f(actor=w.admin, client=w.override.client, now=w.now),
-        lambda w, _: [event(w.admin, DELETE, w.override, client=w.client)],
+        lambda w, policy: [
+            event(w.admin, UPDATE, policy),
+            event(w.admin, UPDATE, w.clinic),
+        ],
+        case="with crisis lines",
+        via=(clinic_services._crisis_lines_save,),
     ),
     service(
         clinic_services.user_deactivate,
@@ -1544,9 +1524,10 @@ SERVICES_WITHOUT_EVENT = {
 PAGES_WITHOUT_CLINICAL_TEXT = {
     # The clinic admin's configuration: people, dates, codes and counts.
     "clinic:manage_clients": "client codes and counts per therapist",
-    "clinic:policy_default": "the clinic's contact policy",
-    "clinic:policy_client": "a client's contact boundaries, set by the admin",
-    "clinic:policy_overrides": "which clients have their own boundaries",
+    "clinic:policy_default": "the clinic's frame and its crisis lines",
+    "clinic:agreement_status": "per client code: whether an agreement exists, "
+    "its version and date, where it stands against the frame, whether the "
+    "client acknowledged it",
     "clinic:absence_list": "therapists' absences and cover",
     "clinic:absence_new": "an empty form",
     "clinic:absence_edit": "an absence's dates and cover",

@@ -4,7 +4,9 @@ happened, else the clinic's frame as it stood then.
 A client's :class:`TermsTimeline` holds the versions of the agreement that
 can be in force (inside the frame, or approved), ordered by the moment they
 take effect, and the states of the clinic's frame, read from its change
-history (pghistory): each state from the moment it was saved.
+history (pghistory): each state from the moment its service saved it
+(``ContactPolicy.updated_at``, the domain's ``now``; never earlier than the
+state before it).
 :meth:`TermsTimeline.at` answers for one moment, so a contact is judged
 against what was agreed at its time and never against a later version or a
 later frame.  A moment before the frame's first recorded state takes the
@@ -54,16 +56,18 @@ def _frame_event_model() -> type:
 
 
 def frame_history(*, frame: ContactPolicy) -> FrameHistory:
-    """The frame's states from its history, in one query.  States saved in one
-    transaction share a moment; the last of them stands for it.  A frame with
-    no history (never the case once migrated) is its own only state."""
+    """The frame's states from its history, in one query, in the order they
+    were saved.  Each takes effect at its ``updated_at``, kept in order (a
+    state saved with an earlier moment than the one before it takes effect
+    with that one); states sharing a moment: the last of them stands for it.
+    A frame with no history is its own only state."""
     starts: list[dt.datetime] = []
     states: list[ContactPolicy] = []
     events = (
         _frame_event_model()
         .objects.filter(pgh_obj_id=frame.pk, pgh_label__in=["insert", "update"])
-        .order_by("pgh_created_at", "pgh_id")
-        .values("pgh_created_at", *FRAME_TERMS)
+        .order_by("pgh_id")
+        .values("updated_at", *FRAME_TERMS)
     )
     for event in events:
         state = ContactPolicy(
@@ -71,10 +75,11 @@ def frame_history(*, frame: ContactPolicy) -> FrameHistory:
             clinic_id=frame.clinic_id,
             **{name: event[name] for name in FRAME_TERMS},
         )
-        if starts and starts[-1] == event["pgh_created_at"]:
+        start = max(event["updated_at"], starts[-1]) if starts else event["updated_at"]
+        if starts and starts[-1] == start:
             states[-1] = state
         else:
-            starts.append(event["pgh_created_at"])
+            starts.append(start)
             states.append(state)
     if not states:
         return FrameHistory((frame.updated_at,), (frame,))
@@ -82,13 +87,11 @@ def frame_history(*, frame: ContactPolicy) -> FrameHistory:
 
 
 def frame_changed_at(*, clinic_id: int) -> dt.datetime | None:
-    """When the clinic's frame last changed: the refresh after a change of the
-    frame starts there."""
+    """When the clinic's frame last took effect: the refresh after a change
+    of the frame starts there."""
     return (
-        _frame_event_model()
-        .objects.filter(clinic_id=clinic_id, pgh_label__in=["insert", "update"])
-        .order_by("-pgh_created_at")
-        .values_list("pgh_created_at", flat=True)
+        ContactPolicy.objects.filter(clinic_id=clinic_id)
+        .values_list("updated_at", flat=True)
         .first()
     )
 
@@ -136,6 +139,21 @@ class TermsTimeline:
 
     def current(self, now: dt.datetime) -> Judged:
         return self.at(now)
+
+
+def terms_now(*, client: Client, now: dt.datetime) -> Judged:
+    """The terms in force at ``now`` (the present, not a past moment: the
+    frame is taken as it stands), in two queries: for a page that shows the
+    current terms rather than judging contacts."""
+    agreement = (
+        ContactAgreement.objects.filter(client=client, effective_from__lte=now)
+        .exclude(wider_than_frame=True, approved_at__isnull=True)
+        .order_by("-effective_from", "-version")
+        .first()
+    )
+    if agreement is not None:
+        return Judged(agreement, client.zone, agreement)
+    return Judged(clinic_default_policy(clinic=client.clinic), client.clinic.zone, None)
 
 
 def _timeline(

@@ -22,7 +22,7 @@ from attachment.models import (
     Flag,
     Rupture,
 )
-from attachment.agreements.terms import Judged, terms_timeline
+from attachment.agreements.terms import Judged, terms_now
 from attachment.records import selectors as records
 from clinic import access
 from clinic.models import (
@@ -70,7 +70,7 @@ def cover_page_of(*, client: Client, now: dt.datetime) -> CoverPage:
         .values_list("explanation", flat=True)
     )
     return CoverPage(
-        terms=terms_timeline(client=client).at(now),
+        terms=terms_now(client=client, now=now),
         plan=records.current_plan(client=client),
         contacts=list(contacts),
         ruptures=list(records.open_ruptures_of(client=client)),

@@ -62,9 +62,16 @@ CLIENTS_SQL = scoped(
            s.ended_on,
            COALESCE(o.after_ending_allowed, d.after_ending_allowed, false)
     FROM scope s
-    LEFT JOIN clinic_contactpolicy o ON o.client_id = s.id
-    LEFT JOIN clinic_contactpolicy d
-           ON d.clinic_id = %(clinic_id)s AND d.client_id IS NULL
+    LEFT JOIN LATERAL (
+        SELECT a.after_ending_allowed
+        FROM attachment_contactagreement a
+        WHERE a.client_id = s.id
+          AND a.effective_from <= %(now)s
+          AND (NOT a.wider_than_frame OR a.approved_at IS NOT NULL)
+        ORDER BY a.effective_from DESC, a.version DESC
+        LIMIT 1
+    ) o ON true
+    LEFT JOIN clinic_contactpolicy d ON d.clinic_id = %(clinic_id)s
     ORDER BY s.id
 """  # noqa: S608 - the week fragment is a constant; every value is a parameter
 )

@@ -123,7 +123,27 @@ class Migration(migrations.Migration):
     run_before = [("clinic", "0012_frame_only_contact_policy")]
 
     operations = [
-        migrations.RunPython(
-            agreements_from_overrides_and_plans, elidable=False
+        migrations.RunPython(agreements_from_overrides_and_plans, elidable=False),
+        # The fact was renamed (0012); flags keep their evidence under its
+        # name.  Only when there is something to rename: the history trigger
+        # fires for a statement even with no rows, and on a new database the
+        # function it calls is installed only after the migrations.
+        migrations.RunSQL(
+            """
+            DO $$
+            BEGIN
+              IF EXISTS (SELECT 1 FROM attachment_flag
+                          WHERE evidence ? 'channel_outside_policy') THEN
+                UPDATE attachment_flag
+                   SET evidence = (evidence - 'channel_outside_policy')
+                       || jsonb_build_object(
+                            'outside_agreement', evidence -> 'channel_outside_policy')
+                 WHERE evidence ? 'channel_outside_policy';
+              END IF;
+            END
+            $$
+            """,
+            migrations.RunSQL.noop,
+            elidable=False,
         ),
     ]

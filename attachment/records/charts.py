@@ -23,7 +23,7 @@ from attachment.records.weeks import (
     local_week_start,
     therapist_after_hours_sql,
 )
-from attachment.agreements.terms import terms_timeline
+from attachment.agreements.terms import terms_now
 from clinic.models import Absence, Client
 
 WEEKS = 26
@@ -197,7 +197,7 @@ def weekly_chart(
     *, client: Client, now: dt.datetime, weeks: int = WEEKS
 ) -> WeeklyChart:
     series = weekly_counts(client=client, now=now, weeks=weeks)
-    limit = terms_timeline(client=client).at(now).weekly_limit
+    limit = terms_now(client=client, now=now).weekly_limit
     width, height, top, bottom, left, group = 680, 220, 12, 28, 32, 24
     tallest = max(
         [4, limit or 0, *(max(w.from_client, w.from_therapist) for w in series)]

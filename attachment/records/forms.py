@@ -453,9 +453,6 @@ class CopingPlanForm(forms.Form):
     )
     other_strategies = _text("Other strategies", rows=2)
     supports = _text("Other supports", rows=2)
-    contact_agreement = _text(
-        "Contact agreement", help_text="The agreed contact rules in plain words."
-    )
     crisis_steps = _text("Crisis steps")
     review_on = forms.DateField(
         label="Review on",
@@ -468,7 +465,7 @@ class CopingPlanForm(forms.Form):
         self.helper = _helper(
             Fieldset("Triggers", "triggers", "trigger_details"),
             Fieldset("Coping", "strategies", "other_strategies", "supports"),
-            Fieldset("Agreements", "contact_agreement", "crisis_steps", "review_on"),
+            Fieldset("Crisis and review", "crisis_steps", "review_on"),
             submit="Save as new version",
         )
 

@@ -525,7 +525,6 @@ def coping_plan_revise(
     strategies: Sequence[str] = (),
     other_strategies: str = "",
     supports: str = "",
-    contact_agreement: str = "",
     crisis_steps: str = "",
     review_on: dt.date | None = None,
 ) -> CopingPlan:
@@ -542,7 +541,6 @@ def coping_plan_revise(
         strategies=list(dict.fromkeys(strategies)),
         other_strategies=other_strategies.strip(),
         supports=supports.strip(),
-        contact_agreement=contact_agreement.strip(),
         crisis_steps=crisis_steps.strip(),
         review_on=review_on,
         written_at=now,

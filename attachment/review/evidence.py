@@ -198,7 +198,7 @@ SPECS: tuple[_Spec, ...] = (
     _pair(("prior_weeks", "recent_weeks"), "Weeks compared", "{} before, {} recent"),
     _one("contacts_outside_policy", "Client contacts outside the policy"),
     _one("after_hours", "… of them after hours"),
-    _one("outside_agreement", "… on a channel not agreed"),
+    _one("outside_agreement", "… on a channel or for a purpose not agreed"),
     _one("over_weekly_limit", "… over the weekly limit"),
     _one("contacts_after_ending", "Client contacts after the ending"),
     _one("ended_on", "Therapy ended on", _date),

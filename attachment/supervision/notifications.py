@@ -111,3 +111,26 @@ def break_glass_review_path() -> str:
 
 def client_path(client_id: int) -> str:
     return reverse("clinic:client", args=[client_id])
+
+
+# --- unanswered distress and crisis contacts (attachment.alerts) ------------
+# The purpose (distress or crisis) is a category, never the contact's text;
+# the link is the client's page (or the cover page for the cover), by id.
+
+
+def unanswered_message(*, purpose: str, covering: bool) -> str:
+    """To the treating therapist, or to the cover during an absence."""
+    whose = "a client you cover" if covering else "one of your clients"
+    return f"A {purpose} contact from {whose} has waited past its reply time."
+
+
+def unanswered_escalated_message(*, purpose: str, therapist: str) -> str:
+    """To the treating therapist's supervisor."""
+    return (
+        f"A {purpose} contact from one of {_name(therapist)}'s clients is still "
+        "unanswered, a reply window after it was due."
+    )
+
+
+def cover_page_path(client_id: int) -> str:
+    return reverse("attachment:cover_page", args=[client_id])

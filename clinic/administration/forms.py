@@ -1,4 +1,4 @@
-"""Forms of the clinic admin's configuration pages: contact policies,
+"""Forms of the clinic admin's configuration pages: the clinic's frame,
 absences and supervision links.
 
 The forms check what a person filling them in can get wrong (a cover who is
@@ -20,6 +20,7 @@ from clinic.administration.selectors import clinic_people, clinic_therapists
 from clinic.models import Absence, Channel, Clinic, ContactPolicy, Role, User, Weekday
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+CRISIS_LINES_MAX = Clinic._meta.get_field("crisis_lines").max_length
 
 
 def _person_choice(**options: Any) -> forms.ModelChoiceField:
@@ -155,7 +156,9 @@ def _hour_fields(day: int) -> tuple[str, str]:
 
 
 class ContactPolicyForm(forms.Form):
-    """The clinic's frame: channels, hours per weekday, limits, the crisis reply time."""
+    """The clinic's frame: channels, hours per weekday, limits, the crisis reply
+    time, and the clinic's crisis lines (saved on the clinic, see
+    :meth:`crisis_lines_value`)."""
 
     allowed_channels = forms.MultipleChoiceField(
         choices=Channel.choices,
@@ -202,6 +205,19 @@ class ContactPolicyForm(forms.Form):
         },
     )
 
+    crisis_lines = forms.CharField(
+        required=False,
+        max_length=CRISIS_LINES_MAX,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Crisis lines",
+        help_text="Crisis lines and their numbers for the clinic's country, one "
+        "a line. They are printed on every client's safety plan.",
+        error_messages={
+            "max_length": "Keep the crisis lines to %(limit_value)s characters."
+        },
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for day in Weekday:
@@ -236,9 +252,9 @@ class ContactPolicyForm(forms.Form):
                 "response_window_hours",
                 "after_ending_allowed",
             ),
-            Fieldset("Crisis", "crisis_reply_minutes"),
+            Fieldset("Crisis", "crisis_reply_minutes", "crisis_lines"),
         )
-        self.helper.add_input(Submit("save", "Save policy"))
+        self.helper.add_input(Submit("save", "Save the frame"))
 
     @classmethod
     def initial_from(cls, policy: ContactPolicy) -> dict[str, Any]:
@@ -248,6 +264,7 @@ class ContactPolicyForm(forms.Form):
             "response_window_hours": policy.response_window_hours,
             "after_ending_allowed": policy.after_ending_allowed,
             "crisis_reply_minutes": policy.crisis_reply_minutes,
+            "crisis_lines": policy.clinic.crisis_lines,
         }
         for day in Weekday:
             window = policy.hours_on(day.value)
@@ -294,10 +311,5 @@ class ContactPolicyForm(forms.Form):
             "crisis_reply_minutes": data["crisis_reply_minutes"],
         }
 
-
-
-    def clean_reason(self) -> str:
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError("Give the reason for this override.")
-        return reason
+    def crisis_lines_value(self) -> str:
+        return str(self.cleaned_data["crisis_lines"])

@@ -1,27 +1,29 @@
 """Reads for the clinic admin's configuration pages.
 
-Everything here is configuration (who is away, who supervises whom, which
-client has which boundaries and why), never clinical content; every query is
-limited to the clinic the admin administers.
+Everything here is configuration (who is away, who supervises whom, where each
+client's between-sessions agreement stands against the clinic's frame), never
+clinical content; every query is limited to the clinic the admin administers.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
 from clinic import access
+from clinic.administration.staff import selectors as staff_selectors
+from clinic.extensions import AgreementStatus, agreement_statuses
 from clinic.models import (
     Absence,
-    Channel,
+    Client,
     Clinic,
-    ContactPolicy,
     Role,
+    StaffProposalKind,
     Supervision,
     User,
 )
-from clinic.policies import clinic_default_policy
 
 
 def administered_clinic(*, actor: User, clinic_id: int) -> Clinic:
@@ -82,3 +84,45 @@ def supervision_links_approvable(*, clinic: Clinic, actor: User) -> set[int]:
     )
 
 
+@dataclass(frozen=True)
+class ClientAgreementRow:
+    """A client as the clinic admin sees it: code, therapist and status, with
+    the agreement's status only (``None``: no agreement written yet)."""
+
+    client: Client
+    agreement: AgreementStatus | None
+    move_pending: bool = False
+
+
+def clients_with_agreements(
+    *, actor: User, clinic: Clinic, now: dt.datetime
+) -> list[ClientAgreementRow]:
+    """The clinic's clients by code, each with the status of their agreement
+    and whether a move to another therapist awaits a second admin, in a fixed
+    number of queries whatever the number of clients."""
+    clients = list(
+        access.configurable_clients(actor)
+        .filter(clinic=clinic)
+        .select_related("therapist")
+        .order_by("code")
+    )
+    statuses = agreement_statuses(
+        clinic=clinic, client_ids=[client.pk for client in clients], now=now
+    )
+    moves = _moves_pending(clinic=clinic)
+    return [
+        ClientAgreementRow(
+            client=client,
+            agreement=statuses.get(client.pk),
+            move_pending=client.pk in moves,
+        )
+        for client in clients
+    ]
+
+
+def _moves_pending(*, clinic: Clinic) -> set[int]:
+    return set(
+        staff_selectors.pending_proposals(clinic=clinic)
+        .filter(kind=StaffProposalKind.REASSIGN)
+        .values_list("client_id", flat=True)
+    )

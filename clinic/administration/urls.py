@@ -9,6 +9,7 @@ from clinic.administration import views
 urlpatterns = [
     path("manage/clients/", views.manage_clients, name="manage_clients"),
     path("manage/policy/", views.policy_default, name="policy_default"),
+    path("manage/agreements/", views.agreement_status, name="agreement_status"),
     path("manage/absences/", views.absence_list, name="absence_list"),
     path("manage/absences/new/", views.absence_new, name="absence_new"),
     path(

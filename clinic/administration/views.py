@@ -1,5 +1,5 @@
-"""The clinic admin's Administration pages: policy overrides, absences with
-cover, supervision links (the staff page is :mod:`clinic.administration.staff`).
+"""The clinic admin's Administration pages: the clinic's frame and where each
+client's agreement stands against it, absences with cover, supervision links (the staff page is :mod:`clinic.administration.staff`).
 
 Only a clinic admin may use them (anyone else signed in: 403); a record of
 another clinic answers 404.  Views are thin: access, form, one service call;
@@ -27,12 +27,9 @@ from clinic.administration.forms import (
     SupervisionEndForm,
     SupervisionLinkForm,
 )
-from clinic.administration.staff import selectors as staff_selectors
 from clinic.models import (
     Absence,
     Clinic,
-    ContactPolicy,
-    StaffProposalKind,
     Supervision,
     User,
 )
@@ -247,12 +244,13 @@ def supervision_cosign(request: AuthenticatedHttpRequest, link_id: int) -> HttpR
     return redirect("clinic:supervision_list")
 
 
-# --- contact policies -------------------------------------------------------
+# --- clients, the clinic's frame and where agreements stand ------------------
 
 
 @login_required
 def manage_clients(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Clinic admin: clients per therapist by status (counts only)."""
+    """Clinic admin: clients per therapist by status, and each client's code,
+    therapist and agreement status (never its text)."""
     clinic = access.admin_clinic(request.user)
     return render(
         request,
@@ -260,13 +258,26 @@ def manage_clients(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "clinic": clinic,
             "counts": selectors.clinic_client_counts(clinic=clinic),
-            "clients": access.configurable_clients(request.user).select_related(
-                "therapist"
+            "rows": admin_selectors.clients_with_agreements(
+                actor=request.user, clinic=clinic, now=timezone.now()
             ),
-            "moves_pending": set(
-                staff_selectors.pending_proposals(clinic=clinic)
-                .filter(kind=StaffProposalKind.REASSIGN)
-                .values_list("client_id", flat=True)
+        },
+    )
+
+
+@login_required
+def agreement_status(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Per client: whether an agreement exists, the date of the version in
+    force, where it stands against the frame and whether the client
+    acknowledged it.  What was agreed is the therapist's and the client's."""
+    clinic = access.admin_clinic(request.user)
+    return render(
+        request,
+        "clinic/admin/agreement_status.html",
+        {
+            "clinic": clinic,
+            "rows": admin_selectors.clients_with_agreements(
+                actor=request.user, clinic=clinic, now=timezone.now()
             ),
         },
     )
@@ -275,24 +286,34 @@ def manage_clients(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def policy_default(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The clinic's frame: its contact policy and its crisis lines."""
     clinic = access.admin_clinic(request.user)
     policy = clinic_default_policy(clinic=clinic)
     form = ContactPolicyForm(
         request.POST or None, initial=ContactPolicyForm.initial_from(policy)
     )
     if request.method == "POST" and form.is_valid():
-        services.contact_policy_save_default(
-            actor=request.user,
-            clinic=clinic,
-            values=form.policy_values(),
-            now=timezone.now(),
-        )
-        messages.success(request, "The clinic's contact policy is saved.")
-        return redirect("clinic:policy_default")
+        try:
+            services.contact_policy_save_default(
+                actor=request.user,
+                clinic=clinic,
+                values=form.policy_values(),
+                crisis_lines=form.crisis_lines_value(),
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            show_refusal(error, form=form)
+        else:
+            messages.success(
+                request, "The clinic's frame is saved; it applies from now on."
+            )
+            return redirect("clinic:policy_default")
     return render(
         request,
         "clinic/policy_form.html",
-        {"form": form, "title": f"Default contact policy · {clinic}"},
+        {
+            "form": form,
+            "clinic": clinic,
+            "title": "Contact boundaries: the clinic's frame",
+        },
     )
-
-

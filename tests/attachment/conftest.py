@@ -19,10 +19,11 @@ def now() -> dt.datetime:
 
 @pytest.fixture
 def policy(clinic):
-    """The clinic default: text, e-mail and phone, weekdays 9–17, three a week."""
+    """The clinic's frame: text, e-mail and phone, weekdays 9–17, three a
+    week, in effect since the start of 2026 (before every test's contacts)."""
     return ContactPolicyFactory(
         clinic=clinic,
-        client=None,
+        updated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
         allowed_channels=["text", "email", "phone"],
         contact_hours={str(day): ["09:00", "17:00"] for day in range(5)},
         weekly_limit=3,

@@ -12,6 +12,7 @@ from attachment.models import (
     ActionItem,
     AttachmentMeasure,
     Contact,
+    ContactAgreement,
     CopingPlan,
     DependencyObservation,
     Flag,
@@ -91,7 +92,6 @@ class CopingPlanFactory(factory.django.DjangoModelFactory):
 
     version = 1
     strategies = factory.LazyFunction(lambda: ["journal"])
-    contact_agreement = "Texts for scheduling on weekdays."
     written_at = WHEN
     author = factory.LazyAttribute(lambda plan: plan.client.therapist)
 
@@ -127,7 +127,7 @@ class FlagFactory(factory.django.DjangoModelFactory):
     evidence = factory.LazyFunction(lambda: dict(POLICY_EVIDENCE))
     explanation = (
         "4 client contacts in the last 4 weeks fell outside the agreed contact "
-        "policy (3 after hours, 1 on a channel not agreed, 0 over the weekly limit)."
+        "policy (3 after hours, 1 on a channel or for a purpose not agreed, 0 over the weekly limit)."
     )
 
 
@@ -207,3 +207,22 @@ class DiscussedFlagFactory(FlagFactory):
     score = 3.0
     evidence = factory.LazyFunction(dict)
     explanation = "Client-initiated contacts rose from 1.0 to 4.0 a week."
+
+
+class AgreementFactory(factory.django.DjangoModelFactory):
+    """A version of a between-sessions agreement, in force from
+    ``effective_from``; weekdays 9 to 5 in the client's zone."""
+
+    class Meta:
+        model = ContactAgreement
+
+    version = factory.Sequence(lambda n: n + 1)
+    effective_from = WHEN
+    allowed_channels = factory.LazyFunction(lambda: ["text", "email", "phone"])
+    contact_hours = factory.LazyFunction(
+        lambda: {str(day): ["09:00", "17:00"] for day in range(5)}
+    )
+    weekly_limit = 3
+    reply_hours = 24
+    written_at = factory.LazyAttribute(lambda agreement: agreement.effective_from)
+    author = factory.LazyAttribute(lambda agreement: agreement.client.therapist)

@@ -1,8 +1,8 @@
 """Permission-matrix rows of the clinic pages (see :mod:`tests.matrix`).
 
 The home page is everyone's (the clinic admin is sent on to the client
-management page); the client page is clinical; a client's own policy is the
-clinic admin's to configure, and nobody else learns that the client exists.
+management page); the client page is clinical; the clinic's frame is the
+clinic admin's to configure.
 A proposed supervision link is answered by its supervisee alone.
 """
 
@@ -23,7 +23,6 @@ from tests.matrix import (
     expect,
 )
 
-CONFIGURE = {role: 404 for role in ROLES} | {ADMIN: 200, ANON: 302}
 CLINIC_WIDE = expect(ADMIN_ONLY, **{OUTSIDER: 200})
 
 
@@ -54,14 +53,6 @@ ROWS = [
     Row("clinic:manage_clients", expected=CLINIC_WIDE),
     Row("clinic:policy_default", expected=CLINIC_WIDE),
     Row("clinic:policy_default", method="POST", expected=CLINIC_WIDE),
-    Row("clinic:policy_client", _client, expected=CONFIGURE),
-    Row("clinic:policy_client", _client, method="POST", expected=CONFIGURE),
-    Row(
-        "clinic:policy_client_remove",
-        _client,
-        method="POST",
-        expected=expect(CONFIGURE, **{ADMIN: 302}),
-    ),
     Row(
         "clinic:supervision_accept",
         _proposed,

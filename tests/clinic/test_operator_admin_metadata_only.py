@@ -17,6 +17,7 @@ covered from the start.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Callable
@@ -47,7 +48,12 @@ from django_celery_beat.models import (
 from pghistory.models import Event as HistoryEvent
 
 from attachment.engine.services import detector_settings_for
-from attachment.models import FlagStatusChange
+from attachment.models import (
+    ContactAgreement,
+    FlagStatusChange,
+    SafetyAlert,
+    SafetyPlan,
+)
 from clinic.audit import audit_record
 from clinic.models import (
     BREAK_GLASS_DURATION,
@@ -263,6 +269,33 @@ class World:
         return FlagFactory(client=self.client, **self._marked("attachment.flag"))
 
     @cached_property
+    def agreements(self) -> list:
+        """Two versions: one inside the frame, acknowledged; one wider and
+        approved by the supervisor."""
+        common = {
+            "client": self.client,
+            "written_at": self.now,
+            "effective_from": self.now,
+            "author": self.therapist,
+            **self._marked("attachment.contactagreement"),
+        }
+        return [
+            ContactAgreement.objects.create(
+                version=1,
+                acknowledged_on=self.now.date(),
+                acknowledged_how="in_session",
+                **common,
+            ),
+            ContactAgreement.objects.create(
+                version=2,
+                wider_than_frame=True,
+                approved_by=self.supervisor,
+                approved_at=self.now,
+                **common,
+            ),
+        ]
+
+    @cached_property
     def rupture(self):
         return RuptureFactory(client=self.client)
 
@@ -317,9 +350,7 @@ SEEDS: dict[str, Callable[[World], list]] = {
     ),
     "clinic.contactpolicy": _one(
         lambda w: ContactPolicyFactory(
-            clinic=w.clinic,
-            client=w.client,
-            **markers(apps.get_model("clinic.contactpolicy")),
+            clinic=w.clinic, **markers(apps.get_model("clinic.contactpolicy"))
         )
     ),
     # Reviewed, so that its review note may hold text (a CHECK constraint).
@@ -366,6 +397,26 @@ SEEDS: dict[str, Callable[[World], list]] = {
     ),
     "attachment.attachmentmeasure": _one(lambda w: MeasureFactory(client=w.client)),
     "attachment.copingplan": _one(lambda w: CopingPlanFactory(client=w.client)),
+    "attachment.contactagreement": lambda w: w.agreements,
+    "attachment.safetyplan": _one(
+        lambda w: SafetyPlan.objects.create(
+            client=w.client,
+            version=1,
+            written_at=w.now,
+            author=w.therapist,
+            **w._marked("attachment.safetyplan"),
+        )
+    ),
+    "attachment.safetyalert": _one(
+        lambda w: SafetyAlert.objects.create(
+            contact=ContactFactory(client=w.client, purpose="crisis"),
+            client=w.client,
+            due_at=w.now,
+            raised_at=w.now,
+            notified=w.therapist,
+            escalate_at=w.now + dt.timedelta(hours=2),
+        )
+    ),
     "attachment.flag": _one(lambda w: w.flag),
     "attachment.flagstatuschange": _one(
         lambda w: FlagStatusChange.objects.create(

@@ -1,4 +1,4 @@
-"""Contact policy forms: clear errors for bad values, and garbage never hurts.
+"""The frame's form: clear errors for bad values, and garbage never hurts.
 
 The hypothesis tests post arbitrary data through the clinic admin's real
 pages: the answer is a form again (200) or a saved policy (302), never a 500,
@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from clinic.administration.forms import ClientPolicyOverrideForm, ContactPolicyForm
-from clinic.models import AuditEvent, Channel, ContactPolicy
+from clinic.administration.forms import ContactPolicyForm
+from clinic.models import AuditEvent, Channel, Clinic, ContactPolicy
 from clinic.policies import clinic_default_policy
 
 
@@ -27,8 +27,8 @@ def valid(**changes) -> dict:
         "weekly_limit": "4",
         "response_window_hours": "24",
         "after_ending_allowed": "",
-        "crisis_instructions": "",
-        "reason": "Agreed with the client",
+        "crisis_reply_minutes": "120",
+        "crisis_lines": "Crisis line 0800 000 0000",
     }
     data.update(changes)
     return data
@@ -43,8 +43,9 @@ def test_a_valid_policy_form_gives_the_policy_values():
         "weekly_limit": 4,
         "response_window_hours": 24,
         "after_ending_allowed": False,
-        "crisis_instructions": "",
+        "crisis_reply_minutes": 120,
     }
+    assert form.crisis_lines_value() == "Crisis line 0800 000 0000"
 
 
 @pytest.mark.parametrize(
@@ -79,6 +80,22 @@ def test_a_valid_policy_form_gives_the_policy_values():
         ({"response_window_hours": ""}, "response_window_hours", "required"),
         ({"allowed_channels": []}, "allowed_channels", "Choose at least one channel."),
         (
+            {"crisis_reply_minutes": "4"},
+            "crisis_reply_minutes",
+            "Allow at least 5 minutes.",
+        ),
+        (
+            {"crisis_reply_minutes": "1441"},
+            "crisis_reply_minutes",
+            "Allow at most 1440 minutes (a day).",
+        ),
+        ({"crisis_reply_minutes": ""}, "crisis_reply_minutes", "required"),
+        (
+            {"crisis_lines": "x" * 2001},
+            "crisis_lines",
+            "Keep the crisis lines to 2000 characters.",
+        ),
+        (
             {"allowed_channels": ["text", "pigeon"]},
             "allowed_channels",
             "“pigeon” is not a contact channel.",
@@ -91,11 +108,16 @@ def test_bad_values_get_a_clear_error_on_the_right_field(changes, field, message
     assert message in " ".join(form.errors[field])
 
 
-@pytest.mark.parametrize("reason", ["", "   "])
-def test_an_override_needs_a_reason(reason):
-    form = ClientPolicyOverrideForm(valid(reason=reason))
-    assert not form.is_valid()
-    assert "reason" in form.errors
+def test_the_form_starts_from_the_frame_and_the_clinics_crisis_lines(clinic):
+    Clinic.objects.filter(pk=clinic.pk).update(crisis_lines="Line A\nLine B")
+    policy = clinic_default_policy(clinic=clinic)
+    ContactPolicy.objects.filter(pk=policy.pk).update(crisis_reply_minutes=30)
+    policy = clinic_default_policy(clinic=clinic)
+
+    initial = ContactPolicyForm.initial_from(policy)
+
+    assert initial["crisis_reply_minutes"] == 30
+    assert initial["crisis_lines"] == "Line A\nLine B"
 
 
 def test_a_bad_post_on_the_page_saves_nothing_and_says_so(login, admin, clinic):
@@ -108,15 +130,6 @@ def test_a_bad_post_on_the_page_saves_nothing_and_says_so(login, admin, clinic):
     assert b"The weekly limit cannot be negative." in response.content
     after = ContactPolicyForm.initial_from(clinic_default_policy(clinic=clinic))
     assert after == before
-    assert not AuditEvent.objects.exists()
-
-
-def test_an_override_without_reason_on_the_page_saves_nothing(login, admin, client):
-    response = login(admin).post(
-        reverse("clinic:policy_client", args=[client.pk]), valid(reason=" ")
-    )
-    assert response.status_code == 200
-    assert not ContactPolicy.objects.filter(client=client).exists()
     assert not AuditEvent.objects.exists()
 
 
@@ -135,10 +148,10 @@ NUMBERS = st.one_of(
 CHANNELS = st.lists(
     st.one_of(st.sampled_from(Channel.values), st.text(max_size=12)), max_size=5
 )
-TEXT = st.text(max_size=400)
+TEXT = st.one_of(st.text(max_size=400), st.text(min_size=1990, max_size=2010))
 
 
-def garbage(with_reason: bool) -> st.SearchStrategy[dict]:
+def garbage() -> st.SearchStrategy[dict]:
     """A valid submission with any subset of its fields replaced by garbage
     (so that both answers, saved and refused, are exercised)."""
     fields: dict[str, st.SearchStrategy] = {
@@ -146,16 +159,13 @@ def garbage(with_reason: bool) -> st.SearchStrategy[dict]:
         "weekly_limit": NUMBERS,
         "response_window_hours": NUMBERS,
         "after_ending_allowed": st.sampled_from(["", "on", "false", "1", "x"]),
-        "crisis_instructions": TEXT,
+        "crisis_reply_minutes": NUMBERS,
+        "crisis_lines": TEXT,
     }
     for day in range(8):  # day7 does not exist: extra fields must be ignored
         fields[f"day{day}_start"] = TIMES
         fields[f"day{day}_end"] = TIMES
     base = valid()
-    if with_reason:
-        fields["reason"] = st.one_of(TEXT, st.sampled_from(["", " ", "Night shifts"]))
-    else:
-        del base["reason"]
     changes = st.fixed_dictionaries({}, optional=fields)
     return changes.map(lambda changed: {**base, **changed})
 
@@ -164,6 +174,7 @@ def snapshot() -> tuple:
     history = apps.get_model("clinic", "ContactPolicyEvent")
     return (
         sorted(ContactPolicy.objects.values_list("pk", "updated_at")),
+        sorted(Clinic.objects.values_list("pk", "crisis_lines")),
         AuditEvent.objects.count(),
         history.objects.count(),
     )
@@ -182,32 +193,25 @@ def post_and_check(http, url: str, data: dict) -> None:
     if response.status_code == 200:
         assert snapshot() == before
     else:
-        assert AuditEvent.objects.count() == before[1] + 1
+        # The frame's event, and the clinic's when its crisis lines changed.
+        crisis_lines_changed = snapshot()[1] != before[1]
+        assert AuditEvent.objects.count() == before[2] + 1 + crisis_lines_changed
 
 
 @GARBAGE_SETTINGS
-@given(data=garbage(with_reason=False))
-def test_garbage_on_the_default_policy_page_never_breaks_it(login, admin, clinic, data):
+@given(data=garbage())
+def test_garbage_on_the_frame_page_never_breaks_it(login, admin, clinic, data):
     clinic_default_policy(clinic=clinic)
     post_and_check(login(admin), reverse("clinic:policy_default"), data)
 
 
 @GARBAGE_SETTINGS
-@given(data=garbage(with_reason=True))
-def test_garbage_on_the_override_page_never_breaks_it(login, admin, client, data):
-    clinic_default_policy(clinic=client.clinic)
-    post_and_check(
-        login(admin), reverse("clinic:policy_client", args=[client.pk]), data
-    )
-
-
-@GARBAGE_SETTINGS
-@given(data=garbage(with_reason=True))
+@given(data=garbage())
 def test_garbage_never_gives_a_form_that_would_break_the_service(data):
     """Whatever the form accepts, the model accepts too (no 500 after is_valid)."""
-    form = ClientPolicyOverrideForm(data)
+    form = ContactPolicyForm(data)
     if form.is_valid():
-        policy = ContactPolicy(
-            reason=form.cleaned_data["reason"], **form.policy_values()
-        )
-        policy.clean_fields(exclude=["clinic", "client"])
+        policy = ContactPolicy(**form.policy_values())
+        policy.clean_fields(exclude=["clinic"])
+        clinic = Clinic(crisis_lines=form.crisis_lines_value())
+        clinic.clean_fields(exclude=["name", "slug", "timezone"])

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from clinic import access, extensions
 from clinic.models import (
+    CRISIS_REPLY_MINUTES_DEFAULT,
     Absence,
     AuditAction,
     AuditEvent,
@@ -320,22 +321,20 @@ def test_one_break_glass_access_is_already_reviewed_by_the_admin():
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("clinic_part_only")
-def test_the_default_policy_and_one_override_are_set():
+def test_the_clinics_frame_and_crisis_lines_are_set():
+    """Per-client terms are agreements, seeded by the records' demo part."""
     seed()
-    default = ContactPolicy.objects.get(clinic__slug="demo", client=None)
-    assert default.allowed_channels == ["text", "email", "phone", "voicemail", "portal"]
-    assert [default.hours_on(day) for day in range(7)] == [
+    frame = ContactPolicy.objects.get(clinic__slug="demo")
+    assert frame.allowed_channels == ["text", "email", "phone", "voicemail", "portal"]
+    assert [frame.hours_on(day) for day in range(7)] == [
         (dt.time(9), dt.time(18))
     ] * 5 + [None, None]
-    assert default.weekly_limit == 3
-    assert default.response_window_hours == 24
-    assert not default.after_ending_allowed
-    assert "synthetic" in default.crisis_instructions
-    override = ContactPolicy.objects.get(client__isnull=False)
-    assert override.client.code == "DM-002"
-    assert override.allowed_channels == ["text"]
-    assert override.weekly_limit == 2
-    assert override.reason
+    assert frame.weekly_limit == 3
+    assert frame.response_window_hours == 24
+    assert not frame.after_ending_allowed
+    assert frame.crisis_reply_minutes == CRISIS_REPLY_MINUTES_DEFAULT
+    assert "not a real service" in frame.clinic.crisis_lines
+    assert ContactPolicy.objects.count() == 1
 
 
 @pytest.mark.django_db

@@ -6,14 +6,14 @@ import datetime as dt
 
 import factory
 
-from notes.models import NoteFormat, ProcessNote, Reflection, SessionNote
+from notes.models import NoteFormat, ProcessNote, Reflection, RiskLevel, SessionNote
 from notes.signature_hashes import text_digest
 
 SESSION_AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 
 
 class SessionNoteFactory(factory.django.DjangoModelFactory):
-    """A complete SOAP draft."""
+    """A complete SOAP draft, ready to sign (its risk section says none)."""
 
     class Meta:
         model = SessionNote
@@ -26,6 +26,7 @@ class SessionNoteFactory(factory.django.DjangoModelFactory):
     objective = "Engaged, affect congruent."
     assessment = "Alliance steady."
     plan = "Continue weekly."
+    risk_level = RiskLevel.NONE
     created_at = SESSION_AT
     updated_at = SESSION_AT
 

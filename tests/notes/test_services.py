@@ -24,6 +24,7 @@ VALUES = {
     "data": "Talked about the week.",
     "assessment": "Steady.",
     "plan": "Continue.",
+    "risk_level": "none",
 }
 
 

@@ -26,6 +26,7 @@ def _note_post(**changes):
         "objective": "O",
         "assessment": "A",
         "plan": "P",
+        "risk_level": "none",
     }
     data.update(changes)
     return data

@@ -66,7 +66,7 @@ def policy_pattern(
             f"{len(hits)} client contacts in the last "
             f"{thresholds.policy_window_weeks} weeks fell outside the agreed "
             f"contact policy ({counts['after_hours']} after hours, "
-            f"{counts['outside_agreement']} on a channel not agreed, "
+            f"{counts['outside_agreement']} on a channel or for a purpose not agreed, "
             f"{counts['over_weekly_limit']} over the weekly limit)."
         ),
     )

@@ -66,10 +66,10 @@ BUILD_SQL = [
     WHERE email LIKE 'bench-therapist-%%@bench.invalid'
     """,
     """
-    INSERT INTO clinic_client (clinic_id, therapist_id, code, preferred_name, status,
-                               started_on, ended_on)
+    INSERT INTO clinic_client (clinic_id, therapist_id, code, preferred_name, timezone,
+                               status, started_on, ended_on)
     SELECT %(clinic_id)s, t.ids[1 + (i %% %(therapists)s)], 'B-' || lpad(i::text, 6, '0'),
-           '', CASE WHEN i %% 50 = 0 THEN 'ended' ELSE 'active' END,
+           '', '', CASE WHEN i %% 50 = 0 THEN 'ended' ELSE 'active' END,
            (%(now)s::date - %(weeks)s * 7 - (i %% 30)),
            CASE WHEN i %% 50 = 0 THEN %(now)s::date - 40 END
     FROM generate_series(1, %(clients)s) i,
@@ -177,6 +177,8 @@ DROP_SQL = [
     " WHERE client_id IN (SELECT id FROM bench_clients)",
     "DELETE FROM attachment_scanrun WHERE clinic_id = %(clinic_id)s",
     "DELETE FROM clinic_absence WHERE clinic_id = %(clinic_id)s",
+    "DELETE FROM attachment_contactagreement"
+    " WHERE client_id IN (SELECT id FROM bench_clients)",
     "DELETE FROM clinic_client WHERE clinic_id = %(clinic_id)s",
     "DELETE FROM clinic_membership WHERE clinic_id = %(clinic_id)s",
     "DELETE FROM attachment_detectorsettings WHERE clinic_id = %(clinic_id)s",

@@ -17,6 +17,7 @@ from clinic.access import COVER_PAGE
 from clinic.models import AuditAction, AuditEvent, ClientStatus, Membership
 from tests.attachment.cover.conftest import local_noon
 from tests.attachment.factories import (
+    AgreementFactory,
     ContactFactory,
     CopingPlanFactory,
     FlagFactory,
@@ -177,8 +178,12 @@ def test_a_cover_page_shows_what_a_colleague_needs_to_act(
     login, cover, client, absence, clinic
 ):
     now = timezone.now()
-    ContactPolicyFactory(
-        clinic=clinic, client=None, crisis_instructions="POLICY-CRISIS call the line"
+    ContactPolicyFactory(clinic=clinic)
+    AgreementFactory(
+        client=client,
+        effective_from=now - dt.timedelta(days=30),
+        crisis_route="AGREEMENT-CRISIS call the line",
+        break_arrangements="AGREEMENT-BREAKS the cover answers",
     )
     CopingPlanFactory(client=client, version=1, crisis_steps="OLD-PLAN-STEPS")
     CopingPlanFactory(
@@ -201,7 +206,8 @@ def test_a_cover_page_shows_what_a_colleague_needs_to_act(
     page = login(cover).get(cover_url(client)).content.decode()
 
     for shown in (
-        "POLICY-CRISIS",
+        "AGREEMENT-CRISIS",
+        "AGREEMENT-BREAKS",
         "PLAN-CRISIS",
         "PLAN-SUPPORTS",
         "RECENT-CONTACT",

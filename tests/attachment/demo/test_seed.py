@@ -30,7 +30,6 @@ WEEK = dt.timedelta(days=7)
 def demo(clinic, therapist, other_therapist, supervisor, admin):
     ContactPolicyFactory(
         clinic=clinic,
-        client=None,
         allowed_channels=["text", "email", "phone", "voicemail", "portal"],
         contact_hours={str(day): ["09:00", "17:00"] for day in range(5)},
         weekly_limit=None,

@@ -76,9 +76,7 @@ def test_saving_a_contact_rescans_its_client(
 ):
     now = timezone.now()  # the re-scan judges the present, as tasks do
     for days in (1, 2):
-        contacts_at(
-            client, [now - dt.timedelta(days=days)], outside_agreement=True
-        )
+        contacts_at(client, [now - dt.timedelta(days=days)], outside_agreement=True)
     with django_capture_on_commit_callbacks(execute=True):
         contact_log(
             actor=therapist,

@@ -16,9 +16,9 @@ from attachment.records.boundary_refresh import contact_facts_refresh
 from clinic import services
 from clinic.administration import services as admin_services
 from clinic.policies import clinic_default_policy
-from tests.attachment.factories import ContactFactory
+from tests.attachment.factories import AgreementFactory, ContactFactory
 from tests.clinic.test_publishing import broker_refusing
-from tests.factories import ClientFactory, ContactPolicyFactory
+from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,95 +49,93 @@ def _policy_flags(client):
     return Flag.objects.filter(client=client, kind=FlagKind.POLICY_PATTERN)
 
 
-def test_lowering_a_clients_weekly_limit_raises_a_policy_flag_on_the_next_scan(
-    admin, client, policy, now, django_capture_on_commit_callbacks
+def test_a_new_agreement_version_applies_from_its_moment_and_flags_on_the_next_scan(
+    client, policy, now
 ):
-    _texts(client, 3, start=dt.datetime(2026, 3, 16, 10, 0, tzinfo=dt.UTC))
+    AgreementFactory(
+        client=client, effective_from=dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    )
+    (friday,) = _texts(client, 1, start=dt.datetime(2026, 3, 13, 10, 0, tzinfo=dt.UTC))
+    later = _texts(client, 3, start=dt.datetime(2026, 3, 16, 10, 0, tzinfo=dt.UTC))
     contact_facts_refresh(client_ids=[client.pk])
     clinic_scan(clinic=client.clinic, now=now)
     assert not _policy_flags(client).exists()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        services.contact_policy_save_override(
-            actor=admin,
-            client=client,
-            values=_values(policy, weekly_limit=0),
-            reason="Agreed: scheduling texts only, none unprompted.",
-            now=now,
-        )
-
-    assert Contact.objects.filter(client=client, over_weekly_limit=True).count() == 3
-    clinic_scan(clinic=client.clinic, now=now)
-    flag = _policy_flags(client).get()
-    assert flag.evidence["over_weekly_limit"] == 3
-
-
-def test_removing_the_override_judges_the_contacts_by_the_default_again(
-    admin, client, policy, now
-):
-    ContactPolicyFactory(
-        clinic=client.clinic,
+    version_2 = AgreementFactory(
         client=client,
-        reason="Texts are fine in the evening for now.",
-        allowed_channels=["text"],
-        contact_hours={str(day): ["09:00", "22:00"] for day in range(7)},
-        weekly_limit=None,
+        effective_from=dt.datetime(2026, 3, 15, tzinfo=dt.UTC),
+        weekly_limit=0,
     )
-    evening = ContactFactory(
-        client=client, occurred_at=dt.datetime(2026, 3, 10, 20, 0, tzinfo=dt.UTC)
+    contact_facts_refresh(client_ids=[client.pk], since=version_2.effective_from)
+
+    for contact in later:
+        contact.refresh_from_db()
+        assert contact.over_weekly_limit
+    friday.refresh_from_db()
+    assert not friday.over_weekly_limit  # made under version 1
+    clinic_scan(clinic=client.clinic, now=now)
+    assert _policy_flags(client).get().evidence["over_weekly_limit"] == 3
+
+
+def test_refreshing_everything_again_keeps_each_contact_judged_at_its_time(
+    client, policy
+):
+    AgreementFactory(
+        client=client,
+        effective_from=dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
+        allowed_channels=["text"],
+    )
+    AgreementFactory(
+        client=client,
+        effective_from=dt.datetime(2026, 3, 11, tzinfo=dt.UTC),
+        allowed_channels=["email"],
+    )
+    before, after = (
+        _texts(client, 1),
+        _texts(client, 1, start=dt.datetime(2026, 3, 12, 10, 0, tzinfo=dt.UTC)),
     )
     contact_facts_refresh(client_ids=[client.pk])
-    evening.refresh_from_db()
-    assert not evening.after_hours
-
-    services.contact_policy_remove_override(actor=admin, client=client, now=now)
-
-    evening.refresh_from_db()
-    assert evening.after_hours
+    before[0].refresh_from_db()
+    after[0].refresh_from_db()
+    assert not before[0].outside_agreement
+    assert after[0].outside_agreement
 
 
-def test_a_channel_no_longer_agreed_is_marked_outside_policy(
-    admin, client, policy, now
+def test_a_frame_change_applies_from_its_moment_on(
+    admin, client, policy, now, django_capture_on_commit_callbacks
 ):
-    (text,) = _texts(client, 1)
-    services.contact_policy_save_override(
-        actor=admin,
-        client=client,
-        values=_values(policy, allowed_channels=["email"]),
-        reason="Only e-mail between sessions.",
-        now=now,
-    )
-    text.refresh_from_db()
-    assert text.outside_agreement
+    earlier = _texts(client, 1)[0]
+    later = ContactFactory(client=client, occurred_at=now + dt.timedelta(hours=1))
+    contact_facts_refresh(client_ids=[client.pk])
 
-
-def test_a_client_change_requests_a_rescan_of_that_client_only(
-    admin, client, policy, therapist, now, django_capture_on_commit_callbacks
-):
-    neighbour = ClientFactory(clinic=client.clinic, therapist=therapist)
     with django_capture_on_commit_callbacks(execute=True):
-        services.contact_policy_save_override(
+        services.contact_policy_save_default(
             actor=admin,
-            client=client,
-            values=_values(policy, weekly_limit=1),
-            reason="Fewer texts agreed in session.",
+            clinic=client.clinic,
+            values=_values(policy, allowed_channels=["phone"]),
             now=now,
         )
-    assert RescanRequest.objects.filter(client=client).exists()
-    assert not RescanRequest.objects.filter(client=neighbour).exists()
+
+    earlier.refresh_from_db()
+    later.refresh_from_db()
+    assert not earlier.outside_agreement  # judged by the frame of its time
+    assert later.outside_agreement
+    # Deriving everything again changes nothing: the history keeps both.
+    assert contact_facts_refresh(client_ids=[client.pk]) == 0
 
 
-def test_a_default_change_refreshes_only_the_clients_following_the_default(
+def test_a_frame_change_leaves_clients_with_an_agreement_in_force_alone(
     admin, client, policy, therapist, now, django_capture_on_commit_callbacks
 ):
     own_terms = ClientFactory(clinic=client.clinic, therapist=therapist)
-    ContactPolicyFactory(
-        clinic=client.clinic,
+    AgreementFactory(
         client=own_terms,
-        reason="Phone only.",
+        effective_from=dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
         allowed_channels=["text"],
     )
-    following, kept = _texts(client, 1)[0], _texts(own_terms, 1)[0]
+    at = now + dt.timedelta(hours=1)
+    following = ContactFactory(client=client, occurred_at=at)
+    kept = ContactFactory(client=own_terms, occurred_at=at)
 
     with django_capture_on_commit_callbacks(execute=True):
         services.contact_policy_save_default(
@@ -267,7 +265,7 @@ def test_an_absence_at_the_ends_of_the_calendar_is_refreshed_without_error(
 def test_with_the_broker_down_a_default_change_is_refreshed_at_once(
     admin, client, policy, now, caplog, django_capture_on_commit_callbacks
 ):
-    (text,) = _texts(client, 1)
+    text = ContactFactory(client=client, occurred_at=now + dt.timedelta(hours=1))
     caplog.set_level(logging.WARNING, logger="between.publishing")
 
     with broker_refusing(), django_capture_on_commit_callbacks(execute=True):

@@ -11,15 +11,17 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from attachment.engine.services import clinic_scan
-from attachment.models import Contact, Flag
+from attachment.models import Contact, ContactAgreement, Flag
 from attachment.records import boundary_refresh
 from attachment.records.contact_columns import contact_columns_update
 from attachment.records.imports import NewContact, contacts_bulk_create
 from clinic import services
 from clinic.administration import services as admin_services
 from clinic.models import ContactPolicy
+from tests.attachment.factories import AgreementFactory
 from tests.factories import ClientFactory
 from tests.faults import (
     DATABASE_ERRORS,
@@ -101,9 +103,23 @@ def test_one_update_from_unnest_changes_every_row_or_none(client, policy):
     assert facts() == before
 
 
-def test_a_policy_override_whose_second_refresh_batch_fails_changes_nothing(
-    admin, client, policy, now
-):
+def _new_version(client, **terms) -> None:
+    """A version of the client's agreement in force before every contact of
+    these tests, and the refresh that applies it, in one transaction (as the
+    agreement service writes them)."""
+    with transaction.atomic():
+        AgreementFactory(
+            client=client,
+            effective_from=MONDAY - dt.timedelta(days=1),
+            allowed_channels=["text"],
+            **terms,
+        )
+        boundary_refresh.contact_facts_refresh(
+            client_ids=[client.pk], since=MONDAY - dt.timedelta(days=1)
+        )
+
+
+def test_an_agreement_whose_second_refresh_batch_fails_changes_nothing(client, policy):
     contacts(client, boundary_refresh.BATCH + 1)
     counts, before = row_counts(), facts()
 
@@ -117,24 +133,16 @@ def test_a_policy_override_whose_second_refresh_batch_fails_changes_nothing(
         ),
         pytest.raises(DATABASE_ERRORS) as failure,
     ):
-        services.contact_policy_save_override(
-            actor=admin,
-            client=client,
-            values=policy_values(policy, allowed_channels=["text"]),
-            reason="Texts only between sessions.",
-            now=now,
-        )
+        _new_version(client)
 
     assert rows_when_it_failed(failure.value)[0] == boundary_refresh.BATCH
     assert row_count_changes(counts) == {}
     assert facts() == before
-    assert not ContactPolicy.objects.filter(client=client).exists()
+    assert not ContactAgreement.objects.filter(client=client).exists()
 
 
-def test_a_failure_in_the_weekly_limits_undoes_the_facts_written_before(
-    admin, client, policy, now
-):
-    """Four client e-mails in a week: the override takes e-mail away (written
+def test_a_failure_in_the_weekly_limits_undoes_the_facts_written_before(client, policy):
+    """Four client e-mails in a week: the agreement takes e-mail away (written
     first) and lowers the weekly limit to two (written next, and failing)."""
     contacts(client, 4, direction="from_client")
     counts, before = row_counts(), facts()
@@ -148,13 +156,7 @@ def test_a_failure_in_the_weekly_limits_undoes_the_facts_written_before(
         ),
         pytest.raises(DATABASE_ERRORS) as failure,
     ):
-        services.contact_policy_save_override(
-            actor=admin,
-            client=client,
-            values=policy_values(policy, allowed_channels=["text"], weekly_limit=2),
-            reason="Texts only, twice a week.",
-            now=now,
-        )
+        _new_version(client, weekly_limit=2)
 
     assert rows_when_it_failed(failure.value)[0] == 4
     assert row_count_changes(counts) == {}

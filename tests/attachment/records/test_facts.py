@@ -7,6 +7,7 @@ import zoneinfo
 
 import pytest
 
+from attachment.models import ContactAgreement
 from attachment.records.facts import Period, derive_facts, over_limit_flags
 from clinic.models import ContactPolicy
 
@@ -29,8 +30,10 @@ def facts(occurred_at, **kwargs):
         "occurred_at": occurred_at,
         "channel": "text",
         "direction": "from_client",
+        "purpose": "",
         "responded_at": None,
-        "policy": policy(),
+        "terms": policy(),
+        "hours_zone": LONDON,
         "zone": LONDON,
         "absences": [],
         "ended_on": None,
@@ -147,21 +150,36 @@ def moments(*offsets_in_hours: float) -> list[dt.datetime]:
 
 
 def test_the_contact_that_exceeds_the_limit_in_seven_days_is_over_it():
-    assert over_limit_flags(moments(0, 24, 48, 72), 3) == [False, False, False, True]
+    assert over_limit_flags(
+        moments(0, 24, 48, 72), [3] * len(moments(0, 24, 48, 72))
+    ) == [False, False, False, True]
 
 
 def test_contacts_seven_days_apart_leave_the_window():
     # The first contact is exactly 168 hours before the fourth: outside.
-    assert over_limit_flags(moments(0, 24, 48, 168), 3) == [False] * 4
-    assert over_limit_flags(moments(0, 24, 48, 167.9), 3)[-1] is True
+    assert (
+        over_limit_flags(moments(0, 24, 48, 168), [3] * len(moments(0, 24, 48, 168)))
+        == [False] * 4
+    )
+    assert (
+        over_limit_flags(
+            moments(0, 24, 48, 167.9), [3] * len(moments(0, 24, 48, 167.9))
+        )[-1]
+        is True
+    )
 
 
 def test_no_limit_means_never_over_it():
-    assert over_limit_flags(moments(0, 1, 2, 3, 4), None) == [False] * 5
+    assert (
+        over_limit_flags(moments(0, 1, 2, 3, 4), [None] * len(moments(0, 1, 2, 3, 4)))
+        == [False] * 5
+    )
 
 
 def test_every_contact_while_the_count_stays_above_the_limit_is_over_it():
-    assert over_limit_flags(moments(0, 1, 2, 3, 4), 2) == [
+    assert over_limit_flags(
+        moments(0, 1, 2, 3, 4), [2] * len(moments(0, 1, 2, 3, 4))
+    ) == [
         False,
         False,
         True,
@@ -172,5 +190,77 @@ def test_every_contact_while_the_count_stays_above_the_limit_is_over_it():
 
 @pytest.mark.parametrize("limit", [0, 1])
 def test_a_limit_of_zero_makes_every_contact_over_it(limit):
-    flags = over_limit_flags(moments(0, 200, 400), limit)
+    flags = over_limit_flags(moments(0, 200, 400), [limit] * len(moments(0, 200, 400)))
     assert flags == [limit == 0] * 3
+
+
+# --- judged against an agreement: purposes, the client's zone, distress ------
+
+
+def agreement(**overrides) -> ContactAgreement:
+    values = {
+        "allowed_channels": ["text", "phone"],
+        "contact_hours": {str(day): ["09:00", "17:00"] for day in range(5)},
+        "weekly_limit": 2,
+        "purpose_rules": {"text": ["scheduling"]},
+    }
+    return ContactAgreement(**{**values, **overrides})
+
+
+WEDNESDAY_NOON = dt.datetime(2026, 1, 14, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("purpose", ["distress", "crisis"])
+def test_a_distress_or_crisis_contact_is_never_a_breach(purpose):
+    late_saturday_email = dt.datetime(2026, 1, 17, 23, 0, tzinfo=UTC)
+    result = facts(
+        late_saturday_email, channel="email", purpose=purpose, terms=agreement()
+    )
+    assert not result.after_hours
+    assert not result.outside_agreement
+    # The same contact for another purpose breaks both terms.
+    other = facts(
+        late_saturday_email, channel="email", purpose="sharing", terms=agreement()
+    )
+    assert other.after_hours and other.outside_agreement
+
+
+def test_a_purpose_rule_keeps_a_channel_to_its_purpose():
+    terms = agreement()
+    scheduling = facts(WEDNESDAY_NOON, purpose="scheduling", terms=terms)
+    sharing = facts(WEDNESDAY_NOON, purpose="sharing", terms=terms)
+    unrecorded = facts(WEDNESDAY_NOON, purpose="", terms=terms)
+    assert not scheduling.outside_agreement
+    assert sharing.outside_agreement
+    assert not unrecorded.outside_agreement
+    # The phone has no rule: any purpose keeps to it.
+    assert not facts(
+        WEDNESDAY_NOON, channel="phone", purpose="sharing", terms=terms
+    ).outside_agreement
+
+
+def test_the_hours_are_read_in_the_zone_of_the_terms():
+    # 19:30 UTC on a Wednesday in January is 14:30 in New York: inside a
+    # client's 9-to-5 there, after hours by London's clock.
+    moment = dt.datetime(2026, 1, 14, 19, 30, tzinfo=UTC)
+    new_york = zoneinfo.ZoneInfo("America/New_York")
+    assert facts(moment, terms=agreement(), purpose="scheduling").after_hours
+    assert not facts(
+        moment, terms=agreement(), purpose="scheduling", hours_zone=new_york
+    ).after_hours
+
+
+def test_a_therapist_contact_is_never_a_breach():
+    late = dt.datetime(2026, 1, 17, 23, 0, tzinfo=UTC)
+    result = facts(late, direction="from_therapist", channel="email")
+    assert not result.after_hours
+    assert not result.outside_agreement
+
+
+def test_each_contact_is_measured_against_the_limit_in_force_at_it():
+    # Four contacts in three days; the limit drops from 4 to 2 before the
+    # third.  The third finds 3 in its week, over its limit of 2; the first
+    # two, under a limit of 4, never are.
+    series = moments(0, 24, 48, 72)
+    assert over_limit_flags(series, [4, 4, 2, 2]) == [False, False, True, True]
+    assert over_limit_flags(series, [4, 4, 4, 4]) == [False] * 4

@@ -51,7 +51,7 @@ FIELDS = [
     "strategies",
     "other_strategies",
     "supports",
-    "contact_agreement",
+    "supports",
     "crisis_steps",
     "review_on",
     "trigger_details",

@@ -14,6 +14,7 @@ from attachment.models import Contact
 from attachment.records.imports import HEADER, ImportRejected, contacts_import, decode
 from clinic.models import AuditEvent
 from clinic.refusals import Refused
+from tests.attachment.factories import AgreementFactory
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,8 +44,30 @@ def test_a_clean_file_imports_every_row_with_its_facts(clinic, client, policy, n
     assert answered.response_minutes == 20
     assert answered.source == "import"
     late = Contact.objects.get(channel="voicemail")
-    assert late.after_hours
     assert late.summary == "Upset, tearful"
+    # Late in the evening, but a client in distress is never in breach.
+    assert not late.after_hours
+
+
+def test_an_imported_contact_is_judged_by_the_agreement_of_its_time(
+    clinic, client, policy, now
+):
+    AgreementFactory(
+        client=client,
+        effective_from=dt.datetime(2026, 3, 10, tzinfo=dt.UTC),
+        allowed_channels=["email"],
+    )
+    run(
+        clinic,
+        now,
+        csv_text(
+            "RS-001,2026-03-09T10:00:00+00:00,text,from_client,scheduling,,",
+            "RS-001,2026-03-11T10:00:00+00:00,text,from_client,scheduling,,",
+        ),
+    )
+    before, after = Contact.objects.filter(client=client).order_by("occurred_at")
+    assert not before.outside_agreement
+    assert after.outside_agreement
     assert (
         AuditEvent.objects.filter(
             object_type="attachment.contact", client_id=client.pk, action="create"

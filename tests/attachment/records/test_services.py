@@ -20,8 +20,8 @@ from attachment.models import (
 )
 from attachment.records import services
 from clinic.models import AuditEvent
-from tests.attachment.factories import RuptureFactory
-from tests.factories import AbsenceFactory, ContactPolicyFactory
+from tests.attachment.factories import AgreementFactory, RuptureFactory
+from tests.factories import AbsenceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,14 +58,84 @@ def test_logging_a_contact_derives_and_stores_its_facts(therapist, client, polic
     assert not stored.after_ending
 
 
-def test_the_client_override_is_the_policy_that_applies(therapist, client, policy, now):
-    ContactPolicyFactory(
-        clinic=client.clinic,
+def test_the_agreement_in_force_is_the_one_that_applies(therapist, client, policy, now):
+    AgreementFactory(
         client=client,
-        reason="Agreed in session",
+        effective_from=now - dt.timedelta(days=30),
         allowed_channels=["social"],
     )
     assert not log(therapist, client, now, channel="social").outside_agreement
+    assert log(therapist, client, now, channel="text").outside_agreement
+
+
+def test_a_contact_before_the_first_agreement_is_judged_by_the_frame(
+    therapist, client, policy, now
+):
+    AgreementFactory(client=client, effective_from=now, allowed_channels=["social"])
+    earlier = log(
+        therapist,
+        client,
+        now,
+        occurred_at=now - dt.timedelta(days=1),
+        channel="social",
+    )
+    assert earlier.outside_agreement  # the frame offers no social media
+
+
+def test_a_contact_under_version_1_keeps_its_facts_when_version_2_lowers_the_limit(
+    therapist, client, policy, now
+):
+    AgreementFactory(
+        client=client,
+        version=1,
+        effective_from=now - dt.timedelta(days=60),
+        weekly_limit=4,
+    )
+    week_ago = now - dt.timedelta(days=6)
+    first_three = [
+        log(therapist, client, now, occurred_at=week_ago + dt.timedelta(hours=hours))
+        for hours in (0, 1, 2)
+    ]
+    AgreementFactory(
+        client=client,
+        version=2,
+        effective_from=now - dt.timedelta(days=1),
+        weekly_limit=1,
+    )
+    # Version 2 in force: today's contact is over its limit of 1 ...
+    assert log(therapist, client, now, occurred_at=now).over_weekly_limit
+    # ... while the three made under version 1 (limit 4) stay within it, even
+    # after today's contact made the facts of the week be computed again.
+    for contact in first_three:
+        contact.refresh_from_db()
+        assert not contact.over_weekly_limit
+
+
+@pytest.mark.parametrize("purpose", ["distress", "crisis"])
+def test_distress_and_crisis_contacts_are_never_over_the_limit_nor_counted(
+    therapist, client, policy, now, purpose
+):
+    AgreementFactory(
+        client=client, effective_from=now - dt.timedelta(days=60), weekly_limit=1
+    )
+    reaching_out = [
+        log(
+            therapist,
+            client,
+            now,
+            occurred_at=now - dt.timedelta(hours=hours),
+            purpose=purpose,
+        )
+        for hours in (5, 4, 3)
+    ]
+    for contact in reaching_out:
+        contact.refresh_from_db()
+        assert not contact.over_weekly_limit
+        assert not contact.after_hours and not contact.outside_agreement
+    # They did not count toward the limit: one scheduling text keeps to it.
+    assert not log(
+        therapist, client, now, occurred_at=now, purpose="scheduling"
+    ).over_weekly_limit
 
 
 def test_a_contact_during_the_therapists_absence_says_so(
@@ -466,18 +536,18 @@ def test_revising_the_coping_plan_adds_a_version_and_keeps_the_old_one(
         client=client,
         now=now,
         strategies=["journal"],
-        contact_agreement="Texts on weekdays.",
+        supports="A friend on weekdays.",
     )
     second = services.coping_plan_revise(
         actor=therapist,
         client=client,
         now=now + dt.timedelta(days=7),
         strategies=["journal", "exercise"],
-        contact_agreement="One text a day.",
+        supports="A sibling.",
     )
     assert (first.version, second.version) == (1, 2)
-    assert CopingPlan.objects.get(client=client, version=1).contact_agreement == (
-        "Texts on weekdays."
+    assert CopingPlan.objects.get(client=client, version=1).supports == (
+        "A friend on weekdays."
     )
     assert second.author == therapist
 

@@ -200,7 +200,7 @@ def test_absence_weeks_are_marked(client, therapist, now):
 
 
 def test_the_chart_draws_the_weekly_limit_and_a_table(login, therapist, client):
-    ContactPolicyFactory(clinic=client.clinic, client=None, weekly_limit=3)
+    ContactPolicyFactory(clinic=client.clinic, weekly_limit=3)
     ContactFactory(client=client, occurred_at=timezone.now() - DAY)
     AbsenceFactory(
         clinic=client.clinic,
@@ -222,7 +222,7 @@ def test_the_chart_draws_the_weekly_limit_and_a_table(login, therapist, client):
 
 
 def test_the_chart_geometry_puts_the_limit_line_at_its_value(client, now):
-    ContactPolicyFactory(clinic=client.clinic, client=None, weekly_limit=4)
+    ContactPolicyFactory(clinic=client.clinic, weekly_limit=4)
     for day in range(6):
         ContactFactory(
             client=client,

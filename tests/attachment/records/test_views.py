@@ -258,25 +258,25 @@ def test_the_coping_plan_is_revised_and_older_versions_stay_readable(
     login, therapist, client
 ):
     http = login(therapist)
-    CopingPlanFactory(client=client, contact_agreement="First agreement.")
+    CopingPlanFactory(client=client, supports="First supports.")
     response = http.post(
         reverse("attachment:plan_revise", args=[client.pk]),
         {
             "strategies": ["journal", "exercise"],
-            "contact_agreement": "Second agreement.",
+            "supports": "Second supports.",
         },
     )
     assert response.status_code == 302
     current = http.get(client.get_absolute_url()).content.decode()
-    assert "Second agreement." in current
+    assert "Second supports." in current
     assert "Coping plan v2" in current
     older = http.get(reverse("attachment:plan_version", args=[client.pk, 1]))
-    assert "First agreement." in older.content.decode()
+    assert "First supports." in older.content.decode()
     assert "superseded" in older.content.decode()
 
 
 def test_the_revise_form_starts_from_the_current_plan(login, therapist, client):
-    CopingPlanFactory(client=client, contact_agreement="Keep this wording.")
+    CopingPlanFactory(client=client, supports="Keep this wording.")
     page = login(therapist).get(reverse("attachment:plan_revise", args=[client.pk]))
     assert "Keep this wording." in page.content.decode()
 

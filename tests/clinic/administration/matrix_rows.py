@@ -126,7 +126,7 @@ def _token(world: SimpleNamespace) -> list[str]:
 
 
 ROWS: list[Row] = [
-    Row("clinic:policy_overrides", expected=CLINIC_WIDE),
+    Row("clinic:agreement_status", expected=CLINIC_WIDE),
     Row("clinic:absence_list", expected=CLINIC_WIDE),
     Row("clinic:absence_new", expected=CLINIC_WIDE),
     Row("clinic:absence_new", method="POST", expected=CLINIC_WIDE),

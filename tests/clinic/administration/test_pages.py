@@ -1,4 +1,4 @@
-"""The clinic admin's Administration pages: overrides, absences with cover,
+"""The clinic admin's Administration pages: absences with cover,
 supervision links and co-signature; refusals leave nothing saved; every
 change is audited and kept in history."""
 
@@ -15,7 +15,6 @@ from clinic.models import Absence, AuditEvent, Role, Supervision
 from tests.factories import (
     AbsenceFactory,
     ClientFactory,
-    ContactPolicyFactory,
     MembershipFactory,
     UserFactory,
 )
@@ -34,31 +33,12 @@ def test_the_administration_pages_share_a_sub_navigation(login, admin):
     for name in (
         "clinic:manage_clients",
         "clinic:policy_default",
-        "clinic:policy_overrides",
+        "clinic:agreement_status",
         "clinic:supervision_list",
         "attachment:detector_settings",
     ):
         assert f'href="{reverse(name)}"' in page
     assert 'aria-current="page" href="/manage/absences/"' in page
-
-
-def test_the_override_list_shows_code_reason_and_what_differs(
-    login, admin, client, clinic
-):
-    ContactPolicyFactory(clinic=clinic, client=None, weekly_limit=5)
-    ContactPolicyFactory(
-        clinic=clinic,
-        client=client,
-        reason="Texts only for scheduling.",
-        weekly_limit=2,
-        crisis_instructions="Synthetic crisis steps.",
-    )
-    page = login(admin).get(reverse("clinic:policy_overrides")).content.decode()
-    assert client.code in page
-    assert "Texts only for scheduling." in page
-    assert "weekly limit 2 (default 5)" in page
-    assert "crisis steps" in page
-    assert "Synthetic crisis steps." not in page
 
 
 def test_an_admin_adds_an_absence_with_cover(login, admin, therapist, other_therapist):

@@ -63,8 +63,8 @@ def test_a_policy_pattern_reports_every_number_it_rests_on():
         },
         explanation=(
             "4 client contacts in the last 4 weeks fell outside the agreed contact "
-            "policy (2 after hours, 1 on a channel not agreed, 2 over the weekly "
-            "limit)."
+            "policy (2 after hours, 1 on a channel or for a purpose not agreed, "
+            "2 over the weekly limit)."
         ),
     )
 
