@@ -120,7 +120,7 @@ def _new_version(client, **terms) -> None:
 
 
 def test_an_agreement_whose_second_refresh_batch_fails_changes_nothing(client, policy):
-    contacts(client, boundary_refresh.BATCH + 1)
+    contacts(client, boundary_refresh.BATCH + 1, direction="from_client")
     counts, before = row_counts(), facts()
 
     with (
