@@ -15,8 +15,8 @@ with no history is dated by its last change.  Migrated versions were set by
 the clinic itself, so they need no supervisor's approval
 (``wider_than_frame`` stays false); the treating therapist is their author.
 The overrides themselves are removed by clinic 0012, which runs after this.
-Not reversible: the overrides and the plans' agreement column are gone once
-the later migrations have run.
+Reversing leaves the agreements in place (0012's reversal drops them); the
+overrides and the plans' words are not rebuilt.
 """
 
 from django.db import migrations
@@ -123,7 +123,11 @@ class Migration(migrations.Migration):
     run_before = [("clinic", "0012_frame_only_contact_policy")]
 
     operations = [
-        migrations.RunPython(agreements_from_overrides_and_plans, elidable=False),
+        migrations.RunPython(
+            agreements_from_overrides_and_plans,
+            migrations.RunPython.noop,
+            elidable=False,
+        ),
         # The fact was renamed (0012); flags keep their evidence under its
         # name.  Only when there is something to rename: the history trigger
         # fires for a statement even with no rows, and on a new database the

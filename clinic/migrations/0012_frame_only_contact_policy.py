@@ -24,7 +24,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(overrides_removed, elidable=False),
+        migrations.RunPython(
+            overrides_removed, migrations.RunPython.noop, elidable=False
+        ),
         pgtrigger.migrations.RemoveTrigger(
             model_name='contactpolicy',
             name='insert_insert',
