@@ -26,6 +26,7 @@ from notes.models import (
     NotePreference,
     NoteStatus,
     Reflection,
+    RiskLevel,
     SessionNote,
 )
 from notes.signature_hashes import addendum_digest, note_digest
@@ -180,6 +181,30 @@ def _story_of(client: Any, demo: DemoContext) -> str | None:
     return None
 
 
+LOW_RISK_SENTENCES = [
+    "Low mood at times this week; no thoughts of harm; coping plan in use.",
+    "Some hopelessness after a setback; no thoughts of harm; supports in place.",
+]
+# The rising-contact story's latest sessions: distress between sessions has
+# risen, and the therapist records it and writes a safety plan with the client.
+MODERATE_RISK_SENTENCE = (
+    "Distress between sessions has risen; fleeting thoughts of not wanting to "
+    "be here at night, with no plan or intent; safety plan written together."
+)
+MODERATE_RISK_SESSIONS = 3
+
+
+def _risk(
+    rng: random.Random, story: str | None, sessions_left: int
+) -> tuple[str, str]:
+    """The risk section of one demo note (synthetic)."""
+    if story == "rising_contact" and sessions_left < MODERATE_RISK_SESSIONS:
+        return RiskLevel.MODERATE, MODERATE_RISK_SENTENCE
+    if rng.random() < 0.15:
+        return RiskLevel.LOW, rng.choice(LOW_RISK_SENTENCES)
+    return RiskLevel.NONE, ""
+
+
 def _signed(note: SessionNote, *, signed_at: dt.datetime, status: str) -> None:
     note.signed_at = signed_at
     note.signed_by_id = note.author_id
@@ -194,6 +219,9 @@ def _plan_client(client: Any, demo: DemoContext, plan: _Plan) -> None:
     zone = demo.clinic.zone
     hour = rng.choice((9, 10, 11, 14, 15, 16, 17))
     days = _session_days(client, demo)
+    # Its own stream, so that the risk sections leave the rest of the demo
+    # (drawn from the shared one) as it was.
+    risk_rng = random.Random(f"risk {client.code}")  # noqa: S311 (demo data)
     still_seeing = client.status != ClientStatus.ENDED
     draft_last = still_seeing and rng.random() < 0.35
     # A trainee's newest signed note waits for the supervisor; older ones
@@ -219,6 +247,9 @@ def _plan_client(client: Any, demo: DemoContext, plan: _Plan) -> None:
             format=note_format,
             created_at=session_at + dt.timedelta(hours=1),
             **_sections(rng, note_format, story),
+        )
+        note.risk_level, note.risk_summary = _risk(
+            risk_rng, story, len(days) - 1 - index
         )
         note.updated_at = note.created_at
         is_last = index == len(days) - 1

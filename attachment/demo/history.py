@@ -13,16 +13,35 @@ from decimal import Decimal
 from typing import Any
 
 from attachment.models import (
+    Acknowledgement,
     AttachmentMeasure,
     Contact,
+    ContactAgreement,
     CopingPlan,
     DependencyObservation,
+    SafetyPlan,
     RepairAttempt,
     Rupture,
 )
 from clinic.models import Client
 
 HISTORY_WEEKS = 39
+WEEKDAYS_9_TO_5 = {str(day): ["09:00", "17:00"] for day in range(5)}
+# Every demo client's first agreement, inside the clinic's frame (synthetic).
+AGREEMENT_TERMS: dict[str, Any] = {
+    "allowed_channels": ["text", "email", "phone", "voicemail", "portal"],
+    "contact_hours": WEEKDAYS_9_TO_5,
+    "weekly_limit": 3,
+    "reply_hours": 24,
+    "in_our_words": "Texts or e-mails about appointments and short check-ins "
+    "on weekdays 9 to 5; anything longer waits for our next session.",
+    "break_arrangements": "When my therapist is away, the covering therapist "
+    "named in the away message answers.",
+    "crisis_route": "In a crisis I call the crisis line on my safety plan, or "
+    "the emergency services if I am in immediate danger.",
+    "after_ending": "After our work ends, I can write once to let my therapist "
+    "know how I am; for new help I contact the clinic.",
+}
 WEEK = dt.timedelta(days=7)
 DAYTIME_CHANNELS = ["text"] * 6 + ["email"] * 2 + ["phone", "voicemail", "portal"]
 
@@ -48,6 +67,8 @@ class History:
     observations: list[DependencyObservation] = field(default_factory=list)
     measures: list[AttachmentMeasure] = field(default_factory=list)
     plans: list[CopingPlan] = field(default_factory=list)
+    agreements: list[ContactAgreement] = field(default_factory=list)
+    safety_plans: list[SafetyPlan] = field(default_factory=list)
 
     def at(self, day: dt.date, hour: float) -> dt.datetime:
         minutes = int(hour * 60)
@@ -103,8 +124,38 @@ class History:
                 )
             )
 
+    def agreement(self, when: dt.datetime, **terms: Any) -> None:
+        """A version of the between-sessions agreement, in force from
+        ``when``, made in session and acknowledged there."""
+        if when <= self.now:
+            values = {**AGREEMENT_TERMS, **terms}
+            self.agreements.append(
+                ContactAgreement(
+                    client_id=self.client.pk,
+                    version=len(self.agreements) + 1,
+                    effective_from=when,
+                    written_at=when,
+                    author_id=self.client.therapist_id,
+                    acknowledged_on=when.astimezone(self.zone).date(),
+                    acknowledged_how=Acknowledgement.IN_SESSION,
+                    client_told_of_logging=True,
+                    **values,
+                )
+            )
+
+    def safety_plan(self, when: dt.datetime, **sections: str) -> None:
+        if when <= self.now:
+            self.safety_plans.append(
+                SafetyPlan(
+                    client_id=self.client.pk,
+                    version=len(self.safety_plans) + 1,
+                    written_at=when,
+                    author_id=self.client.therapist_id,
+                    **sections,
+                )
+            )
+
     def plan(self, when: dt.datetime, **values: Any) -> None:
-        values.pop("contact_agreement", None)
         if when <= self.now:
             self.plans.append(
                 CopingPlan(
@@ -188,13 +239,12 @@ def steady_contacts(
 
 
 def first_plan(history: History, start: dt.date) -> None:
+    history.agreement(history.at(start + dt.timedelta(days=14), 15))
     history.plan(
         history.at(start + dt.timedelta(days=14), 15),
         triggers=["session_ending"],
         strategies=["journal", "reach_friend", "mindfulness"],
         supports="A close friend; a sibling.",
-        contact_agreement="Texts for scheduling on weekdays 9 to 5; "
-        "anything else waits for the session.",
         crisis_steps="Call the crisis line or go to the emergency department.",
         review_on=start + dt.timedelta(days=90),
     )

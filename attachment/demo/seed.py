@@ -33,11 +33,13 @@ from attachment.engine.services import clinic_scan
 from attachment.models import (
     AttachmentMeasure,
     Contact,
+    ContactAgreement,
     CopingPlan,
     DependencyObservation,
     Flag,
     RepairAttempt,
     Rupture,
+    SafetyPlan,
 )
 from attachment.records.imports import contacts_bulk_create
 from clinic.extensions import DemoContext
@@ -72,6 +74,10 @@ def seed(demo: DemoContext) -> None:
         history = History(client, demo.clinic.zone, demo.now, demo.rng)
         STORIES.get(story_of.get(client.pk, ""), stable_history)(history)
         histories.append(history)
+    # The agreements first: each contact is judged by the version of its time.
+    ContactAgreement.objects.bulk_create(
+        [row for history in histories for row in history.agreements]
+    )
     contacts = [contact for history in histories for contact in history.contacts]
     _link_to_notes(contacts)
     contacts_bulk_create(clinic=demo.clinic, contacts=contacts)
@@ -87,6 +93,7 @@ def seed(demo: DemoContext) -> None:
         (DependencyObservation, "observations"),
         (AttachmentMeasure, "measures"),
         (CopingPlan, "plans"),
+        (SafetyPlan, "safety_plans"),
     ):
         model.objects.bulk_create(
             [row for history in histories for row in getattr(history, name)]

@@ -148,12 +148,17 @@ def _therapist_phases(history: History) -> tuple[dt.date, dt.date]:
     return cutback_on - WEEK * 9, cutback_on
 
 
+DISTRESS_ANSWERED_AFTER = dt.timedelta(hours=50)
+
+
 def _rising_contact(history: History) -> None:
     """(b)  Rising contact; a therapist who does more and more, then cuts back."""
     rng = history.rng
     start, end = history_span(history.client, history.now)
     overextended_on, cutback_on = _therapist_phases(history)
-    recent_counts = [5, 5, 4, 3, 3, 2]  # weeks ago 0..5, the last 7 days first
+    # Weeks ago 0..5, the last 7 days first; the last week's fifth is the
+    # unanswered distress text written below.
+    recent_counts = [4, 5, 4, 3, 3, 2]
     horizon = HISTORY_WEEKS if start < history.now.date() - WEEK * 20 else 20
     for weeks_ago in range(horizon, -1, -1):
         block_end = history.now - WEEK * weeks_ago
@@ -170,13 +175,11 @@ def _rising_contact(history: History) -> None:
             hour = rng.uniform(18.5, 22.5) if late else history.daytime()
             when = history.at(local.date(), hour)
             purpose = rng.choice(["distress", "reassurance", "reassurance", "sharing"])
-            history.contact(
-                when,
-                "text",
-                "from_client",
-                purpose,
-                responded_at=_overextended_reply(history, when),
-            )
+            reply = _overextended_reply(history, when)
+            if purpose == "distress" and reply is None:
+                # After the cutback a distress text is still answered, late.
+                reply = when + DISTRESS_ANSWERED_AFTER
+            history.contact(when, "text", "from_client", purpose, responded_at=reply)
     # Late-night texts from the therapist, every week of the overextended
     # phase and more of them towards its end; none after the cutback.
     for index, monday in enumerate(weeks_between(overextended_on, cutback_on - WEEK)):
@@ -190,12 +193,42 @@ def _rising_contact(history: History) -> None:
                     "reassurance",
                 )
     first_plan(history, start)
+    reviewed = history.at(history.now.date() - WEEK * 3, 17)
     history.plan(
-        history.at(history.now.date() - WEEK * 3, 17),
+        reviewed,
         triggers=["session_ending", "therapist_absence"],
         strategies=["journal", "mindfulness", "session_notes"],
-        contact_agreement="One text a day at most, answered on the next working day.",
         crisis_steps="Call the crisis line.",
+    )
+    # Reviewed with the plan: one text a day, on weekdays in working hours,
+    # answered on the next working day; the phone is for a crisis.
+    history.agreement(
+        reviewed,
+        allowed_channels=["text", "phone"],
+        weekly_limit=5,
+        purpose_rules={"phone": ["crisis"]},
+        in_our_words="One text a day at most, on weekdays between 9 and 5; "
+        "my therapist answers on the next working day.",
+    )
+    history.safety_plan(
+        reviewed,
+        warning_signs="Lying awake after midnight; checking my phone for replies; "
+        "telling myself nobody would notice if I disappeared.",
+        internal_coping="A hot shower; the breathing exercise; writing the "
+        "feeling down instead of sending it.",
+        distraction="The all-night café on the high street; calling my cousin "
+        "to talk about anything else.",
+        help_people="My cousin; my friend from the choir.",
+        professionals="My therapist on weekdays 9 to 5; the clinic's duty line.",
+        environment="Leave the spare medication with my cousin.",
+    )
+    # The distress text still waiting for a reply (the safety alert's case).
+    history.contact(
+        history.now - dt.timedelta(hours=27),
+        "text",
+        "from_client",
+        "distress",
+        summary="Hard night, feeling alone",
     )
     markers = ["longing", "panic", "anger_unavailability", "fear_of_abandonment"]
     for index, (weeks_ago, intensity) in enumerate(
@@ -297,7 +330,6 @@ def _life_transition(history: History) -> None:
         triggers=["therapist_absence", "life_transition"],
         strategies=["journal", "reach_friend", "review_progress"],
         supports="The covering therapist; a friend from the old neighbourhood.",
-        contact_agreement="During the vacation, the covering therapist answers.",
         crisis_steps="Call the covering therapist or the crisis line.",
     )
     day = vacation.starts_on

@@ -7,9 +7,12 @@ the therapist's absences and the client's ending date.  Absence and ending
 dates are the clinic's calendar; the moments themselves stay aware UTC
 datetimes.
 
-A distress or crisis contact is never a breach: it carries no "after hours",
-"outside the agreement" or "over the weekly limit" fact and does not count
-toward the limit (it still counts for frequency and response times).
+A distress or crisis contact from the client is never a breach: it carries
+no "after hours", "outside the agreement" or "over the weekly limit" fact and
+does not count toward the limit (it still counts for frequency and response
+times).  A therapist's contact is never a breach either; its "after hours"
+fact records the therapist's availability, which the overextension detector
+reads.
 
 ``over_weekly_limit`` depends on the client's other client-initiated contacts,
 so it is computed over a whole series by :func:`over_limit_flags`: the contact
@@ -100,9 +103,12 @@ def derive_facts(
         responded_after_hours = not terms.is_within_hours(
             responded_at.astimezone(hours_zone)
         )
+    # A therapist's contact out of hours is a fact about the therapist's
+    # availability (the overextension detector reads it), never a breach.
+    reaching_out = direction == FROM_CLIENT and purpose in NEVER_A_BREACH
     judged = counts_for_policy(direction=direction, purpose=purpose)
     return ContactFacts(
-        after_hours=judged
+        after_hours=not reaching_out
         and not terms.is_within_hours(occurred_at.astimezone(hours_zone)),
         outside_agreement=judged
         and not (
