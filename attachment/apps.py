@@ -8,6 +8,9 @@ class AttachmentConfig(AppConfig):
     def ready(self) -> None:
         """Add this app's panels, agenda items, caseload column and demo part
         to the lower apps' registries (they never import this app)."""
+        from attachment.agreements.admin_integration import (
+            register_agreement_admin_integrations,
+        )
         from attachment.agreements.integration import register_agreements_integrations
         from attachment.alerts.integration import register_alerts_integrations
         from attachment.cover.integration import register_cover_integrations
@@ -59,5 +62,6 @@ class AttachmentConfig(AppConfig):
         register_oversight_integrations()
         register_cover_integrations()
         register_agreements_integrations()
+        register_agreement_admin_integrations()
         register_safety_integrations()
         register_alerts_integrations()

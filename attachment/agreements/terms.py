@@ -21,8 +21,10 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.apps import apps
+from django.db.models import QuerySet
 
 from attachment.models import ContactAgreement
 from clinic.models import Client, ContactPolicy, ContactTerms
@@ -51,8 +53,9 @@ class FrameHistory:
         return self.states[index]
 
 
-def _frame_event_model() -> type:
-    return apps.get_model("clinic", "ContactPolicyEvent")
+def _frame_events() -> QuerySet[Any]:
+    """The frame's change history (pghistory's event model, made at import)."""
+    return apps.get_model("clinic", "ContactPolicyEvent")._default_manager.all()
 
 
 def frame_history(*, frame: ContactPolicy) -> FrameHistory:
@@ -64,8 +67,8 @@ def frame_history(*, frame: ContactPolicy) -> FrameHistory:
     starts: list[dt.datetime] = []
     states: list[ContactPolicy] = []
     events = (
-        _frame_event_model()
-        .objects.filter(pgh_obj_id=frame.pk, pgh_label__in=["insert", "update"])
+        _frame_events()
+        .filter(pgh_obj_id=frame.pk, pgh_label__in=["insert", "update"])
         .order_by("pgh_id")
         .values("updated_at", *FRAME_TERMS)
     )

@@ -42,6 +42,7 @@ class CoverContactForm(ContactForm):
                 css_class="row",
             ),
             Field("direction"),
+            *(["in_reply_to"] if "in_reply_to" in self.fields else []),
             Fieldset(
                 "Details (optional)", "summary", "duration_minutes", "responded_at"
             ),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, QuerySet
 
+from attachment.agreements.terms import Judged, terms_now
 from attachment.models import (
     LIVE_FLAG_STATUSES,
     Contact,
@@ -22,7 +23,6 @@ from attachment.models import (
     Flag,
     Rupture,
 )
-from attachment.agreements.terms import Judged, terms_now
 from attachment.records import selectors as records
 from clinic import access
 from clinic.models import (

@@ -14,7 +14,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from attachment.models import Contact, LoggedWhile, Notification, NotificationKind
-from attachment.records.services import _save_contact
+from attachment.records.services import (
+    answered_contact,
+    contact_answered_by,
+    contact_save_with_facts,
+)
 from attachment.supervision import notifications
 from clinic import access
 from clinic.audit import audit_record
@@ -47,11 +51,13 @@ def cover_contact_log(
     duration_minutes: int | None = None,
     summary: str = "",
     responded_at: dt.datetime | None = None,
+    in_reply_to: int | None = None,
 ) -> Contact:
     """A contact logged from the client's cover page, marked with who logged
     it and how they came to (covering, or break-glass), so that the treating
-    therapist finds it on return.  Derived facts and the re-scan as for any
-    contact (:func:`attachment.records.services.contact_log`)."""
+    therapist finds it on return.  Derived facts, the re-scan and a reply's
+    link to the contact it answers as for any contact
+    (:func:`attachment.records.services.contact_log`)."""
     cover = access.client_for_cover(actor, client_id, now=now)
     contact = Contact(
         client=cover.client,
@@ -62,13 +68,15 @@ def cover_contact_log(
         duration_minutes=duration_minutes,
         summary=summary.strip(),
         responded_at=responded_at,
+        in_reply_to=answered_contact(cover.client, in_reply_to),
         logged_by=actor,
         logged_while=LoggedWhile.COVERING
         if cover.absence is not None
         else LoggedWhile.BREAK_GLASS,
     )
-    _save_contact(contact, client=cover.client, earliest=occurred_at, now=now)
+    contact_save_with_facts(contact, client=cover.client, earliest=occurred_at, now=now)
     audit_record(actor=actor, action=AuditAction.CREATE, obj=contact, at=now)
+    contact_answered_by(actor=actor, reply=contact, now=now)
     return contact
 
 

@@ -28,6 +28,8 @@ from attachment.cover.forms import (
     BreakGlassReviewForm,
     CoverContactForm,
 )
+from attachment.records import selectors as records_selectors
+from attachment.records.forms import reply_preselected
 from clinic import access
 from clinic.access import AuthenticatedHttpRequest, CoverAccess
 from clinic.audit import audit_record
@@ -86,7 +88,13 @@ def cover_page(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespons
     cover = selectors.cover_for_reading(
         actor=request.user, client_id=client_id, now=now
     )
-    form = CoverContactForm(initial={"occurred_at": _local_now(cover, now)})
+    form = CoverContactForm(
+        initial={
+            "occurred_at": _local_now(cover, now),
+            **reply_preselected(request.GET),
+        },
+        replies=records_selectors.unanswered_contacts_of(client=cover.client),
+    )
     return _cover_page(request, cover, form, now)
 
 
@@ -100,7 +108,10 @@ def cover_contact_new(
         actor=request.user, client_id=client_id, now=now
     )
     with timezone.override(cover.client.clinic.zone):
-        form = CoverContactForm(request.POST)
+        form = CoverContactForm(
+            request.POST,
+            replies=records_selectors.unanswered_contacts_of(client=cover.client),
+        )
         if form.is_valid():
             try:
                 services.cover_contact_log(

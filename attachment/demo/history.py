@@ -19,9 +19,9 @@ from attachment.models import (
     ContactAgreement,
     CopingPlan,
     DependencyObservation,
-    SafetyPlan,
     RepairAttempt,
     Rupture,
+    SafetyPlan,
 )
 from clinic.models import Client
 

@@ -13,6 +13,11 @@ sessions.
 """
 
 from attachment.models._text import duration_text, labels
+from attachment.models.agreements import (
+    NEVER_A_BREACH,
+    Acknowledgement,
+    ContactAgreement,
+)
 from attachment.models.contacts import (
     MAX_CALL_MINUTES,
     SUMMARY_MAX_LENGTH,
@@ -21,11 +26,6 @@ from attachment.models.contacts import (
     LoggedWhile,
     Purpose,
     Source,
-)
-from attachment.models.agreements import (
-    NEVER_A_BREACH,
-    Acknowledgement,
-    ContactAgreement,
 )
 from attachment.models.coping import CopingPlan, CopingStrategy
 from attachment.models.cover import CoverNotice, CoverNoticeKind

@@ -182,7 +182,10 @@ class NotificationKind(models.TextChoices):
     COVER_STARTS = "cover_starts", "Cover during an absence starts"
     COVER_ENDED = "cover_ended", "Cover during an absence ended"
     BREAK_GLASS = "break_glass", "Break-glass access"
-    UNANSWERED_DISTRESS = "unanswered_distress", "A distress or crisis contact is unanswered"
+    UNANSWERED_DISTRESS = (
+        "unanswered_distress",
+        "A distress or crisis contact is unanswered",
+    )
     UNANSWERED_ESCALATED = "unanswered_escalated", "An unanswered contact was escalated"
 
 

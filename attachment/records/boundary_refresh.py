@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from attachment.agreements.terms import frame_changed_at, terms_timelines
 from attachment.engine import services as engine_services
 from attachment.engine.tasks import request_rescan
 from attachment.models import Contact
@@ -38,7 +39,6 @@ from attachment.records.services import (
 )
 from clinic.extensions import BoundaryChange
 from clinic.models import Client, Clinic
-from attachment.agreements.terms import frame_changed_at, terms_timelines
 from clinic.publishing import publish
 
 log = logging.getLogger("attachment.records.boundary_refresh")

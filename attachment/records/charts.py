@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from attachment.agreements.terms import terms_now
 from attachment.records.weeks import (
     after_hours_reply_sql,
     client_after_hours_sql,
@@ -23,7 +24,6 @@ from attachment.records.weeks import (
     local_week_start,
     therapist_after_hours_sql,
 )
-from attachment.agreements.terms import terms_now
 from clinic.models import Absence, Client
 
 WEEKS = 26

@@ -9,7 +9,7 @@ stored rupture) and their refusals come back as form errors.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypedDict
 
@@ -99,6 +99,17 @@ def _reply_field(replies: Sequence[Contact]) -> forms.TypedChoiceField:
         widget=forms.RadioSelect,
         help_text="For a contact from the therapist: the client's contact it answers.",
     )
+
+
+def reply_preselected(query: Mapping[str, str]) -> dict[str, Any]:
+    """Initial values for a reply to the contact named in the query string
+    (``?in_reply_to=<id>``, from an alert's "Log the reply" link): a contact
+    from the therapist answering it.  The form's choices still decide whether
+    that contact may be answered."""
+    value = query.get("in_reply_to", "")
+    if not value.isdigit():
+        return {}
+    return {"in_reply_to": int(value), "direction": Direction.FROM_THERAPIST}
 
 
 class ContactForm(forms.Form):

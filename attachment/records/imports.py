@@ -26,9 +26,9 @@ from typing import Any
 from django.db import connection, transaction
 from tqdm import tqdm
 
+from attachment.agreements.terms import TermsTimeline, terms_timelines
 from attachment.models import SUMMARY_MAX_LENGTH, Contact, Direction, Purpose, Source
 from attachment.records.contact_columns import contact_columns_update
-from attachment.agreements.terms import TermsTimeline, terms_timelines
 from attachment.records.facts import (
     FROM_CLIENT,
     NEVER_A_BREACH,
@@ -326,13 +326,15 @@ def _weekly_flags(
         )
     start = min(earliest.values())
     end = max(contact.occurred_at for contact in new) + ROLLING_WEEK
-    stored = Contact.objects.filter(
-        client_id__in=list(earliest),
-        direction=FROM_CLIENT,
-        occurred_at__gt=start - ROLLING_WEEK,
-        occurred_at__lte=end,
-    ).exclude(purpose__in=NEVER_A_BREACH).only(
-        "pk", "client_id", "occurred_at", "over_weekly_limit"
+    stored = (
+        Contact.objects.filter(
+            client_id__in=list(earliest),
+            direction=FROM_CLIENT,
+            occurred_at__gt=start - ROLLING_WEEK,
+            occurred_at__lte=end,
+        )
+        .exclude(purpose__in=NEVER_A_BREACH)
+        .only("pk", "client_id", "occurred_at", "over_weekly_limit")
     )
     series: dict[int, list[tuple[dt.datetime, int, Any]]] = {}
     for contact in stored:

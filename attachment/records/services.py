@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from attachment.agreements.terms import TermsTimeline, terms_timeline
 from attachment.models import (
     MARKERS_OF_KIND,
     AgendaPriority,
@@ -33,7 +34,6 @@ from attachment.models import (
     Severity,
     Source,
 )
-from attachment.agreements.terms import TermsTimeline, terms_timeline
 from attachment.records.contact_columns import contact_columns_update
 from attachment.records.facts import (
     FROM_CLIENT,
@@ -222,7 +222,7 @@ def _validate_contact(contact: Contact, *, now: dt.datetime) -> None:
     contact.full_clean(exclude=["client", "in_reply_to"])
 
 
-def _answered_contact(client: Client, contact_id: int | None) -> Contact | None:
+def answered_contact(client: Client, contact_id: int | None) -> Contact | None:
     """The client contact a reply answers: one of this client's own contacts
     from the client, or refused."""
     if contact_id is None:
@@ -237,22 +237,29 @@ def _answered_contact(client: Client, contact_id: int | None) -> Contact | None:
     return answered
 
 
-def _mark_answered(*, actor: User, reply: Contact, now: dt.datetime) -> None:
+def contact_answered_by(*, actor: User, reply: Contact, now: dt.datetime) -> None:
     """A linked reply answers its contact: the contact's answer time is the
-    reply's, unless the contact was already answered (one rule for the reply
-    time and its facts: :func:`contact_update`)."""
+    reply's, unless the contact was already answered; its facts are derived
+    again and the change audited.  The caller has checked that ``actor`` may
+    log the reply (the treating therapist, or the cover)."""
     if reply.in_reply_to_id is None:
         return
     answered = Contact.objects.select_for_update().get(pk=reply.in_reply_to_id)
-    if answered.responded_at is None:
-        contact_update(
-            actor=actor, contact=answered, now=now, responded_at=reply.occurred_at
-        )
+    if answered.responded_at is not None:
+        return
+    earliest = answered.occurred_at
+    answered.responded_at = reply.occurred_at
+    contact_save_with_facts(answered, client=reply.client, earliest=earliest, now=now)
+    audit_record(actor=actor, action=AuditAction.UPDATE, obj=answered, at=now)
 
 
-def _save_contact(
+def contact_save_with_facts(
     contact: Contact, *, client: Client, earliest: dt.datetime, now: dt.datetime
 ) -> None:
+    """Validate and save ``contact`` with the facts of the terms in force at
+    its time, refresh the weekly-limit fact of its neighbours (from
+    ``earliest``, where it was before a move) and ask for a re-scan on commit.
+    The caller has checked the actor's permission and audits the write."""
     _validate_contact(contact, now=now)
     timeline = terms_timeline(client=client)
     absences = absence_periods(therapist_ids=[client.therapist_id]).get(
@@ -299,12 +306,12 @@ def contact_log(
         duration_minutes=duration_minutes,
         summary=summary.strip(),
         responded_at=responded_at,
-        in_reply_to=_answered_contact(client, in_reply_to),
+        in_reply_to=answered_contact(client, in_reply_to),
         source=source,
     )
-    _save_contact(contact, client=client, earliest=occurred_at, now=now)
+    contact_save_with_facts(contact, client=client, earliest=occurred_at, now=now)
     audit_record(actor=actor, action=AuditAction.CREATE, obj=contact, at=now)
-    _mark_answered(actor=actor, reply=contact, now=now)
+    contact_answered_by(actor=actor, reply=contact, now=now)
     return contact
 
 
@@ -322,12 +329,12 @@ def contact_update(
     earliest = contact.occurred_at
     for name, value in changes.items():
         if name == "in_reply_to":
-            contact.in_reply_to = _answered_contact(client, value)
+            contact.in_reply_to = answered_contact(client, value)
         else:
             setattr(contact, name, value.strip() if name == "summary" else value)
-    _save_contact(contact, client=client, earliest=earliest, now=now)
+    contact_save_with_facts(contact, client=client, earliest=earliest, now=now)
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=contact, at=now)
-    _mark_answered(actor=actor, reply=contact, now=now)
+    contact_answered_by(actor=actor, reply=contact, now=now)
     return contact
 
 

@@ -36,6 +36,7 @@ from attachment.records.forms import (
     QuickContactForm,
     RepairForm,
     RuptureForm,
+    reply_preselected,
 )
 from attachment.records.timeline import (
     timeline_kinds,
@@ -134,7 +135,11 @@ def records_panel(*, request: HttpRequest, client: Client, now: dt.datetime) -> 
     form = None
     if can_write:
         form = QuickContactForm(
-            initial={"occurred_at": _local_now(client, now), "return_to": "client"},
+            initial={
+                "occurred_at": _local_now(client, now),
+                "return_to": "client",
+                **reply_preselected(request.GET),
+            },
             replies=selectors.unanswered_contacts_of(client=client),
         )
         form.helper.form_action = reverse("attachment:contact_new", args=[client.pk])

@@ -4,6 +4,7 @@ answers never counts as a contact the therapist started."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from attachment.cover import services as cover_services
 from attachment.models import Contact
 from attachment.records import services
 from attachment.records.charts import weekly_counts
@@ -26,7 +28,12 @@ from tests.attachment.records.test_weeks import (
     at,
     scan_input,
 )
-from tests.factories import ClientFactory
+from tests.factories import (
+    AbsenceFactory,
+    ClientFactory,
+    MembershipFactory,
+    UserFactory,
+)
 from tests.strategies import form_data
 
 pytestmark = pytest.mark.django_db
@@ -329,3 +336,71 @@ def test_the_reply_form_never_breaks_nor_links_a_stranger(
         assert linked.direction == "from_therapist"
         assert linked.in_reply_to == asked
         assert linked.occurred_at >= asked.occurred_at
+
+
+def test_an_alert_link_opens_the_client_page_with_the_reply_preselected(
+    login, therapist, client, now
+):
+    waiting = services.contact_log(
+        actor=therapist,
+        client=client,
+        occurred_at=now - dt.timedelta(hours=30),
+        channel="text",
+        direction="from_client",
+        purpose="distress",
+        now=now,
+    )
+    page = (
+        login(therapist)
+        .get(reverse("clinic:client", args=[client.pk]) + f"?in_reply_to={waiting.pk}")
+        .content.decode()
+    )
+    assert re.search(rf'name="in_reply_to" value="{waiting.pk}"[^>]*checked', page)
+    assert re.search(r'name="direction" value="from_therapist"[^>]*checked', page)
+    # Anything but an id is ignored: the form starts as a client's contact.
+    plain = (
+        login(therapist)
+        .get(reverse("clinic:client", args=[client.pk]) + "?in_reply_to=x")
+        .content.decode()
+    )
+    assert not re.search(r'name="in_reply_to" value="\d+"[^>]*checked', plain)
+    assert re.search(r'name="direction" value="from_client"[^>]*checked', plain)
+
+
+def test_the_cover_logs_a_reply_that_answers_the_clients_contact(
+    therapist, client, now
+):
+    cover = UserFactory()
+    MembershipFactory(user=cover, clinic=client.clinic, role="therapist")
+    AbsenceFactory(
+        clinic=client.clinic,
+        therapist=therapist,
+        starts_on=now.date() - dt.timedelta(days=2),
+        ends_on=now.date() + dt.timedelta(days=2),
+        covering_therapist=cover,
+    )
+    waiting = services.contact_log(
+        actor=therapist,
+        client=client,
+        occurred_at=now - dt.timedelta(hours=3),
+        channel="text",
+        direction="from_client",
+        purpose="crisis",
+        now=now,
+    )
+    reply = cover_services.cover_contact_log(
+        actor=cover,
+        client_id=client.pk,
+        occurred_at=now - dt.timedelta(hours=1),
+        channel="phone",
+        direction="from_therapist",
+        in_reply_to=waiting.pk,
+        now=now,
+    )
+    waiting.refresh_from_db()
+    assert reply.in_reply_to_id == waiting.pk
+    assert waiting.responded_at == reply.occurred_at
+    assert waiting.response_minutes == 120
+    assert AuditEvent.objects.filter(
+        actor=cover, action="update", object_id=waiting.pk
+    ).exists()
