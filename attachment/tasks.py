@@ -2,6 +2,7 @@
 keeps its tasks in its own ``tasks.py``, imported here so that workers
 register them.  Task names are pinned with ``name=`` (see each task)."""
 
+from attachment.alerts import tasks as alerts_tasks  # noqa: F401
 from attachment.cover import tasks as cover_tasks  # noqa: F401
 from attachment.engine import tasks as engine_tasks  # noqa: F401
 from attachment.records import tasks as records_tasks  # noqa: F401

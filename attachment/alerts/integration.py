@@ -60,10 +60,6 @@ def sweep_demo(demo: DemoContext) -> None:
 def register_alerts_integrations() -> None:
     """Register this area's panels and demo part with the lower apps'
     registries."""
-    # Celery's autodiscovery imports ``attachment.tasks``; importing the task
-    # here as well registers it wherever the app is ready (workers included).
-    from attachment.alerts import tasks  # noqa: F401
-
     register_home_panel(
         HomePanel(
             key="alerts_unanswered",

@@ -153,6 +153,17 @@ class HomeAlert:
     zone: dt.tzinfo
 
 
+def _link(alert: SafetyAlert, actor: User) -> str:
+    """Where ``actor`` acts on the alert: their own client's page set to
+    log the reply, the cover page set likewise, or (for the supervisor it was
+    escalated to) the client's page to read."""
+    if alert.client.therapist_id == actor.pk:
+        return notifications.reply_path(alert.client_id, alert.contact_id)
+    if alert.escalated_to_id == actor.pk:
+        return notifications.client_path(alert.client_id)
+    return notifications.cover_reply_path(alert.client_id, alert.contact_id)
+
+
 def home_alerts_of(*, actor: User, now: dt.datetime) -> list[HomeAlert]:
     """The open alerts ``actor`` is to act on: those of their own clients
     (whoever was told), those they were told of as the cover while they
@@ -178,10 +189,7 @@ def home_alerts_of(*, actor: User, now: dt.datetime) -> list[HomeAlert]:
             occurred_at=alert.contact.occurred_at,
             due_at=alert.due_at,
             escalated=alert.escalated_at is not None,
-            url=notifications.client_path(alert.client_id)
-            if alert.client.therapist_id == actor.pk
-            or alert.escalated_to_id == actor.pk
-            else notifications.cover_page_path(alert.client_id),
+            url=_link(alert, actor),
             zone=alert.client.clinic.zone,
         )
         for alert in alerts

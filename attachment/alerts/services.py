@@ -162,9 +162,9 @@ def alerts_raise(*, now: dt.datetime) -> int:
             recipient_id=alert.notified_id,
             kind=NotificationKind.UNANSWERED_DISTRESS,
             created_at=now,
-            url=notifications.cover_page_path(alert.client_id)
+            url=notifications.cover_reply_path(alert.client_id, alert.contact_id)
             if alert.client_id in covers
-            else notifications.client_path(alert.client_id),
+            else notifications.reply_path(alert.client_id, alert.contact_id),
             message=notifications.unanswered_message(
                 purpose=alert.contact.purpose, covering=alert.client_id in covers
             ),

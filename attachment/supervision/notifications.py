@@ -134,3 +134,13 @@ def unanswered_escalated_message(*, purpose: str, therapist: str) -> str:
 
 def cover_page_path(client_id: int) -> str:
     return reverse("attachment:cover_page", args=[client_id])
+
+
+def reply_path(client_id: int, contact_id: int) -> str:
+    """The client's page, its quick-log form set to answer the contact."""
+    return f"{client_path(client_id)}?in_reply_to={contact_id}"
+
+
+def cover_reply_path(client_id: int, contact_id: int) -> str:
+    """The client's cover page, its form set to answer the contact."""
+    return f"{cover_page_path(client_id)}?in_reply_to={contact_id}"

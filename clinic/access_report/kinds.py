@@ -45,6 +45,9 @@ class Kind(models.TextChoices):
     OBSERVATION = "observation", "dependency observation"
     MEASURE = "measure", "attachment measure"
     COPING_PLAN = "coping_plan", "coping plan"
+    AGREEMENT = "agreement", "between-sessions agreement"
+    SAFETY_PLAN = "safety_plan", "safety plan"
+    SAFETY_ALERT = "safety_alert", "unanswered-contact alert"
     FLAG = "flag", "flag"
     SUPERVISION = "supervision", "supervision"
     CONTACT_POLICY = "contact_policy", "contact policy"
@@ -71,6 +74,9 @@ OBJECT_TYPES: dict[Kind, tuple[str, ...]] = {
     Kind.OBSERVATION: ("attachment.dependencyobservation",),
     Kind.MEASURE: ("attachment.attachmentmeasure",),
     Kind.COPING_PLAN: ("attachment.copingplan",),
+    Kind.AGREEMENT: ("attachment.contactagreement",),
+    Kind.SAFETY_PLAN: ("attachment.safetyplan",),
+    Kind.SAFETY_ALERT: ("attachment.safetyalert",),
     Kind.FLAG: (
         "attachment.flag",
         "attachment.flagstatuschange",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.template.loader import render_to_string
@@ -38,7 +39,8 @@ def test_the_therapist_sees_their_open_alert_on_the_home_page(
 ):
     html = login(therapist).get(reverse("clinic:home")).content.decode()
     assert 'id="alerts-heading"' in html
-    assert f'href="{reverse("clinic:client", args=[client.pk])}">RS-001</a>' in html
+    page = reverse("clinic:client", args=[client.pk])
+    assert f'href="{page}?in_reply_to={alert.contact_id}">RS-001</a>' in html
     assert "crisis contact waiting since Wed 18 Mar 10:00" in html
     assert SUMMARY not in html
 
@@ -77,13 +79,14 @@ def test_the_cover_sees_what_they_were_told_while_they_cover(
         starts_on=dt.date(2026, 3, 16),
         ends_on=dt.date(2026, 3, 19),
     )
-    reach_out(client, purpose="crisis")
+    contact = reach_out(client, purpose="crisis")
     unanswered_distress_sweep(now=RAISED)
+    reply = f"?in_reply_to={contact.pk}"
     [shown] = home_alerts_of(actor=cover, now=RAISED)
-    assert shown.url == reverse("attachment:cover_page", args=[client.pk])
+    assert shown.url == reverse("attachment:cover_page", args=[client.pk]) + reply
     # The therapist sees their own client's alert, whoever was told.
     [own] = home_alerts_of(actor=therapist, now=RAISED)
-    assert own.url == reverse("clinic:client", args=[client.pk])
+    assert own.url == reverse("clinic:client", args=[client.pk]) + reply
     assert home_alerts_of(actor=cover, now=RAISED + dt.timedelta(days=2)) == []
 
 
@@ -140,9 +143,8 @@ def test_the_client_page_shows_the_alert_and_the_way_to_log_the_reply(
     html = client_panel(therapist, client)
     assert "Unanswered contact" in html
     assert "Crisis contact of Wed 18 Mar 10:00, reply due Wed 18 Mar 12:00." in html
-    assert (
-        reverse("attachment:contact_new", args=[client.pk]) + '">Log the reply' in html
-    )
+    page = reverse("clinic:client", args=[client.pk])
+    assert f'{page}?in_reply_to={alert.contact_id}">Log the reply' in html
     assert SUMMARY not in html
 
 
@@ -193,3 +195,31 @@ def test_the_demo_sweeps_after_the_parts_that_write_contacts_and_notes(policy, c
     seeder.seed(demo)
     seeder.seed(demo)
     assert SafetyAlert.objects.count() == 1
+
+
+# --- answering it ------------------------------------------------------------------
+
+
+def test_the_therapist_follows_the_alert_logs_the_linked_reply_and_it_settles(
+    login, therapist, client, alert
+):
+    http = login(therapist)
+    link = home_alerts_of(actor=therapist, now=RAISED)[0].url
+    page = http.get(link)
+    chosen = rf'name="in_reply_to" value="{alert.contact_id}"[^>]*checked'
+    assert re.search(chosen, page.content.decode())
+    response = http.post(
+        reverse("attachment:contact_new", args=[client.pk]),
+        {
+            "occurred_at": "2026-03-18T12:30",
+            "channel": "phone",
+            "direction": "from_therapist",
+            "in_reply_to": str(alert.contact_id),
+            "return_to": "client",
+        },
+    )
+    assert response.status_code == 302
+    assert home_alerts_of(actor=therapist, now=RAISED) == []
+    assert unanswered_distress_sweep(now=RAISED + minutes(60)).settled == 1
+    alert.refresh_from_db()
+    assert alert.answered_at == dt.datetime(2026, 3, 18, 12, 30, tzinfo=dt.UTC)

@@ -63,7 +63,9 @@ def test_a_crisis_contact_alerts_once_at_its_reply_time(policy, client, therapis
     assert alert.escalate_at == T0 + minutes(240)
     [note] = told()
     assert note.recipient == therapist
-    assert note.url == reverse("clinic:client", args=[client.pk])
+    assert note.url == (
+        reverse("clinic:client", args=[client.pk]) + f"?in_reply_to={contact.pk}"
+    )
     assert note.created_at == T0 + minutes(120)
 
     assert sweep(T0 + minutes(125)) == SweepCounts(not_escalated=0)
@@ -160,12 +162,15 @@ def test_during_an_absence_the_cover_is_told(policy, clinic, client, therapist, 
         starts_on=dt.date(2026, 3, 16),
         ends_on=dt.date(2026, 3, 18),
     )
-    reach_out(client, purpose="crisis")
+    contact = reach_out(client, purpose="crisis")
     assert sweep(T0 + minutes(120)).raised == 1
     assert SafetyAlert.objects.get().notified == cover
     [note] = told()
     assert note.recipient == cover
-    assert note.url == reverse("attachment:cover_page", args=[client.pk])
+    assert note.url == (
+        reverse("attachment:cover_page", args=[client.pk])
+        + f"?in_reply_to={contact.pk}"
+    )
     assert "a client you cover" in note.message
 
 

@@ -168,6 +168,7 @@ def test_every_task_keeps_its_pinned_name():
         "attachment.supervision_tasks.daily_digest",
         "attachment.supervision_tasks.digest_send",
         "attachment.cover_tasks.daily_cover_notices",
+        "attachment.alerts.unanswered_distress_sweep",
         "attachment.policy_refresh.refresh_default_policy",
         "attachment.policy_refresh.refresh_default_policy_chunk",
     }
