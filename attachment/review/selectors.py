@@ -185,9 +185,7 @@ def records_behind(*, flag: Flag) -> FlagRecords:
         heading = "Client contacts outside the agreed policy"
         contacts = _client_contacts(
             flag,
-            Q(after_hours=True)
-            | Q(outside_agreement=True)
-            | Q(over_weekly_limit=True),
+            Q(after_hours=True) | Q(outside_agreement=True) | Q(over_weekly_limit=True),
         )
     elif kind == "after_ending_contact":
         heading = "Client contacts after the ending date"

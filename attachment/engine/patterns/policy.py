@@ -17,9 +17,7 @@ from attachment.engine.patterns.thresholds import DetectorThresholds
 
 def _outside_policy(contact: ContactFacts) -> bool:
     return contact.from_client and (
-        contact.after_hours
-        or contact.outside_agreement
-        or contact.over_weekly_limit
+        contact.after_hours or contact.outside_agreement or contact.over_weekly_limit
     )
 
 
