@@ -223,6 +223,8 @@ def _assert_note_holds(note: SessionNote, submitted: dict, form: NoteForm) -> No
     for name in ALL_SECTIONS:
         expected = posted.get(name, "").strip() if name in own else ""
         assert getattr(note, name) == expected, name
+    assert note.risk_level == posted.get("risk_level", "")
+    assert note.risk_summary == posted.get("risk_summary", "").strip()
 
 
 def _brought_in(note: SessionNote | None) -> set[int]:

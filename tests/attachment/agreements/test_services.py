@@ -333,3 +333,24 @@ def test_inside_the_frame_helper_is_inside_the_frame(policy):
 
     version = ContactAgreement(**inside_the_frame())
     assert widenings(version, policy) == []
+
+
+def test_an_approval_judges_only_the_contacts_after_it(
+    client, write, therapist, supervisor, now
+):
+    write(client, weekly_limit=3)
+    wider = write(client, at=now + dt.timedelta(minutes=5), weekly_limit=None)
+    waited = [
+        _log(therapist, client, now + dt.timedelta(hours=hour), now)
+        for hour in (1, 2, 3, 4)
+    ]
+    # Under version 1 the fourth contact in the week is over its limit of 3.
+    assert Contact.objects.get(pk=waited[-1].pk).over_weekly_limit
+
+    approved_at = now + dt.timedelta(hours=5)
+    services.agreement_approve(actor=supervisor, agreement=wider, now=approved_at)
+
+    # Made while the version waited: still judged by version 1.
+    assert Contact.objects.get(pk=waited[-1].pk).over_weekly_limit
+    after = _log(therapist, client, approved_at + dt.timedelta(hours=1), approved_at)
+    assert not Contact.objects.get(pk=after.pk).over_weekly_limit

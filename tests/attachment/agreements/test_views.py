@@ -399,3 +399,39 @@ def test_the_approvals_list_costs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(few):
         response = http.get(reverse("attachment:agreement_approvals"))
     assert len(response.context["waiting"]) == 7
+
+
+def test_the_client_page_shows_the_agreement_near_the_top(
+    login, therapist, client, agreed
+):
+    response = login(therapist).get(reverse("clinic:client", args=[client.pk]))
+    assert response.status_code == 200
+    page = _page(response)
+    assert "Between-sessions agreement v1" in page
+    assert page.index("Between-sessions agreement") < page.index("Coping plan")
+
+
+def test_the_supervisors_home_lists_the_versions_awaiting_approval(
+    login, supervisor, therapist, client, wider
+):
+    page = _page(login(supervisor).get(reverse("clinic:home")))
+    assert "Agreements awaiting your approval" in page
+    assert wider.get_absolute_url() in page
+    page = _page(login(therapist).get(reverse("clinic:home")))
+    assert "Agreements awaiting your approval" not in page
+
+
+def test_the_agreement_page_costs_the_same_with_more_versions(
+    login, therapist, client, write, right_now, django_assert_max_num_queries
+):
+    write(client, at=right_now)
+    http = login(therapist)
+    http.get(_url("agreement", client))
+    with django_assert_max_num_queries(40) as counted:
+        http.get(_url("agreement", client))
+    few = len(counted.captured_queries)
+    for minutes in range(1, 6):
+        write(client, at=right_now + dt.timedelta(minutes=minutes), weekly_limit=1)
+    with django_assert_max_num_queries(few):
+        response = http.get(_url("agreement", client))
+    assert len(response.context["rows"]) == 6
