@@ -527,7 +527,7 @@ def _cover_and_break_glass_ensure(
 
 
 # The steps before the seeders, so that the progress bar knows its length.
-CLINIC_STEPS = 7
+CLINIC_STEPS = 6
 
 
 def demo_seed(

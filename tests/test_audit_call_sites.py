@@ -34,19 +34,33 @@ from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from attachment.agreements import services as agreement_services
+from attachment.agreements import views as agreement_views
+from attachment.alerts import services as alert_services
 from attachment.cover import services as cover_services
 from attachment.cover import views as cover_views
 from attachment.demo import cover as cover_demo
 from attachment.engine.services import default_thresholds_row, flag_status_change
 from attachment.management.commands import export_flags
 from attachment.management.commands.export_flags import Command as ExportFlags
-from attachment.models import ActionCategory, ActionItem, Contact, Flag, FlagStatus
+from attachment.models import (
+    ActionCategory,
+    ActionItem,
+    Contact,
+    ContactAgreement,
+    Flag,
+    FlagStatus,
+    SafetyAlert,
+    SafetyPlan,
+)
 from attachment.oversight import services as oversight_services
 from attachment.records import imports as contact_imports
 from attachment.records import services as records
 from attachment.records import views as record_views
 from attachment.review import services as review_services
 from attachment.review import views as review_views
+from attachment.safety import services as safety_services
+from attachment.safety import views as safety_views
 from attachment.supervision import services as supervision_services
 from attachment.supervision import views as supervision_views
 from attachment.supervision.integration import action_items_home_panel
@@ -115,6 +129,16 @@ DELETE, SIGN, EXPORT = AuditAction.DELETE, AuditAction.SIGN, AuditAction.EXPORT
 
 # --- the world the entries act in ------------------------------------------
 
+# Terms inside the clinic's default frame (every channel, weekdays 09-17).
+AGREEMENT_VALUES: dict[str, Any] = {
+    "allowed_channels": ["text"],
+    "contact_hours": {"0": ["10:00", "12:00"]},
+    "weekly_limit": 2,
+    "after_ending_allowed": False,
+    "purpose_rules": {"text": ["scheduling"]},
+    "reply_hours": 24,
+}
+
 
 class World:
     """The conftest cast, with each record built on first use by factories,
@@ -148,6 +172,61 @@ class World:
     @cached_property
     def plan(self):
         return CopingPlanFactory(client=self.client)
+
+    def _agreement(self, **values) -> ContactAgreement:
+        return ContactAgreement.objects.create(
+            client=self.client,
+            effective_from=self.ago(days=1),
+            written_at=self.ago(days=1),
+            author=self.therapist,
+            in_our_words="I text about appointments.",
+            **values,
+        )
+
+    @cached_property
+    def agreement(self) -> ContactAgreement:
+        """Version 1, inside the frame."""
+        return self._agreement(version=1, **AGREEMENT_VALUES)
+
+    @cached_property
+    def wider_agreement(self) -> ContactAgreement:
+        """Version 1, wider than the frame (Saturday hours), awaiting the
+        supervisor's approval."""
+        return self._agreement(
+            version=1,
+            wider_than_frame=True,
+            **{**AGREEMENT_VALUES, "contact_hours": {"5": ["10:00", "12:00"]}},
+        )
+
+    @cached_property
+    def safety_plan(self) -> SafetyPlan:
+        return SafetyPlan.objects.create(
+            client=self.client,
+            version=1,
+            warning_signs="Not sleeping.",
+            written_at=self.ago(days=1),
+            author=self.therapist,
+        )
+
+    def crisis_text(self, **fields) -> Contact:
+        """A crisis text from the client three hours ago, unanswered unless
+        ``responded_at`` is given."""
+        return ContactFactory(
+            client=self.client,
+            purpose="crisis",
+            occurred_at=self.ago(hours=3),
+            **fields,
+        )
+
+    def alert(self, contact: Contact) -> SafetyAlert:
+        return SafetyAlert.objects.create(
+            contact=contact,
+            client=self.client,
+            due_at=self.ago(hours=1),
+            raised_at=self.ago(hours=1),
+            notified=self.therapist,
+            escalate_at=self.ago(minutes=5),
+        )
 
     @cached_property
     def draft(self):
@@ -1228,6 +1307,20 @@ SITES: list[Site] = [
         lambda w, plan: [event(w.therapist, CREATE, plan, client=w.client)],
     ),
     service(
+        records.contact_answered_by,
+        lambda w, f: f(
+            actor=w.therapist,
+            reply=ContactFactory(
+                client=w.client,
+                direction="from_therapist",
+                in_reply_to=w.contact,
+                occurred_at=w.ago(minutes=5),
+            ),
+            now=w.now,
+        ),
+        lambda w, _: [event(w.therapist, UPDATE, w.contact, client=w.client)],
+    ),
+    service(
         records.contacts_mark_discussed,
         lambda w, f: f(note=w.draft, ids=[w.contact.pk]),
         lambda w, _: [event(w.therapist, UPDATE, w.contact, client=w.client)],
@@ -1305,6 +1398,145 @@ SITES: list[Site] = [
         lambda w: [w.plan.client_id],
         lambda w, _: client_read(w, w.plan),
         via=(record_views._audit_read,),
+    ),
+    # attachment: the between-sessions agreement
+    service(
+        agreement_services.agreement_write,
+        lambda w, f: f(
+            actor=w.therapist,
+            client=w.client,
+            values={**AGREEMENT_VALUES, "in_our_words": "Texts for appointments."},
+            effective_on=w.today,
+            now=w.now,
+        ),
+        lambda w, version: [event(w.therapist, CREATE, version, client=w.client)],
+    ),
+    service(
+        agreement_services.agreement_write,
+        lambda w, f: f(
+            actor=w.therapist,
+            client=w.client,
+            values=AGREEMENT_VALUES,
+            effective_on=w.today,
+            client_timezone="Europe/Paris",
+            now=w.now,
+        ),
+        lambda w, version: [
+            event(w.therapist, UPDATE, w.client, client=w.client),
+            event(w.therapist, CREATE, version, client=w.client),
+        ],
+        case="with the client's time zone",
+        via=(agreement_services._zone_write,),
+    ),
+    service(
+        agreement_services.agreement_approve,
+        lambda w, f: f(actor=w.supervisor, agreement=w.wider_agreement, now=w.now),
+        lambda w, version: [event(w.supervisor, UPDATE, version, client=w.client)],
+    ),
+    service(
+        agreement_services.agreement_acknowledge,
+        lambda w, f: f(
+            actor=w.therapist,
+            agreement=w.agreement,
+            on=w.today,
+            how="in_session",
+            told_of_logging=True,
+            now=w.now,
+        ),
+        lambda w, version: [event(w.therapist, UPDATE, version, client=w.client)],
+    ),
+    page(
+        "attachment:agreement",
+        _client,
+        lambda w, _: client_read(w, w.agreement),
+        given=lambda w: w.agreement,
+        via=(agreement_views._audit_read,),
+    ),
+    page(
+        "attachment:agreement_version",
+        lambda w: [w.client.pk, w.agreement.version],
+        lambda w, _: client_read(w, w.agreement),
+        via=(agreement_views._audit_read,),
+    ),
+    page(
+        "attachment:agreement_copy",
+        lambda w: [w.client.pk, w.agreement.version],
+        lambda w, _: client_read(w, w.agreement),
+        via=(agreement_views._audit_read,),
+    ),
+    page(
+        "attachment:agreement_new",
+        _client,
+        lambda w, _: client_read(w, w.agreement),
+        given=lambda w: w.agreement,
+        via=(agreement_views._audit_read,),
+    ),
+    page(
+        "attachment:agreement_approvals",
+        lambda w: [],
+        lambda w, _: [event(w.supervisor, READ, w.wider_agreement, client=w.client)],
+        as_="supervisor",
+        given=lambda w: w.wider_agreement,
+    ),
+    # attachment: the safety plan and the unanswered-distress alerts
+    service(
+        safety_services.safety_plan_write,
+        lambda w, f: f(
+            actor=w.therapist,
+            client=w.client,
+            values={"warning_signs": "Not sleeping."},
+            now=w.now,
+        ),
+        lambda w, plan: [event(w.therapist, CREATE, plan, client=w.client)],
+    ),
+    page(
+        "attachment:safety_plan",
+        _client,
+        lambda w, _: client_read(w, w.safety_plan),
+        given=lambda w: w.safety_plan,
+        via=(safety_views._audit_read,),
+    ),
+    page(
+        "attachment:safety_plan_version",
+        lambda w: [w.client.pk, w.safety_plan.version],
+        lambda w, _: client_read(w, w.safety_plan),
+        via=(safety_views._audit_read,),
+    ),
+    page(
+        "attachment:safety_plan_client_copy",
+        lambda w: [w.client.pk, w.safety_plan.version],
+        lambda w, _: client_read(w, w.safety_plan),
+        via=(safety_views._audit_read,),
+    ),
+    page(
+        "attachment:safety_plan_revise",
+        _client,
+        lambda w, _: client_read(w, w.safety_plan),
+        given=lambda w: w.safety_plan,
+        via=(safety_views._audit_read,),
+    ),
+    service(
+        alert_services.alerts_raise,
+        lambda w, f: f(now=(w.crisis_text(), w.now)[1]),
+        lambda w, _: [event(None, CREATE, SafetyAlert.objects.get(), client=w.client)],
+        via=(alert_services._audit,),
+    ),
+    service(
+        alert_services.alerts_escalate,
+        lambda w, f: f(now=(w.alert(w.crisis_text()), w.now)[1]),
+        lambda w, _: [event(None, UPDATE, SafetyAlert.objects.get(), client=w.client)],
+    ),
+    service(
+        alert_services.alerts_settle,
+        lambda w, f: f(
+            now=(w.alert(w.crisis_text(responded_at=w.ago(minutes=30))), w.now)[1]
+        ),
+        lambda w, _: [event(None, UPDATE, SafetyAlert.objects.get(), client=w.client)],
+    ),
+    service(
+        alert_services.unanswered_distress_sweep,
+        lambda w, f: f(now=(w.crisis_text(), w.now)[1]),
+        lambda w, _: [event(None, CREATE, SafetyAlert.objects.get(), client=w.client)],
     ),
     # attachment: flags and their review
     service(
@@ -1504,6 +1736,10 @@ SERVICES_WITHOUT_EVENT = {
     "that the calling service saves and audits",
     "attachment.records.services:weekly_limit_refresh": "recomputes the weekly-limit "
     "fact after an audited write of a contact or a policy",
+    "attachment.records.services:contact_save_with_facts": "saves a contact with "
+    "its facts for a calling service that audits the write",
+    "attachment.records.services:answered_contact": "read: the client contact a "
+    "reply answers",
     # The pattern engine: no person acts, and pghistory keeps every change of
     # a flag.
     "attachment.engine.services:clinic_scan": "the engine's scan",
@@ -1566,6 +1802,9 @@ PAGES_WITHOUT_CLINICAL_TEXT = {
     "attachment:cover_absence": "client codes with counts of cover-page reads and "
     "of contacts the cover logged",
     "attachment:break_glass": "an empty form",
+    # The clinic's plain-language notice to clients: no client's record.
+    "attachment:client_notice": "the clinic's notice to its clients, the same "
+    "for every client",
     "attachment:break_glass_review": "break-glass accesses: people, client codes, "
     "times and the reasons given",
     "attachment:break_glass_review_grant": "one break-glass access: who, when, "

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from attachment.models import ContactAgreement
 from clinic.administration import services as admin_services
 from clinic.models import Absence, AuditEvent, Role, Supervision
 from tests.factories import (
@@ -288,3 +289,20 @@ def test_the_pages_show_no_clinical_text(login, admin, client, clinic):
         page = login(admin).get(reverse(name)).content.decode()
         assert client.code not in page
         assert client.preferred_name not in page
+
+
+def test_the_agreements_page_reads_the_status_the_attachment_app_registers(
+    login, admin, client, therapist
+):
+    """The registration in ``AttachmentConfig.ready`` reaches the page."""
+    ContactAgreement.objects.create(
+        client=client,
+        version=1,
+        effective_from=NOW,
+        written_at=NOW,
+        author=therapist,
+        allowed_channels=["text"],
+    )
+    page = login(admin).get(reverse("clinic:agreement_status")).content.decode()
+    assert "version 1" in page
+    assert "no agreement yet" not in page
