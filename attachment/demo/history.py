@@ -124,9 +124,12 @@ class History:
                 )
             )
 
-    def agreement(self, when: dt.datetime, **terms: Any) -> None:
+    def agreement(
+        self, when: dt.datetime, *, written_at: dt.datetime | None = None, **terms: Any
+    ) -> None:
         """A version of the between-sessions agreement, in force from
-        ``when``, made in session and acknowledged there."""
+        ``when`` (written then, or at ``written_at``), made in session and
+        acknowledged there."""
         if when <= self.now:
             values = {**AGREEMENT_TERMS, **terms}
             self.agreements.append(
@@ -134,7 +137,7 @@ class History:
                     client_id=self.client.pk,
                     version=len(self.agreements) + 1,
                     effective_from=when,
-                    written_at=when,
+                    written_at=written_at or when,
                     author_id=self.client.therapist_id,
                     acknowledged_on=when.astimezone(self.zone).date(),
                     acknowledged_how=Acknowledgement.IN_SESSION,

@@ -16,7 +16,7 @@ from attachment.demo.history import (
     weeks_between,
 )
 from attachment.models import RepairAttempt, Rupture
-from clinic.models import Absence, Client
+from clinic.models import Absence, Client, Supervision
 
 
 def stable_history(history: History) -> None:
@@ -201,9 +201,19 @@ def _rising_contact(history: History) -> None:
         crisis_steps="Call the crisis line.",
     )
     # Reviewed with the plan: one text a day, on weekdays in working hours,
-    # answered on the next working day; the phone is for a crisis.
+    # answered on the next working day; the phone is for a crisis.  Five a
+    # week is more than the clinic's frame allows: the supervisor approved it
+    # an hour later, and it is in force from then.
+    supervision = Supervision.objects.filter(
+        supervisee_id=history.client.therapist_id
+    ).first()
+    approved = reviewed + dt.timedelta(hours=1)
     history.agreement(
-        reviewed,
+        approved,
+        written_at=reviewed,
+        wider_than_frame=True,
+        approved_by_id=supervision.supervisor_id if supervision else None,
+        approved_at=approved if supervision else None,
         allowed_channels=["text", "phone"],
         weekly_limit=5,
         purpose_rules={"phone": ["crisis"]},
