@@ -194,9 +194,7 @@ MODERATE_RISK_SENTENCE = (
 MODERATE_RISK_SESSIONS = 3
 
 
-def _risk(
-    rng: random.Random, story: str | None, sessions_left: int
-) -> tuple[str, str]:
+def _risk(rng: random.Random, story: str | None, sessions_left: int) -> tuple[str, str]:
     """The risk section of one demo note (synthetic)."""
     if story == "rising_contact" and sessions_left < MODERATE_RISK_SESSIONS:
         return RiskLevel.MODERATE, MODERATE_RISK_SENTENCE

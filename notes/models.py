@@ -157,9 +157,7 @@ class SessionNote(models.Model):
     free_text = models.TextField("note", blank=True)
     # The risk section, in every format.  Empty on notes written before the
     # section existed; required to sign (notes.services.note_sign).
-    risk_level = models.CharField(
-        max_length=8, choices=RiskLevel.choices, blank=True
-    )
+    risk_level = models.CharField(max_length=8, choices=RiskLevel.choices, blank=True)
     risk_summary = models.TextField(
         "risk, in a sentence", blank=True, max_length=RISK_SUMMARY_MAX
     )
