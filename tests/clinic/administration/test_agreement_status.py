@@ -18,7 +18,7 @@ from attachment.agreements.admin_integration import (
     agreement_status,
     register_agreement_admin_integrations,
 )
-from attachment.models import ContactAgreement
+from attachment.models import SAFETY_PLAN_SECTIONS, ContactAgreement, SafetyPlan
 from clinic import extensions
 from clinic.extensions import FrameStanding
 from clinic.models import ContactPolicy
@@ -130,16 +130,43 @@ def test_the_agreements_page_shows_each_clients_standing(login, admin, cast):
     assert "no agreement yet" in row_of(page, "AG-NONE")
 
 
-def test_no_admin_page_shows_a_word_of_any_agreement(login, admin, cast):
+SAFETY_TEXT = {
+    name: f"Wombat-{name}: synthetic safety plan words."
+    for name, _heading in SAFETY_PLAN_SECTIONS
+}
+
+
+def test_no_admin_page_shows_a_word_of_any_agreement_or_safety_plan(
+    login, admin, therapist, cast
+):
+    SafetyPlan.objects.create(
+        client=cast["inside"],
+        version=1,
+        written_at=timezone.now(),
+        author=therapist,
+        **SAFETY_TEXT,
+    )
+    pieces = (*TEXT_PIECES, "Wombat")
     http = login(admin)
     for name in ("clinic:agreement_status", "clinic:manage_clients"):
         page = http.get(reverse(name)).content.decode()
         assert "AG-INSIDE" in page  # the page did list the clients
-        for piece in TEXT_PIECES:
+        for piece in pieces:
             assert piece not in page, (name, piece)
     frame_page = http.get(reverse("clinic:policy_default")).content.decode()
-    for piece in TEXT_PIECES:
+    for piece in pieces:
         assert piece not in frame_page, piece
+    # The client's own pages refuse the admin, and say nothing of the text.
+    for name, args in (
+        ("attachment:agreement", [cast["inside"].pk]),
+        ("attachment:agreement_copy", [cast["inside"].pk, 1]),
+        ("attachment:safety_plan", [cast["inside"].pk]),
+        ("attachment:safety_plan_client_copy", [cast["inside"].pk, 1]),
+    ):
+        response = http.get(reverse(name, args=args))
+        assert response.status_code in (403, 404), name
+        for piece in pieces:
+            assert piece not in response.content.decode(), (name, piece)
 
 
 def test_the_clients_page_has_an_agreement_column(login, admin, cast):
