@@ -109,6 +109,9 @@ class Flag(models.Model):
         max_length=16, choices=FlagStatus.choices, default=FlagStatus.OPEN
     )
     active = models.BooleanField(default=True)
+    # Set by the scan when a flag has been no longer active for four weeks:
+    # still readable, out of the queue.
+    archived_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField()
 
     class Meta:

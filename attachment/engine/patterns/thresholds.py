@@ -57,6 +57,7 @@ class DetectorThresholds:
     dependency_red_alpha: float = 0.01
     dependency_measure_rise: float = 0.5
     dependency_measure_red_rise: float = 1.0
+    dependency_measure_reliability: float = 0.8
     overextension_enabled: bool = True
     overextension_baseline_weeks: int = 12
     overextension_recent_weeks: int = 6
@@ -75,6 +76,7 @@ class DetectorThresholds:
     after_ending_window_weeks: int = 12
     after_ending_min_count: int = 1
     after_ending_red_count: int = 3
+    supervisor_delay_days: int = 7
 
     def __post_init__(self) -> None:
         problems = threshold_problems(dataclasses.asdict(self))
@@ -353,6 +355,16 @@ FIELDS: tuple[ThresholdField, ...] = (
         0.2,
         10.0,
     ),
+    ThresholdField(
+        "dependency_measure_reliability",
+        "Measure reliability",
+        "The reliability of the attachment measure's subscales (test-retest or "
+        "Cronbach's alpha), for the reliable change index (Jacobson and Truax): "
+        "a rise counts only when it is larger than measurement error.",
+        0.8,
+        0.5,
+        0.99,
+    ),
     _switch("overextension", "Therapist overextension"),
     ThresholdField(
         "overextension_baseline_weeks",
@@ -479,6 +491,16 @@ FIELDS: tuple[ThresholdField, ...] = (
         3,
         1,
         50,
+    ),
+    ThresholdField(
+        "supervisor_delay_days",
+        "Days with the therapist first",
+        "A new flag reaches the treating therapist at once and the supervisor "
+        "this many days later, unless the therapist brings it to supervision "
+        "sooner.",
+        7,
+        0,
+        60,
     ),
 )
 

@@ -696,6 +696,10 @@ EDGES: dict[str, Edge] = {
 
 # Thresholds with no edge of their own here, and why.
 NO_EDGE = {
+    "supervisor_delay_days": (
+        "not a detector's: the flag pages read it to decide when a flag reaches "
+        "the supervisor (tests/attachment/review)"
+    ),
     "rising_rate_floor": (
         "a floor under the estimated baseline rate, not a trigger: it moves the "
         "CUSUM's reference value and its threshold h together, so no value of it "
