@@ -203,9 +203,9 @@ def test_the_client_copy_speaks_in_the_first_person(login, therapist, client, ag
         "I can phone Tess on weekdays between 9:00 and 17:00 (my time, Europe/London).",
         "I can get in touch up to twice in any 7 days",
         "Tess will usually reply within 24 hours.",
-        f"If I need help in a crisis: {CRISIS}",
-        "When Tess is away: Sam Cover answers while Tess is away.",
-        "After our work ends: We will meet once more to say goodbye.",
+        f"If I need help in a crisis</h2> <p>{CRISIS}",
+        "When Tess is away</h2> <p>Sam Cover answers while Tess is away.",
+        "After our work ends</h2> <p>We will meet once more to say goodbye.",
         "Tess keeps a record of our contacts between sessions and may discuss "
         "them in supervision.",
         "never against this agreement",
