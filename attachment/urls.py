@@ -8,6 +8,7 @@ app_name = "attachment"
 urlpatterns = [
     path("", include("attachment.records.urls")),
     path("", include("attachment.review.urls")),
+    path("", include("attachment.review.sequence_urls")),
     path("", include("attachment.supervision.urls")),
     path("", include("attachment.oversight.urls")),
     path("", include("attachment.cover.urls")),

@@ -1446,6 +1446,11 @@ SITES: list[Site] = [
         lambda w, version: [event(w.therapist, UPDATE, version, client=w.client)],
     ),
     page(
+        "attachment:client_sequence",
+        _client,
+        lambda w, _: client_read(w),
+    ),
+    page(
         "attachment:agreement",
         _client,
         lambda w, _: client_read(w, w.agreement),
