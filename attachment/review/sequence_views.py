@@ -20,6 +20,7 @@ from attachment.models import (
 )
 from attachment.records.charts import weekly_chart
 from attachment.review import selectors
+from attachment.review.progress import progress_signals
 from attachment.review.sequences import card_of
 from clinic import access
 from clinic.access import AuthenticatedHttpRequest
@@ -96,6 +97,7 @@ def client_sequence(request: AuthenticatedHttpRequest, client_id: int) -> HttpRe
             "card": card,
             "chart": weekly_chart(client=client, now=now),
             "events": _around(client, since),
+            "progress": progress_signals(client=client, now=now),
             "since": since,
         },
     )

@@ -8,13 +8,20 @@ import pytest
 from django.urls import reverse
 
 from attachment.models import Flag, FlagKind
+from attachment.review.progress import progress_signals
 from attachment.review.sequences import (
     QUESTIONS_FOR_SUPERVISION,
     card_of,
     sequence_cards,
 )
 from clinic.models import AuditEvent
-from tests.attachment.factories import FlagFactory
+from tests.attachment.factories import (
+    ContactFactory,
+    FlagFactory,
+    ObservationFactory,
+    RepairAttemptFactory,
+    RuptureFactory,
+)
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +130,41 @@ def test_another_therapist_cannot_learn_the_client_exists(login, other_therapist
         reverse("attachment:client_sequence", args=[six[0].client_id])
     )
     assert response.status_code == 404
+
+
+def test_progress_is_as_visible_as_risk(client):
+    now = DETECTED
+    for weeks_ago in (12, 11, 10, 9, 3):
+        ContactFactory(
+            client=client,
+            purpose="reassurance",
+            occurred_at=now - dt.timedelta(weeks=weeks_ago),
+        )
+    ObservationFactory(
+        client=client,
+        observed_at=now - dt.timedelta(weeks=2),
+        markers=["internalised_security"],
+        intensity=1,
+    )
+    rupture = RuptureFactory(client=client, noticed_at=now - dt.timedelta(weeks=4))
+    RepairAttemptFactory(
+        rupture=rupture,
+        attempted_at=now - dt.timedelta(weeks=3),
+        outcome="complete",
+    )
+    signals = progress_signals(client=client, now=now)
+    assert signals == [
+        "Internalised security observed 1 time in the last 8 weeks.",
+        "Fewer check-in or reassurance contacts: 1 in the last 8 weeks, "
+        "against 4 in the 8 weeks before.",
+        "1 rupture repaired in the last 8 weeks.",
+    ]
+
+
+def test_no_progress_no_sentence(client):
+    ContactFactory(
+        client=client,
+        purpose="reassurance",
+        occurred_at=DETECTED - dt.timedelta(weeks=1),
+    )
+    assert progress_signals(client=client, now=DETECTED) == []
