@@ -24,7 +24,8 @@ from attachment.engine import patterns as p
 from attachment.engine.reads import ScanWindow
 
 # weekly row columns after the client id and week index
-CI, TI, REPLIED, AFTER_HOURS, MEDIAN = range(5)
+CI, TI, REPLIED, AFTER_HOURS, MEDIAN, AWAY_TI = range(6)
+COLUMNS = 6
 
 
 @dataclass(frozen=True)
@@ -41,15 +42,23 @@ class WeekMatrix:
     """Clients x weeks of the weekly aggregates; weeks before a client started
     are marked absent so they count neither as baseline nor as monitored."""
 
-    values: np.ndarray  # clients x weeks x 5
+    values: np.ndarray  # clients x weeks x COLUMNS
     absent: np.ndarray  # clients x weeks, therapist away or client not started
     therapist_away: np.ndarray  # clients x weeks, the therapist's absence only
+    # clients x weeks, the week starts after the client's ending date
+    ended: np.ndarray | None = None
+
+    def after_ending(self) -> np.ndarray:
+        if self.ended is None:
+            return np.zeros(self.absent.shape, dtype=bool)
+        return self.ended
 
     def series(
         self, row: int, client: ChunkClient, window: ScanWindow
     ) -> p.WeeklySeries:
         start = client.start_week
         v = self.values[row, start:]
+        away_ti = v[:, AWAY_TI] if v.shape[1] > AWAY_TI else None
         return p.WeeklySeries.build(
             client_id=client.client_id,
             week_starts=window.week_starts[start:],
@@ -59,6 +68,8 @@ class WeekMatrix:
             after_hours_replies=v[:, AFTER_HOURS],
             median_response_minutes=v[:, MEDIAN],
             therapist_absent=self.therapist_away[row, start:],
+            initiated_while_away=away_ti,
+            ended_on=client.ended_on,
         )
 
 
@@ -82,7 +93,7 @@ def week_matrix(
     window: ScanWindow,
 ) -> WeekMatrix:
     n, weeks = len(clients), window.weeks
-    values = np.zeros((n, weeks, 5))
+    values = np.zeros((n, weeks, COLUMNS))
     values[:, :, MEDIAN] = np.nan
     if weekly_rows:
         rows = np.asarray(weekly_rows, dtype=float)
@@ -100,10 +111,16 @@ def week_matrix(
         if clients
         else np.zeros((0, weeks), dtype=bool)
     )
+    mondays = np.array(window.week_starts, dtype="datetime64[D]")
+    endings = np.array(
+        [c.ended_on if c.ended_on is not None else dt.date.max for c in clients],
+        dtype="datetime64[D]",
+    )
     return WeekMatrix(
         values=values,
         absent=therapist_away | not_started,
         therapist_away=therapist_away,
+        ended=mondays[None, :] > endings[:, None],
     )
 
 
@@ -178,17 +195,30 @@ def overextension_candidates(
     n, weeks = m.values.shape[:2]
     if not t.overextension_enabled or n == 0:
         return np.zeros(n, dtype=bool)
-    present, v = ~m.absent, m.values
+    ended = m.after_ending()
+    present, v = ~m.absent & ~ended, m.values
+    # The therapist's own contacts from leave count on their side, as the
+    # detector counts them: in the recent window's weeks away before the
+    # ending (a client that passes ``possible`` below had started by then).
+    extra = (
+        np.where(m.therapist_away & ~ended, v[:, :, AWAY_TI], 0.0)
+        if v.shape[2] > AWAY_TI
+        else np.zeros((n, weeks))
+    )
     r, b = t.overextension_recent_weeks, t.overextension_baseline_weeks
     lo, mid = _windows_of(weeks, r, b)
     n_recent = present[:, mid:].sum(axis=1)
     n_before = present[:, lo:mid].sum(axis=1)
-    actions = _window_sum(v[:, :, REPLIED] + v[:, :, TI], present, mid, weeks)
+    leave_recent = extra[:, mid:].sum(axis=1)
+    actions = (
+        _window_sum(v[:, :, REPLIED] + v[:, :, TI], present, mid, weeks) + leave_recent
+    )
     recent_medians = _window_values(v[:, :, MEDIAN], present, mid, weeks)
     before_medians = _window_values(v[:, :, MEDIAN], present, lo, mid)
     counted = sum(
         _significantly_more(
-            _window_sum(v[:, :, col], present, mid, weeks),
+            _window_sum(v[:, :, col], present, mid, weeks)
+            + (leave_recent if col == TI else 0.0),
             n_recent,
             _window_sum(v[:, :, col], present, lo, mid),
             n_before,
@@ -229,7 +259,7 @@ def withdrawal_candidates(
     n, weeks = m.values.shape[:2]
     if not t.withdrawal_enabled or n == 0:
         return np.zeros(n, dtype=bool)
-    present, v = ~m.absent, m.values
+    present, v = ~m.absent & ~m.after_ending(), m.values
     r, b = t.withdrawal_recent_weeks, t.withdrawal_prior_weeks
     lo, mid = _windows_of(weeks, r, b)
     asked_before = _window_sum(v[:, :, CI], present, lo, mid)
@@ -337,13 +367,19 @@ def record_findings(
                 severity=r[3],
                 is_open=r[4],
                 repair_attempts=r[5],
+                repaired=r[6],
             )
             for r in rows["ruptures"]
         ]
         found.append(p.unrepaired_rupture(ruptures, now=now, thresholds=t))
         found.append(p.repeated_ruptures(ruptures, now=now, thresholds=t))
     observations = [
-        p.ObservationFacts(observed_on=r[1], intensity=r[2], fear_of_abandonment=r[3])
+        p.ObservationFacts(
+            observed_on=r[1],
+            intensity=r[2],
+            fear_of_abandonment=r[3],
+            security_only=r[4],
+        )
         for r in rows.get("observations", [])
     ]
     if observations:
@@ -368,7 +404,7 @@ def _absence_findings(
     now, today = window.now, window.now.date()
     facts = {a[0]: p.AbsenceFacts(a[1], a[2], a[3]) for a in absences}
     found: list[p.Finding | None] = []
-    for _, absence_id, during, baseline in rows.get("absence_counts", []):
+    for _, absence_id, during, baseline, answered in rows.get("absence_counts", []):
         absence = facts.get(absence_id)
         if absence is None:
             continue
@@ -377,6 +413,7 @@ def _absence_findings(
             during=during,
             baseline=baseline,
             baseline_days=_days_outside(absence, facts.values(), t),
+            answered_as_planned=answered,
         )
         found.append(p.absence_surge(counts, now=now, thresholds=t))
     upcoming = sorted(

@@ -78,7 +78,10 @@ CLIENTS_SQL = scoped(
 
 # Weekly aggregates of every complete week in the lookback (weeks and after
 # hours as attachment.records.weeks defines them); empty weeks are not
-# returned (they are zeros, filled in by the scan with numpy).
+# returned (they are zeros, filled in by the scan with numpy).  Contacts after
+# the client's ending date are left out (they are the after-ending
+# detector's); the last column counts the treating therapist's own contacts
+# started on days of their absence (not replies, not logged by a cover).
 WEEKLY_SQL = scoped(
     f"""
     SELECT k.client_id,
@@ -91,10 +94,16 @@ WEEKLY_SQL = scoped(
            COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY k.response_minutes)
                     FILTER (WHERE k.responded_at <= %(now)s
                               AND k.occurred_at >= %(median_since)s),
-                    'NaN'::float8)
+                    'NaN'::float8),
+           count(*) FILTER (WHERE k.direction = 'from_therapist'
+                                AND k.in_reply_to_id IS NULL
+                                AND k.logged_by_id IS NULL
+                                AND k.during_absence)
     FROM attachment_contact k
     JOIN scope s ON s.id = k.client_id
     WHERE k.occurred_at >= %(since)s AND k.occurred_at < %(until)s
+      AND (s.ended_on IS NULL
+           OR (k.occurred_at AT TIME ZONE %(tz)s)::date <= s.ended_on)
     GROUP BY 1, 2
     ORDER BY 1, 2
 """  # noqa: S608 - the fragments are constants; every value is a parameter
@@ -109,6 +118,7 @@ POLICY_SQL = scoped(
         FROM attachment_contact k
         JOIN scope s ON s.id = k.client_id
         WHERE k.direction = 'from_client'
+          AND k.purpose NOT IN ('distress', 'crisis')
           AND (k.after_hours OR k.outside_agreement OR k.over_weekly_limit)
           AND k.occurred_at >= %(policy_since)s AND k.occurred_at <= %(now)s
     )
@@ -143,7 +153,11 @@ RUPTURES_SQL = scoped(
                 WHERE a.rupture_id = r.id AND a.outcome = 'complete'
                   AND a.attempted_at <= %(now)s))),
            (SELECT count(*) FROM attachment_repairattempt a
-            WHERE a.rupture_id = r.id AND a.attempted_at <= %(now)s)
+            WHERE a.rupture_id = r.id AND a.attempted_at <= %(now)s),
+           EXISTS (
+               SELECT 1 FROM attachment_repairattempt a
+               WHERE a.rupture_id = r.id AND a.outcome = 'complete'
+                 AND a.attempted_at <= %(now)s)
     FROM attachment_rupture r
     JOIN scope s ON s.id = r.client_id
     WHERE r.noticed_at <= %(now)s
@@ -159,7 +173,8 @@ RUPTURES_SQL = scoped(
 OBSERVATIONS_SQL = scoped(
     """
     SELECT o.client_id, (o.observed_at AT TIME ZONE %(tz)s)::date, o.intensity,
-           'fear_of_abandonment' = ANY(o.markers)
+           'fear_of_abandonment' = ANY(o.markers),
+           o.markers::text[] <@ ARRAY['internalised_security']::text[]
     FROM attachment_dependencyobservation o
     JOIN scope s ON s.id = o.client_id
     WHERE o.observed_at >= %(observation_since)s AND o.observed_at <= %(now)s
@@ -183,34 +198,68 @@ MEASURES_SQL = scoped(
 )
 
 # Client-initiated contacts around each recent absence of the client's
-# therapist: during it (up to today) and in the baseline weeks before it.
+# therapist: during it (up to today) and in the baseline weeks before it; and
+# of those during it, the ones the cover answered within the reply time of the
+# agreement in force when the contact was made (the clinic's frame where no
+# agreement was in force): answered by then (``responded_at``) while a cover
+# was arranged, or answered by a reply the cover logged.
 ABSENCE_COUNTS_SQL = scoped(
     """
     , recent AS (
-        SELECT a.id, a.therapist_id, a.starts_on, a.ends_on
+        SELECT a.id, a.therapist_id, a.starts_on, a.ends_on, a.covering_therapist_id
         FROM clinic_absence a
         WHERE a.clinic_id = %(clinic_id)s
           AND a.starts_on <= %(today)s AND a.ends_on >= %(absence_recent_on)s
-    )
-    SELECT s.id, a.id,
-           count(*) FILTER (
-               WHERE k.during_absence
+    ), counted AS (
+        SELECT s.id AS client_id, a.id AS absence_id, a.covering_therapist_id,
+               k.id AS contact_id, k.occurred_at, k.responded_at,
+               k.during_absence
                  AND (k.occurred_at AT TIME ZONE %(tz)s)::date
-                     BETWEEN a.starts_on AND LEAST(a.ends_on, %(today)s)),
-           count(*) FILTER (
-               WHERE NOT k.during_absence
+                     BETWEEN a.starts_on AND LEAST(a.ends_on, %(today)s) AS during,
+               NOT k.during_absence
                  AND (k.occurred_at AT TIME ZONE %(tz)s)::date
                      >= a.starts_on - %(absence_baseline_days)s
-                 AND (k.occurred_at AT TIME ZONE %(tz)s)::date < a.starts_on)
-    FROM scope s
-    JOIN recent a ON a.therapist_id = s.therapist_id
-    JOIN attachment_contact k
-      ON k.client_id = s.id AND k.direction = 'from_client'
-     AND k.occurred_at >= (a.starts_on - %(absence_baseline_days)s - 1)::timestamp
-                          AT TIME ZONE %(tz)s
-     AND k.occurred_at <= %(now)s
-    GROUP BY s.id, a.id
-    ORDER BY s.id, a.id
+                 AND (k.occurred_at AT TIME ZONE %(tz)s)::date < a.starts_on
+                 AS baseline
+        FROM scope s
+        JOIN recent a ON a.therapist_id = s.therapist_id
+        JOIN attachment_contact k
+          ON k.client_id = s.id AND k.direction = 'from_client'
+         AND k.occurred_at >= (a.starts_on - %(absence_baseline_days)s - 1)::timestamp
+                              AT TIME ZONE %(tz)s
+         AND k.occurred_at <= %(now)s
+    )
+    SELECT c.client_id, c.absence_id,
+           count(*) FILTER (WHERE c.during),
+           count(*) FILTER (WHERE c.baseline),
+           count(*) FILTER (
+               WHERE c.during AND c.covering_therapist_id IS NOT NULL
+                 AND (
+                     (c.responded_at <= %(now)s
+                      AND c.responded_at - c.occurred_at <= w.reply_window)
+                     OR EXISTS (
+                         SELECT 1 FROM attachment_contact r
+                         WHERE r.in_reply_to_id = c.contact_id
+                           AND r.logged_by_id = c.covering_therapist_id
+                           AND r.occurred_at <= %(now)s
+                           AND r.occurred_at - c.occurred_at <= w.reply_window)))
+    FROM counted c
+    CROSS JOIN LATERAL (
+        SELECT make_interval(hours => COALESCE(
+            (SELECT g.reply_hours
+             FROM attachment_contactagreement g
+             WHERE g.client_id = c.client_id
+               AND g.effective_from <= c.occurred_at
+               AND (NOT g.wider_than_frame OR g.approved_at IS NOT NULL)
+             ORDER BY g.effective_from DESC, g.version DESC
+             LIMIT 1),
+            (SELECT d.response_window_hours FROM clinic_contactpolicy d
+             WHERE d.clinic_id = %(clinic_id)s),
+            24)) AS reply_window
+    ) w
+    WHERE c.during OR c.baseline
+    GROUP BY c.client_id, c.absence_id
+    ORDER BY c.client_id, c.absence_id
 """
 )
 
@@ -229,7 +278,8 @@ FLAGS_SQL = scoped(
            f.active
     FROM attachment_flag f
     JOIN scope s ON s.id = f.client_id
-    WHERE f.active OR f.window_end >= %(flag_memory_on)s
+    WHERE f.archived_at IS NULL
+      AND (f.active OR f.window_end >= %(flag_memory_on)s)
     ORDER BY f.client_id, f.window_end
 """
 )

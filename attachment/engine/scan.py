@@ -18,6 +18,11 @@ nothing recorded after ``now`` is read, and new flags are detected at ``now``.
   supervision): a dismissed or resolved episode is never raised again.
   A live flag whose pattern no longer holds is kept and marked
   ``active = false`` with ``evidence["no_longer_active"]``.
+* **Archiving** (:data:`ARCHIVE_SQL`): a flag no longer active for
+  :data:`ARCHIVE_AFTER` (28 days since its last update, which is when the scan
+  marked it no longer active) gets ``archived_at``: still readable, out of
+  the queue.  A flag in supervision is never archived, and an archived flag is
+  never re-opened or refreshed by a scan (nor does it anchor a new episode).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import json
 import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
@@ -45,12 +51,14 @@ from attachment.engine.reads import (
     ScanWindow,
     absences_by_therapist,
     query_parameters,
+    scoped,
 )
-from attachment.models import LIVE_FLAG_STATUSES, Flag, flag_kind_of
+from attachment.models import LIVE_FLAG_STATUSES, Flag, FlagStatus, flag_kind_of
 
 CHUNK_CLIENTS = 1000
 WRITE_BATCH = 5000
 EPISODE_GAP = dt.timedelta(days=7)
+ARCHIVE_AFTER = dt.timedelta(days=28)
 EXPLANATION_MAX = Flag._meta.get_field("explanation").max_length
 _LIVE = [str(s) for s in LIVE_FLAG_STATUSES]
 
@@ -64,15 +72,24 @@ class ScanCounts:
     created: int = 0
     updated: int = 0
     deactivated: int = 0
+    archived: int = 0
 
     def add(self, other: ScanCounts) -> None:
-        for name in ("clients", "findings", "created", "updated", "deactivated"):
+        for name in (
+            "clients",
+            "findings",
+            "created",
+            "updated",
+            "deactivated",
+            "archived",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def __str__(self) -> str:
         return (
             f"clients={self.clients} findings={self.findings} created={self.created} "
-            f"updated={self.updated} no_longer_active={self.deactivated}"
+            f"updated={self.updated} no_longer_active={self.deactivated} "
+            f"archived={self.archived}"
         )
 
 
@@ -150,6 +167,7 @@ def scan_clinic_clients(
             for stream in streams.values():
                 stream.close()
         _flush(pending, now, counts, final=True)
+        counts.archived += archive_inactive(params, now)
     return counts
 
 
@@ -238,11 +256,17 @@ def _plan_writes(
         if anchor is not None:
             kept.add(anchor.flag_id)
         evidence = {**finding.evidence, "no_longer_active": False}
+        explanation = finding.explanation
         if start != finding.window_start:
             evidence["detector_window"] = [
                 finding.window_start.isoformat(),
                 finding.window_end.isoformat(),
             ]
+            # the flag's window starts earlier than the detector's: say so
+            explanation = (
+                f"{explanation.rstrip('.')}; this pattern was first seen on "
+                f"{p.day_text(start)}."
+            )
         key = (client.client_id, kind.value, start)
         previous = pending.rows.get(key)
         if previous is not None and previous[7] >= finding.score:
@@ -254,7 +278,7 @@ def _plan_writes(
             finding.tier.value,
             start,
             end,
-            finding.explanation[:EXPLANATION_MAX],
+            explanation[:EXPLANATION_MAX],
             finding.score,
             json.dumps(evidence, sort_keys=True),
         )
@@ -292,6 +316,7 @@ UPSERT_SQL = """
         active = true,
         updated_at = EXCLUDED.updated_at
     WHERE f.status = ANY(%(live)s)
+      AND f.archived_at IS NULL
       AND (f.evidence IS DISTINCT FROM EXCLUDED.evidence
            OR f.tier IS DISTINCT FROM EXCLUDED.tier
            OR f.window_end < EXCLUDED.window_end
@@ -308,6 +333,38 @@ DEACTIVATE_SQL = """
             'no_longer_active', true, 'no_longer_active_since', %(today)s::text)
     WHERE id = ANY(%(ids)s) AND active AND status = ANY(%(live)s)
 """
+
+# Flags of the scanned clients no longer active for ARCHIVE_AFTER, outside
+# supervision, get archived_at (updated_at is left as the moment the scan
+# marked them no longer active).
+ARCHIVE_SQL = scoped(
+    """
+    UPDATE attachment_flag f
+    SET archived_at = %(now)s
+    FROM scope s
+    WHERE f.client_id = s.id
+      AND NOT f.active
+      AND f.archived_at IS NULL
+      AND f.status <> %(in_supervision)s
+      AND f.updated_at <= %(archive_before)s
+"""
+)
+
+
+def archive_inactive(params: dict[str, Any], now: dt.datetime) -> int:
+    """Archive the scope's flags no longer active for :data:`ARCHIVE_AFTER`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ARCHIVE_SQL,
+            {
+                **params,
+                "now": now,
+                "archive_before": now - ARCHIVE_AFTER,
+                "in_supervision": str(FlagStatus.IN_SUPERVISION),
+            },
+        )
+        return int(cursor.rowcount)
+
 
 _COLUMNS = (
     "client_id",

@@ -27,7 +27,16 @@ from attachment.engine.patterns.dependency import (
     dependency_measure_rise,
     dependency_trend,
 )
-from attachment.engine.patterns.findings import Finding, Kind, Part, Tier
+from attachment.engine.patterns.findings import (
+    UNSAID_WORDS,
+    Finding,
+    Kind,
+    Part,
+    Tier,
+    day_text,
+    duration_words,
+    period_text,
+)
 from attachment.engine.patterns.frequency import (
     rising_contact_frequency,
     rising_contact_frequency_many,
@@ -57,6 +66,10 @@ from attachment.engine.patterns.thresholds import (
 
 __all__ = [
     "FIELDS",
+    "UNSAID_WORDS",
+    "day_text",
+    "duration_words",
+    "period_text",
     "AbsenceContactCounts",
     "AbsenceFacts",
     "ContactFacts",

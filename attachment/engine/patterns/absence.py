@@ -7,7 +7,17 @@ import datetime as dt
 from collections.abc import Sequence
 
 from attachment.engine.patterns.cusum import rate_ratio_test
-from attachment.engine.patterns.findings import Finding, Kind, Part, Tier, clean_number
+from attachment.engine.patterns.findings import (
+    Finding,
+    Kind,
+    Part,
+    Tier,
+    clean_number,
+    count_text,
+    day_text,
+    opening,
+    period_text,
+)
 from attachment.engine.patterns.inputs import (
     AbsenceContactCounts,
     AbsenceFacts,
@@ -26,7 +36,10 @@ def absence_surge(
     thresholds: DetectorThresholds,
 ) -> Finding | None:
     """Client-initiated contacts during an absence against the client's rate in
-    the weeks before it: the exact conditional rate-ratio test, per day."""
+    the weeks before it: the exact conditional rate-ratio test, per day.
+
+    Contacts the cover answered within the agreed reply time are the cover
+    plan working: they are left out of the count tested."""
     if not thresholds.absence_enabled:
         return None
     absence, today = counts.absence, now.date()
@@ -34,13 +47,14 @@ def absence_surge(
         return None
     until = min(absence.ends_on, today)
     days = (until - absence.starts_on).days + 1
-    if counts.during < thresholds.absence_min_contacts:
+    counted = max(counts.during - counts.answered_as_planned, 0)
+    if counted < thresholds.absence_min_contacts:
         return None
-    test = rate_ratio_test(counts.during, days, counts.baseline, counts.baseline_days)
+    test = rate_ratio_test(counted, days, counts.baseline, counts.baseline_days)
     if test.ratio < thresholds.absence_min_ratio or test.p_value >= ALPHA:
         return None
     red = test.ci_low > thresholds.absence_red_ratio
-    during_week = counts.during / days * 7
+    during_week = counted / days * 7
     usual_week = counts.baseline / counts.baseline_days * 7
     return Finding(
         kind=Kind.ABSENCE_SURGE,
@@ -56,6 +70,8 @@ def absence_surge(
             "has_cover": absence.has_cover,
             "days_absent_so_far": days,
             "contacts_during_absence": counts.during,
+            "contacts_answered_by_cover": counts.answered_as_planned,
+            "contacts_counted": counted,
             "baseline_contacts": counts.baseline,
             "baseline_days": counts.baseline_days,
             "rate_per_week_during": clean_number(during_week),
@@ -65,8 +81,14 @@ def absence_surge(
             "p_value": clean_number(test.p_value, 6),
         },
         explanation=(
-            f"While the therapist was away the client made {counts.during} contacts "
-            f"in {days} days, about {during_week:.1f} a week against a usual "
+            f"{opening(period_text(absence.starts_on, until))}, while the therapist "
+            f"was away, the client made {count_text(counted, 'contact')}"
+            + (
+                f" beyond the {counts.answered_as_planned} the cover answered in time"
+                if counts.answered_as_planned
+                else ""
+            )
+            + f", about {during_week:.1f} a week against a usual "
             f"{usual_week:.1f} a week."
         ),
     )
@@ -118,8 +140,9 @@ def absence_ahead(
             "observation_weeks": thresholds.absence_observation_weeks,
         },
         explanation=(
-            f"The therapist is away in {lead} days and {len(fearful)} recent "
-            f"observations showed strong fear of abandonment; "
+            f"The therapist is away from {day_text(absence.starts_on)} (in {lead} "
+            f"days) and {count_text(len(fearful), 'observation')} since "
+            f"{day_text(fearful[0].observed_on)} noted a strong fear of being left; "
             + (
                 "check the cover plan with the client."
                 if absence.has_cover

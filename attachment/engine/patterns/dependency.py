@@ -1,5 +1,18 @@
-"""Dependency escalation: rising observed intensity, or a rising
-preoccupied-merger score between two attachment measures."""
+"""Dependency escalation: rising observed intensity, or a reliable rise of the
+preoccupied-merger score between two attachment measures.
+
+Observations whose only marker is *internalised security* are left out of the
+trend: holding the relationship in mind without contact is progress, so a
+client growing more secure never makes the intensity look as if it rose.
+
+A measure rise counts only when it is a reliable change (Jacobson and Truax,
+1991): ``RCI = (x2 - x1) / S_diff`` with ``S_diff = sqrt(2) * SD * sqrt(1 - r)``,
+``r`` the clinic's ``dependency_measure_reliability`` and ``SD`` the assumed
+spread of the subscale's scores, :data:`MEASURE_SD` (1.0 on the 1-7 scale: an
+assumption, documented in the engine's README, until a norm for the measure
+in use is known).  The rise must exceed ``RCI > 1.96`` *and* reach the
+configured ``dependency_measure_rise``.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +23,31 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-from attachment.engine.patterns.findings import Finding, Kind, Part, Tier, clean_number
+from attachment.engine.patterns.findings import (
+    Finding,
+    Kind,
+    Part,
+    Tier,
+    clean_number,
+    day_text,
+    opening,
+    period_text,
+)
 from attachment.engine.patterns.inputs import MeasureFacts, ObservationFacts
 from attachment.engine.patterns.thresholds import DetectorThresholds
 
 HIGH_INTENSITY = 3
+# The assumed standard deviation of the attachment subscale scores (1-7 scale)
+# in the reliable change index, and the index a change must exceed (the 95 %
+# level of Jacobson and Truax).
+MEASURE_SD = 1.0
+RELIABLE_CHANGE = 1.96
+
+
+def reliable_change_index(before: float, after: float, reliability: float) -> float:
+    """Jacobson-Truax RCI of the change from ``before`` to ``after``."""
+    s_diff = math.sqrt(2.0) * MEASURE_SD * math.sqrt(1.0 - reliability)
+    return (after - before) / s_diff
 
 
 def dependency_trend(
@@ -34,7 +67,11 @@ def dependency_trend(
     today = now.date()
     since = today - dt.timedelta(weeks=thresholds.dependency_window_weeks)
     recent = sorted(
-        (o for o in observations if since < o.observed_on <= today),
+        (
+            o
+            for o in observations
+            if since < o.observed_on <= today and not o.security_only
+        ),
         key=lambda o: o.observed_on,
     )
     if len(recent) < thresholds.dependency_min_observations:
@@ -67,10 +104,10 @@ def dependency_trend(
             "alpha": thresholds.dependency_alpha,
         },
         explanation=(
-            f"Observed dependency intensity rose across {len(recent)} observations "
-            f"in {thresholds.dependency_window_weeks} weeks, from "
-            f"{int(intensity[0])} to {int(intensity[-1])} on the 0-4 scale "
-            f"(trend test p = {p_value:.3f})."
+            f"{opening(period_text(recent[0].observed_on, recent[-1].observed_on))}"
+            f", the intensity the therapist observed rose across {len(recent)} "
+            f"observations, from {int(intensity[0])} to {int(intensity[-1])} on "
+            "the 0-4 scale."
         ),
     )
 
@@ -94,6 +131,13 @@ def dependency_measure_rise(
     rise = after.preoccupied_merger - before.preoccupied_merger
     if rise < thresholds.dependency_measure_rise:
         return None
+    rci = reliable_change_index(
+        before.preoccupied_merger,
+        after.preoccupied_merger,
+        thresholds.dependency_measure_reliability,
+    )
+    if rci <= RELIABLE_CHANGE:
+        return None
     red = rise >= thresholds.dependency_measure_red_rise
     return Finding(
         kind=Kind.DEPENDENCY_ESCALATION,
@@ -113,11 +157,17 @@ def dependency_measure_rise(
                 clean_number(after.preoccupied_merger),
             ],
             "rise": clean_number(rise),
+            "reliable_change_index": clean_number(rci),
+            "reliability": thresholds.dependency_measure_reliability,
+            "assumed_sd": MEASURE_SD,
             "yellow_at": thresholds.dependency_measure_rise,
             "red_at": thresholds.dependency_measure_red_rise,
         },
         explanation=(
-            f"The preoccupied-merger score rose by {rise:.1f} points between the "
-            f"measures of {before.measured_on:%d %b %Y} and {after.measured_on:%d %b %Y}."
+            f"The preoccupied-merger score rose by {rise:.1f} points, from "
+            f"{before.preoccupied_merger:.1f} to {after.preoccupied_merger:.1f}, "
+            f"between the measures of {day_text(before.measured_on)} "
+            f"{before.measured_on.year} and {day_text(after.measured_on)} "
+            f"{after.measured_on.year}, more than the measure's own error."
         ),
     )

@@ -73,7 +73,13 @@ from attachment.engine.patterns.cusum import (
     lookup_h,
     rate_ratio_test,
 )
-from attachment.engine.patterns.findings import Finding, Kind, Tier, clean_number
+from attachment.engine.patterns.findings import (
+    Finding,
+    Kind,
+    Tier,
+    clean_number,
+    day_text,
+)
 from attachment.engine.patterns.inputs import WeeklySeries
 from attachment.engine.patterns.thresholds import DetectorThresholds
 
@@ -255,6 +261,11 @@ def rising_contact_frequency_many(
     return found
 
 
+def _weeks_to(weeks: int, end: dt.date) -> str:
+    span = "the week" if weeks == 1 else f"the {weeks} weeks"
+    return f"{span} to {day_text(end)}"
+
+
 def _finding(
     series: WeeklySeries, s: RisingStats, last: int, thresholds: DetectorThresholds
 ) -> Finding:
@@ -290,6 +301,8 @@ def _finding(
         "cusum_threshold": clean_number(threshold),
         "cusum_rise_started": series.week_starts[start].isoformat(),
     }
+    begins = series.week_starts[start]
+    end = series.week_starts[last] + dt.timedelta(days=6)
     return Finding(
         kind=Kind.RISING_CONTACT_FREQUENCY,
         tier=Tier.RED if red else Tier.YELLOW,
@@ -298,11 +311,13 @@ def _finding(
         score=round(statistic / threshold, 3),
         evidence=evidence,
         explanation=(
-            f"Client-initiated contacts rose to {recent_rate:.1f} a week over the "
-            f"last {int(recent_weeks)} weeks, against a usual {baseline_rate:.1f} a "
-            f"week (about {test.ratio:.1f} times as many)."
+            f"Contacts from the client rose to about {recent_rate:.1f} a week in "
+            f"{_weeks_to(int(recent_weeks), end)} ({recent} contacts), "
+            f"against a usual {baseline_rate:.1f} a week; the rise began in the "
+            f"week of {day_text(begins)}."
             if np.isfinite(test.ratio)
-            else f"Client-initiated contacts rose to {recent_rate:.1f} a week over "
-            f"the last {int(recent_weeks)} weeks, after none in the baseline weeks."
+            else f"Contacts from the client rose to {recent} in "
+            f"{_weeks_to(int(recent_weeks), end)}, after none in the "
+            f"weeks before; the rise began in the week of {day_text(begins)}."
         ),
     )

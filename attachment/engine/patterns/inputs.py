@@ -42,6 +42,15 @@ class WeeklySeries:
       baselines and of the rising-frequency CUSUM (the absence-surge detector
       looks at them instead), so a holiday never makes the weeks after it look
       like a rise.
+    * ``initiated_while_away``: the week's therapist-initiated contacts made by
+      the treating therapist on days of their own absence (not by a cover).
+      The therapist detectors add those of absent weeks to the therapist's
+      side, so texting a client from leave is seen rather than left out with
+      the absent week.
+    * ``ended_on``: the client's ending date, if any.  Contacts after it
+      belong to the after-ending detector: the scan leaves them out of the
+      weekly counts, and the therapist detectors leave out whole weeks that
+      start after it.
     """
 
     client_id: int
@@ -52,6 +61,8 @@ class WeeklySeries:
     after_hours_replies: np.ndarray
     median_response_minutes: np.ndarray
     therapist_absent: np.ndarray
+    initiated_while_away: np.ndarray
+    ended_on: dt.date | None = None
 
     @classmethod
     def build(
@@ -65,6 +76,8 @@ class WeeklySeries:
         after_hours_replies: Sequence[int] | np.ndarray | None = None,
         median_response_minutes: Sequence[float] | np.ndarray | None = None,
         therapist_absent: Sequence[bool] | np.ndarray | None = None,
+        initiated_while_away: Sequence[int] | np.ndarray | None = None,
+        ended_on: dt.date | None = None,
     ) -> WeeklySeries:
         """Convert and check lengths; omitted series are zeros (or NaN/False)."""
         n = len(week_starts)
@@ -101,6 +114,8 @@ class WeeklySeries:
             after_hours_replies=series(after_hours_replies, 0.0),
             median_response_minutes=series(median_response_minutes, np.nan),
             therapist_absent=absent,
+            initiated_while_away=series(initiated_while_away, 0.0),
+            ended_on=ended_on,
         )
 
     def complete_weeks(self, now: dt.datetime) -> int:
@@ -108,6 +123,15 @@ class WeeklySeries:
         today = now.date()
         return sum(
             1 for start in self.week_starts if start + dt.timedelta(days=7) <= today
+        )
+
+    def before_ending(self, weeks: int) -> np.ndarray:
+        """Of the first ``weeks`` weeks, those that start on or before the
+        client's ending date (all of them while the client is in therapy)."""
+        if self.ended_on is None:
+            return np.ones(weeks, dtype=bool)
+        return np.array(
+            [start <= self.ended_on for start in self.week_starts[:weeks]], dtype=bool
         )
 
 
@@ -147,12 +171,16 @@ class AbsenceContactCounts:
     * ``baseline``: client-initiated contacts in the ``absence_baseline_weeks``
       weeks before the absence started, outside any absence;
       ``baseline_days``: how many days of that window were outside absences.
+    * ``answered_as_planned``: of ``during``, the contacts the cover answered
+      within the reply time agreed at the time (the plan working, not a
+      surge); they are left out of the count the detector tests.
     """
 
     absence: AbsenceFacts
     during: int
     baseline: int
     baseline_days: int
+    answered_as_planned: int = 0
 
 
 @dataclass(frozen=True)
@@ -160,7 +188,8 @@ class RuptureFacts:
     """One rupture: when it was noticed, how severe, whether it is still open.
 
     ``is_open`` is true for statuses *open* and *repairing*; ``repair_attempts``
-    counts its repair attempts (any outcome).
+    counts its repair attempts (any outcome); ``repaired`` is true when one of
+    them was complete (a successful repair).
     """
 
     rupture_id: int
@@ -168,16 +197,21 @@ class RuptureFacts:
     severity: int
     is_open: bool
     repair_attempts: int
+    repaired: bool = False
 
 
 @dataclass(frozen=True)
 class ObservationFacts:
-    """One dependency observation: date, intensity 0-4, and whether fear of
-    abandonment was among its markers (the markers' other codes are not needed)."""
+    """One dependency observation: date, intensity 0-4, whether fear of
+    abandonment was among its markers, and whether its only marker was
+    *internalised security* (holding the relationship in mind without
+    contact: a sign of progress, so its intensity is not a rise in distress).
+    The markers' other codes are not needed."""
 
     observed_on: dt.date
     intensity: int
     fear_of_abandonment: bool = False
+    security_only: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from attachment.engine.patterns.findings import Finding, Kind, Tier
+from attachment.engine.patterns.findings import (
+    Finding,
+    Kind,
+    Tier,
+    count_text,
+    day_text,
+    opening,
+    period_text,
+)
 from attachment.engine.patterns.inputs import ContactFacts, EndingFacts
 from attachment.engine.patterns.thresholds import DetectorThresholds
 
@@ -30,7 +38,10 @@ def policy_pattern(
     """Repeated client contacts outside the agreed policy within the window.
 
     Therapist-initiated contacts are not counted here: the therapist's own
-    after-hours work is ``therapist_overextension``'s concern.
+    after-hours work is ``therapist_overextension``'s concern.  Each contact
+    carries the facts of the agreement in force when it happened, and a
+    distress or crisis contact carries none (reaching out in distress is never
+    outside the agreement); the scan's query also leaves those purposes out.
     """
     if not thresholds.policy_enabled:
         return None
@@ -47,6 +58,7 @@ def policy_pattern(
         "over_weekly_limit": sum(c.over_weekly_limit for c in hits),
     }
     red = len(hits) >= thresholds.policy_red_count
+    first, last = hits[0].occurred_at.date(), hits[-1].occurred_at.date()
     return Finding(
         kind=Kind.POLICY_PATTERN,
         tier=Tier.RED if red else Tier.YELLOW,
@@ -61,11 +73,10 @@ def policy_pattern(
             "red_at": thresholds.policy_red_count,
         },
         explanation=(
-            f"{len(hits)} client contacts in the last "
-            f"{thresholds.policy_window_weeks} weeks fell outside the agreed "
-            f"contact policy ({counts['after_hours']} after hours, "
+            f"{opening(period_text(first, last))}, {count_text(len(hits), 'contact')} from the client fell outside "
+            f"what was agreed ({counts['after_hours']} outside contact hours, "
             f"{counts['outside_agreement']} on a channel or for a purpose not agreed, "
-            f"{counts['over_weekly_limit']} over the weekly limit)."
+            f"{counts['over_weekly_limit']} over the weekly number)."
         ),
     )
 
@@ -104,6 +115,7 @@ def after_ending_contact(
     if len(hits) < thresholds.after_ending_min_count:
         return None
     red = len(hits) >= thresholds.after_ending_red_count
+    first, last = hits[0].occurred_at.date(), hits[-1].occurred_at.date()
     days = (now.date() - ending.ended_on).days
     return Finding(
         kind=Kind.AFTER_ENDING_CONTACT,
@@ -121,7 +133,8 @@ def after_ending_contact(
             "red_at": thresholds.after_ending_red_count,
         },
         explanation=(
-            f"The client made {len(hits)} contacts after therapy ended "
-            f"{days} days ago, beyond what the contact policy allows."
+            f"Therapy ended on {day_text(ending.ended_on)} ({days} days ago); "
+            f"{period_text(first, last)} the client made {count_text(len(hits), 'contact')} beyond what was "
+            "agreed for after the ending."
         ),
     )

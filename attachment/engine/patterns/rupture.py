@@ -2,7 +2,10 @@
 
 An open rupture is not an error: ruptures often wait for the right moment in
 session.  It becomes a supervision matter only when no repair has even been
-attempted for weeks, or when ruptures pile up.
+attempted for weeks, or when ruptures without a successful repair pile up.
+A repaired rupture is never counted against the therapy: ruptures that are
+resolved go with better outcomes (Eubanks, Muran and Safran, 2018), so a
+therapist who notices and repairs more ruptures earns no flag for it.
 """
 
 from __future__ import annotations
@@ -10,7 +13,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from attachment.engine.patterns.findings import Finding, Kind, Part, Tier
+from attachment.engine.patterns.findings import (
+    Finding,
+    Kind,
+    Part,
+    Tier,
+    count_text,
+    day_text,
+    period_text,
+)
 from attachment.engine.patterns.inputs import RuptureFacts
 from attachment.engine.patterns.thresholds import DetectorThresholds
 
@@ -68,7 +79,8 @@ def unrepaired_rupture(
             "red_after_days": thresholds.rupture_red_days,
         },
         explanation=(
-            f"A rupture noticed {days} days ago has had no repair attempt yet"
+            f"A rupture noticed on {day_text(oldest.noticed_on)} ({days} days ago) "
+            "has had no repair attempt yet"
             + (
                 f" ({len(overdue)} such ruptures are open)."
                 if len(overdue) > 1
@@ -84,13 +96,14 @@ def repeated_ruptures(
     now: dt.datetime,
     thresholds: DetectorThresholds,
 ) -> Finding | None:
-    """Several ruptures within a few weeks, repaired or not."""
+    """Several ruptures without a successful (complete) repair within a few
+    weeks; repaired ruptures are left out."""
     if not thresholds.rupture_enabled:
         return None
     today = now.date()
     since = today - dt.timedelta(weeks=thresholds.rupture_repeat_weeks)
     recent = sorted(
-        (r for r in ruptures if since < r.noticed_on <= today),
+        (r for r in ruptures if since < r.noticed_on <= today and not r.repaired),
         key=lambda r: r.noticed_on,
     )
     if len(recent) < thresholds.rupture_repeat_count:
@@ -113,8 +126,8 @@ def repeated_ruptures(
             "red_at": thresholds.rupture_repeat_red_count,
         },
         explanation=(
-            f"{len(recent)} ruptures were noticed in the last "
-            f"{thresholds.rupture_repeat_weeks} weeks, "
-            f"{sum(r.is_open for r in recent)} of them still open."
+            f"{count_text(len(recent), 'rupture')} without a completed repair "
+            f"were noticed {period_text(recent[0].noticed_on, recent[-1].noticed_on)}"
+            f", {sum(r.is_open for r in recent)} of them still open."
         ),
     )

@@ -2,7 +2,12 @@
 abrupt cutback that tends to follow (withdrawal).
 
 Both compare the therapist with their own earlier work with this client, never
-with other therapists.  Weeks in which the therapist was away are left out.
+with other therapists.  Weeks in which the therapist was away are left out,
+except that the therapist's own contacts started from their leave count on
+the therapist's side of overextension (and are shown in its evidence).  Weeks
+that start after the client's ending date are left out of both: contact after
+the ending is the after-ending detector's, and holding the ending is not a
+change in responsiveness.
 """
 
 from __future__ import annotations
@@ -16,7 +21,15 @@ import numpy.typing as npt
 from scipy import stats
 
 from attachment.engine.patterns.cusum import rate_ratio_test
-from attachment.engine.patterns.findings import Finding, Kind, Tier, clean_number
+from attachment.engine.patterns.findings import (
+    Finding,
+    Kind,
+    Tier,
+    clean_number,
+    duration_words,
+    opening,
+    period_text,
+)
 from attachment.engine.patterns.inputs import WeeklySeries
 from attachment.engine.patterns.thresholds import DetectorThresholds
 
@@ -28,6 +41,8 @@ class _Windows:
     before: np.ndarray
     recent: np.ndarray
     last: int
+    # every week of the recent window, present or not (own-leave contacts)
+    recent_span: np.ndarray
 
 
 def _windows(
@@ -37,7 +52,7 @@ def _windows(
     weeks = series.complete_weeks(now)
     if weeks < recent + before:
         return None
-    present = ~series.therapist_absent[:weeks]
+    present = ~series.therapist_absent[:weeks] & series.before_ending(weeks)
     idx = np.arange(weeks)
     recent_idx = idx[weeks - recent :][present[weeks - recent :]]
     before_idx = idx[weeks - recent - before : weeks - recent][
@@ -45,7 +60,10 @@ def _windows(
     ]
     if len(recent_idx) == 0 or len(before_idx) < before // 2:
         return None
-    return _Windows(before=before_idx, recent=recent_idx, last=weeks - 1)
+    span = idx[weeks - recent :][series.before_ending(weeks)[weeks - recent :]]
+    return _Windows(
+        before=before_idx, recent=recent_idx, last=int(span[-1]), recent_span=span
+    )
 
 
 def _medians(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -76,9 +94,10 @@ def therapist_overextension(
     if w is None:
         return None
     n_recent, n_before = len(w.recent), len(w.before)
-    actions = (
-        series.replied[w.recent].sum() + series.therapist_initiated[w.recent].sum()
-    )
+    away_weeks = w.recent_span[series.therapist_absent[w.recent_span]]
+    from_leave = int(series.initiated_while_away[away_weeks].sum())
+    initiated_recent = int(series.therapist_initiated[w.recent].sum()) + from_leave
+    actions = series.replied[w.recent].sum() + initiated_recent
     if actions < thresholds.overextension_min_actions:
         return None
     med_before = _medians(series.median_response_minutes, w.before)
@@ -91,7 +110,7 @@ def therapist_overextension(
         n_before,
     )
     initiated = rate_ratio_test(
-        int(series.therapist_initiated[w.recent].sum()),
+        initiated_recent,
         n_recent,
         int(series.therapist_initiated[w.before].sum()),
         n_before,
@@ -107,11 +126,13 @@ def therapist_overextension(
         return None
     before_min = float(np.median(med_before)) if len(med_before) else math.nan
     recent_min = float(np.median(med_recent)) if len(med_recent) else math.nan
+    window_start = series.week_starts[int(w.recent[0])]
+    window_end = series.week_starts[w.last] + dt.timedelta(days=6)
     return Finding(
         kind=Kind.THERAPIST_OVEREXTENSION,
         tier=Tier.RED if count == len(signals) else Tier.YELLOW,
-        window_start=series.week_starts[int(w.recent[0])],
-        window_end=series.week_starts[w.last] + dt.timedelta(days=6),
+        window_start=window_start,
+        window_end=window_end,
         score=float(count),
         evidence={
             **{k: bool(v) for k, v in signals.items()},
@@ -131,16 +152,53 @@ def therapist_overextension(
                 series.therapist_initiated[w.before].sum() / n_before
             ),
             "therapist_initiated_per_week_recent": clean_number(
-                series.therapist_initiated[w.recent].sum() / n_recent
+                initiated_recent / n_recent
             ),
             "therapist_initiated_p_value": clean_number(initiated.p_value, 6),
+            "during_own_absence": from_leave,
         },
-        explanation=(
-            f"The therapist's availability to this client rose on {count} of 3 "
-            f"measures in the last {n_recent} weeks compared with the {n_before} "
-            "weeks before (faster replies, more after-hours replies, more "
-            "therapist-initiated contacts)."
+        explanation=_availability_sentence(
+            signals,
+            window_start,
+            window_end,
+            n_before,
+            before_min,
+            recent_min,
+            from_leave,
         ),
+    )
+
+
+def _availability_sentence(
+    signals: dict[str, bool],
+    start: dt.date,
+    end: dt.date,
+    n_before: int,
+    before_min: float,
+    recent_min: float,
+    from_leave: int,
+) -> str:
+    changes = []
+    if signals["faster_replies"]:
+        changes.append(
+            f"replies came faster (typically {duration_words(recent_min)}, "
+            f"against {duration_words(before_min)} before)"
+        )
+    if signals["more_after_hours_replies"]:
+        changes.append("more replies were sent outside contact hours")
+    if signals["more_therapist_initiated"]:
+        changes.append("the therapist started more contacts")
+    leave = (
+        f", {from_leave} of them during the therapist's own leave"
+        if from_leave and signals["more_therapist_initiated"]
+        else ""
+    )
+    return (
+        f"{opening(period_text(start, end))}, compared with the {n_before} weeks before, "
+        f"the therapist was more available to this client: "
+        + "; ".join(changes)
+        + leave
+        + "."
     )
 
 
@@ -199,11 +257,13 @@ def abrupt_withdrawal(
     )
     if not (fewer or slower):
         return None
+    window_start = series.week_starts[int(w.recent[0])]
+    window_end = series.week_starts[w.last] + dt.timedelta(days=6)
     return Finding(
         kind=Kind.ABRUPT_WITHDRAWAL,
         tier=Tier.RED if fewer and slower else Tier.YELLOW,
-        window_start=series.week_starts[int(w.recent[0])],
-        window_end=series.week_starts[w.last] + dt.timedelta(days=6),
+        window_start=window_start,
+        window_end=window_end,
         score=round(share_before - share_recent, 3),
         evidence={
             "fewer_replies": bool(fewer),
@@ -218,12 +278,12 @@ def abrupt_withdrawal(
             "slower_p_value": clean_number(slower_p, 6),
         },
         explanation=(
-            f"After {len(w.before)} weeks in which the therapist answered "
-            f"{share_before:.0%} of the client's contacts, the last {len(w.recent)} "
-            f"weeks saw {share_recent:.0%} answered"
+            f"{opening(period_text(window_start, window_end))}, {answered_recent} of the "
+            f"client's {asked_recent} contacts were answered ({share_recent:.0%}), "
+            f"against {share_before:.0%} in the {len(w.before)} weeks before"
             + (
-                f" and replies slowed from about {before_min:.0f} to "
-                f"{recent_min:.0f} minutes."
+                f", and replies took {duration_words(recent_min)} against "
+                f"{duration_words(before_min)} before."
                 if slower
                 else "."
             )

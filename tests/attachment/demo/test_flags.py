@@ -62,6 +62,14 @@ def test_the_after_ending_story_gets_after_ending_contact(demo_flags):
     assert demo_flags[STORY_CODES["after_ending"]]["after_ending_contact"].active
 
 
+def test_the_after_ending_story_gets_no_responsiveness_flag(demo_flags):
+    """Holding the ending is not a change in the therapist's responsiveness:
+    contacts after the ending are the after-ending flag's alone."""
+    story = demo_flags[STORY_CODES["after_ending"]]
+    assert "abrupt_withdrawal" not in story
+    assert "therapist_overextension" not in story
+
+
 def test_the_quickly_repaired_rupture_is_not_flagged(demo_flags):
     story = demo_flags.get(STORY_CODES["repaired_rupture"], {})
     assert "unrepaired_rupture" not in story

@@ -334,14 +334,37 @@ def _measures(rise: float, t: DetectorThresholds) -> Finding | None:
     return dependency_measure_rise(measures, now=NOW, thresholds=t)
 
 
+# A very reliable measure, so that the configured rise and not the reliable
+# change decides at these edges (a rise needs more than 0.28 points at 0.99).
+RELIABLE = {"dependency_measure_reliability": 0.99}
+
+
 def dependency_measure_rise_edge(v: float, s: dict) -> Sides:
-    t = _t(dependency_measure_rise=v, **s)
+    t = _t(**{**RELIABLE, "dependency_measure_rise": v, **s})
     return _measures(v - 0.01, t), _measures(v, t)
 
 
 def dependency_measure_red_rise(v: float, s: dict) -> Sides:
-    t = _t(dependency_measure_red_rise=v, **s)
+    t = _t(**{**RELIABLE, "dependency_measure_red_rise": v, **s})
     return _measures(v - 0.01, t), _measures(v, t)
+
+
+def dependency_measure_reliability(v: float, s: dict) -> Sides:
+    """At reliability ``v`` the reliable change index (SD 1.0) passes 1.96
+    first at a rise just above ``1.96 * sqrt(2) * sqrt(1 - v)``: the largest
+    rise on the scores' two decimals at or below it stays quiet, the next
+    fires (the configured rise and red rise are out of the way)."""
+    t = _t(
+        **{
+            "dependency_measure_reliability": v,
+            "dependency_measure_rise": 0.1,
+            "dependency_measure_red_rise": 7.0,
+            **s,
+        }
+    )
+    needed = 1.96 * math.sqrt(2.0) * math.sqrt(1.0 - v)
+    quiet = math.floor(needed * 100) / 100
+    return _measures(quiet, t), _measures(quiet + 0.01, t)
 
 
 # --- the therapist's side: overextension and withdrawal ---------------------------
@@ -666,7 +689,10 @@ EDGES: dict[str, Edge] = {
     "dependency_min_observations": Edge(dependency_min_observations, values=(6,)),
     "dependency_alpha": Edge(dependency_alpha),
     "dependency_red_alpha": Edge(dependency_red_alpha, red=True),
-    "dependency_measure_rise": Edge(dependency_measure_rise_edge, values=(0.25,)),
+    "dependency_measure_rise": Edge(dependency_measure_rise_edge, values=(0.75,)),
+    "dependency_measure_reliability": Edge(
+        dependency_measure_reliability, values=(0.5, 0.9, 0.95)
+    ),
     "dependency_measure_red_rise": Edge(
         dependency_measure_red_rise, values=(0.75,), red=True
     ),

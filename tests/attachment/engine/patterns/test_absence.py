@@ -90,6 +90,8 @@ def test_a_surge_during_an_absence_reports_every_number_it_rests_on():
             "has_cover": True,
             "days_absent_so_far": 15,
             "contacts_during_absence": 7,
+            "contacts_answered_by_cover": 0,
+            "contacts_counted": 7,
             "baseline_contacts": 12,
             "baseline_days": 84,
             "rate_per_week_during": round(7 / 15 * 7, 3),
@@ -99,8 +101,8 @@ def test_a_surge_during_an_absence_reports_every_number_it_rests_on():
             "p_value": round(p_value, 6),
         },
         explanation=(
-            "While the therapist was away the client made 7 contacts in 15 days, "
-            "about 3.3 a week against a usual 1.0 a week."
+            "In the 15 days from 19 May to 2 Jun, while the therapist was away, the "
+            "client made 7 contacts, about 3.3 a week against a usual 1.0 a week."
         ),
     )
     # Inputs whose fourth decimals are not zero, so the rounding shows.
@@ -249,8 +251,9 @@ def test_the_prompt_ahead_of_an_absence_reports_every_number_it_rests_on():
             "observation_weeks": 8,
         },
         explanation=(
-            "The therapist is away in 10 days and 2 recent observations showed "
-            "strong fear of abandonment; check the cover plan with the client."
+            "The therapist is away from 12 Jun (in 10 days) and 2 observations "
+            "since 10 May noted a strong fear of being left; check the cover plan "
+            "with the client."
         ),
     )
 
@@ -263,8 +266,9 @@ def test_without_cover_the_prompt_is_red_and_says_so():
     assert finding.tier == Tier.RED
     assert finding.evidence["has_cover"] is False
     assert finding.explanation == (
-        "The therapist is away in 10 days and 1 recent observations showed "
-        "strong fear of abandonment; no covering therapist is arranged yet."
+        "The therapist is away from 12 Jun (in 10 days) and 1 observation since "
+        "28 May noted a strong fear of being left; no covering therapist is "
+        "arranged yet."
     )
 
 

@@ -29,6 +29,9 @@ from tests.attachment.engine.patterns.helpers import (
 )
 
 TODAY = NOW.date()
+# A very reliable measure (S_diff = sqrt(2) * 1.0 * sqrt(0.01) = 0.141), so
+# that the configured rise, not the reliable change, decides these tests.
+PRECISE = dataclasses.replace(DEFAULTS, dependency_measure_reliability=0.99)
 
 
 def _observations(intensities: list[int], last: dt.date) -> list[ObservationFacts]:
@@ -85,8 +88,8 @@ def test_a_rising_intensity_reports_every_number_it_rests_on():
             "alpha": 0.05,
         },
         explanation=(
-            "Observed dependency intensity rose across 8 observations in 12 weeks, "
-            f"from 0 to 3 on the 0-4 scale (trend test p = {p_value:.3f})."
+            "In the 71 days from 22 Mar to 31 May, the intensity the therapist "
+            "observed rose across 8 observations, from 0 to 3 on the 0-4 scale."
         ),
     )
     assert finding.evidence["sen_slope_per_week"] == 0.29
@@ -99,8 +102,8 @@ def test_a_rise_of_a_single_step_is_still_a_trend():
     assert finding is not None
     assert finding.tier == Tier.YELLOW
     assert finding.explanation.startswith(
-        "Observed dependency intensity rose across 6 observations in 12 weeks, "
-        "from 0 to 1 on"
+        "In the 51 days from 13 Apr to 2 Jun, the intensity the therapist observed "
+        "rose across 6 observations, from 0 to 1 on"
     )
 
 
@@ -199,7 +202,7 @@ def _measures(*scores: float, last: dt.date = TODAY) -> list[MeasureFacts]:
 
 def test_a_measure_rise_reports_every_number_it_rests_on():
     measures = _measures(2.0, 3.1234, 3.7407)
-    finding = dependency_measure_rise(measures[::-1], now=NOW, thresholds=DEFAULTS)
+    finding = dependency_measure_rise(measures[::-1], now=NOW, thresholds=PRECISE)
     assert finding == Finding(
         kind=Kind.DEPENDENCY_ESCALATION,
         part=Part.MEASURE_RISE,
@@ -215,12 +218,18 @@ def test_a_measure_rise_reports_every_number_it_rests_on():
             ],
             "preoccupied_merger": [3.123, 3.741],
             "rise": 0.617,
+            "reliable_change_index": round(
+                (3.7407 - 3.1234) / (math.sqrt(2) * math.sqrt(1 - 0.99)), 3
+            ),
+            "reliability": 0.99,
+            "assumed_sd": 1.0,
             "yellow_at": 0.5,
             "red_at": 1.0,
         },
         explanation=(
-            "The preoccupied-merger score rose by 0.6 points between the measures "
-            "of 03 Apr 2025 and 02 Jun 2025."
+            "The preoccupied-merger score rose by 0.6 points, from 3.1 to 3.7, "
+            "between the measures of 3 Apr 2025 and 2 Jun 2025, more than the "
+            "measure's own error."
         ),
     )
     assert finding.score == 1.235
@@ -232,18 +241,18 @@ def test_a_measure_rise_reports_every_number_it_rests_on():
 )
 def test_a_rise_exactly_at_a_threshold_reaches_it(before, after, tier):
     finding = dependency_measure_rise(
-        _measures(before, after), now=NOW, thresholds=DEFAULTS
+        _measures(before, after), now=NOW, thresholds=PRECISE
     )
     assert (finding.tier if finding else None) == tier
 
 
 def test_a_measure_taken_later_than_now_is_not_read_yet():
     measures = _measures(3.0, 4.0, 3.0, last=TODAY + dt.timedelta(days=1))
-    assert dependency_measure_rise(measures, now=NOW, thresholds=DEFAULTS).tier == (
+    assert dependency_measure_rise(measures, now=NOW, thresholds=PRECISE).tier == (
         Tier.RED
     )
     taken_today = _measures(3.0, 4.0)
-    assert dependency_measure_rise(taken_today, now=NOW, thresholds=DEFAULTS)
+    assert dependency_measure_rise(taken_today, now=NOW, thresholds=PRECISE)
 
 
 SIXTY_DAYS_AGO = TODAY - dt.timedelta(days=60)
@@ -251,13 +260,13 @@ SIXTY_DAYS_AGO = TODAY - dt.timedelta(days=60)
 
 def test_a_rising_preoccupied_merger_score_is_flagged():
     yellow = dependency_measure_rise(
-        _measures(3.0, 3.6, last=SIXTY_DAYS_AGO), now=NOW, thresholds=DEFAULTS
+        _measures(3.0, 3.6, last=SIXTY_DAYS_AGO), now=NOW, thresholds=PRECISE
     )
     assert yellow is not None
     assert yellow.part == Part.MEASURE_RISE and yellow.tier == Tier.YELLOW
     assert_presentable(yellow)
     red = dependency_measure_rise(
-        _measures(2.0, 3.0, 4.2, last=SIXTY_DAYS_AGO), now=NOW, thresholds=DEFAULTS
+        _measures(2.0, 3.0, 4.2, last=SIXTY_DAYS_AGO), now=NOW, thresholds=PRECISE
     )
     assert red is not None and red.tier == Tier.RED
 
@@ -265,13 +274,13 @@ def test_a_rising_preoccupied_merger_score_is_flagged():
 def test_a_falling_or_single_measure_is_not_flagged():
     assert (
         dependency_measure_rise(
-            _measures(3.5, 3.1, last=SIXTY_DAYS_AGO), now=NOW, thresholds=DEFAULTS
+            _measures(3.5, 3.1, last=SIXTY_DAYS_AGO), now=NOW, thresholds=PRECISE
         )
         is None
     )
     assert (
         dependency_measure_rise(
-            _measures(3.5, last=SIXTY_DAYS_AGO), now=NOW, thresholds=DEFAULTS
+            _measures(3.5, last=SIXTY_DAYS_AGO), now=NOW, thresholds=PRECISE
         )
         is None
     )

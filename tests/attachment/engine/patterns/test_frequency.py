@@ -255,8 +255,9 @@ def test_a_rise_reports_every_number_it_rests_on():
             "cusum_rise_started": series.week_starts[last - 4].isoformat(),
         },
         explanation=(
-            "Client-initiated contacts rose to 7.0 a week over the last 3 weeks, "
-            "against a usual 2.1 a week (about 3.4 times as many)."
+            "Contacts from the client rose to about 7.0 a week in the 3 weeks to "
+            "15 Dec (21 contacts), against a usual 2.1 a week; the rise began in "
+            "the week of 11 Nov."
         ),
     )
     assert round(p_value, 7) != round(p_value, 6)
@@ -293,8 +294,8 @@ def test_a_rise_after_a_silent_baseline_is_told_without_a_ratio():
     assert finding.evidence["rate_ratio"] is None
     assert finding.evidence["baseline_contacts"] == 0
     assert finding.explanation == (
-        "Client-initiated contacts rose to 1.7 a week over the last 3 weeks, "
-        "after none in the baseline weeks."
+        "Contacts from the client rose to 5 in the 3 weeks to 30 Mar, after none "
+        "in the weeks before; the rise began in the week of 17 Mar."
     )
 
 
@@ -357,7 +358,7 @@ def test_the_recent_rate_counts_only_the_weeks_the_therapist_was_there():
     assert finding.evidence["recent_rate_per_week"] == 14.0
     assert finding.evidence["rate_ratio"] == 7.0
     assert finding.explanation.startswith(
-        "Client-initiated contacts rose to 14.0 a week over the last 1 weeks"
+        "Contacts from the client rose to about 14.0 a week in the week to 20 Apr"
     )
 
 

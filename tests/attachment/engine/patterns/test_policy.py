@@ -62,9 +62,9 @@ def test_a_policy_pattern_reports_every_number_it_rests_on():
             "red_at": 6,
         },
         explanation=(
-            "4 client contacts in the last 4 weeks fell outside the agreed contact "
-            "policy (2 after hours, 1 on a channel or for a purpose not agreed, "
-            "2 over the weekly limit)."
+            "In the 19 days from 13 May to 31 May, 4 contacts from the client fell "
+            "outside what was agreed (2 outside contact hours, 1 on a channel or "
+            "for a purpose not agreed, 2 over the weekly number)."
         ),
     )
 
@@ -148,8 +148,9 @@ def test_contact_after_ending_reports_every_number_it_rests_on():
             "red_at": 5,
         },
         explanation=(
-            "The client made 4 contacts after therapy ended 32 days ago, beyond "
-            "what the contact policy allows."
+            "Therapy ended on 1 May (32 days ago); in the 19 days from 13 May to "
+            "31 May the client made 4 contacts beyond what was agreed for after "
+            "the ending."
         ),
     )
 

@@ -70,8 +70,8 @@ def test_the_oldest_overdue_rupture_sets_the_finding_whatever_the_input_order():
             "red_after_days": 42,
         },
         explanation=(
-            "A rupture noticed 30 days ago has had no repair attempt yet "
-            "(3 such ruptures are open)."
+            "A rupture noticed on 3 May (30 days ago) has had no repair attempt "
+            "yet (3 such ruptures are open)."
         ),
     )
 
@@ -79,7 +79,7 @@ def test_the_oldest_overdue_rupture_sets_the_finding_whatever_the_input_order():
 def test_a_single_overdue_rupture_is_told_without_a_count():
     finding = unrepaired_rupture([_rupture(1, 23)], now=NOW, thresholds=DEFAULTS)
     assert finding.explanation == (
-        "A rupture noticed 23 days ago has had no repair attempt yet."
+        "A rupture noticed on 10 May (23 days ago) has had no repair attempt yet."
     )
     assert finding.score == 1.095  # 23 / 21, to three decimals
     two = unrepaired_rupture(
@@ -165,7 +165,10 @@ def test_repeated_ruptures_report_every_number_they_rest_on():
             "yellow_at": 3,
             "red_at": 5,
         },
-        explanation="4 ruptures were noticed in the last 8 weeks, 2 of them still open.",
+        explanation=(
+            "4 ruptures without a completed repair were noticed in the 40 days "
+            "from 23 Apr to 1 Jun, 2 of them still open."
+        ),
     )
 
 

@@ -147,12 +147,14 @@ def test_overextension_reports_every_number_it_rests_on():
             "therapist_initiated_per_week_before": 1.0,
             "therapist_initiated_per_week_recent": 2.8,
             "therapist_initiated_p_value": round(initiated_p, 6),
+            "during_own_absence": 0,
         },
         explanation=(
-            "The therapist's availability to this client rose on 3 of 3 measures "
-            "in the last 5 weeks compared with the 11 weeks before (faster "
-            "replies, more after-hours replies, more therapist-initiated "
-            "contacts)."
+            "In the 5 weeks from 29 Apr to 2 Jun, compared with the 11 weeks "
+            "before, the therapist was more available to this client: replies "
+            "came faster (typically about 2 hours, against about 4 hours before); "
+            "more replies were sent outside contact hours; the therapist started "
+            "more contacts."
         ),
     )
     for p_value in (faster_p, after_hours_p, initiated_p):
@@ -412,9 +414,9 @@ def test_withdrawal_reports_every_number_it_rests_on():
             "slower_p_value": round(slower_p, 6),
         },
         explanation=(
-            "After 8 weeks in which the therapist answered 90% of the client's "
-            "contacts, the last 3 weeks saw 47% answered and replies slowed from "
-            "about 21 to 70 minutes."
+            "In the 3 weeks from 11 Mar to 31 Mar, 7 of the client's 15 contacts "
+            "were answered (47%), against 90% in the 8 weeks before, and replies "
+            "took 1 hour 10 minutes against 21 minutes before."
         ),
     )
     assert finding.score == 0.433
@@ -429,8 +431,8 @@ def test_fewer_replies_alone_are_yellow_and_told_without_a_slowdown():
     assert finding.evidence["fewer_replies"] is True
     assert finding.evidence["slower_replies"] is False
     assert finding.explanation == (
-        "After 8 weeks in which the therapist answered 90% of the client's "
-        "contacts, the last 3 weeks saw 47% answered."
+        "In the 3 weeks from 11 Mar to 31 Mar, 7 of the client's 15 contacts were "
+        "answered (47%), against 90% in the 8 weeks before."
     )
 
 
