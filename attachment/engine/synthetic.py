@@ -1,4 +1,7 @@
-"""Labelled synthetic weekly histories for evaluating the detectors.
+"""Labelled synthetic weekly histories for evaluating rising contact frequency.
+
+(The other seven detectors' histories are in
+:mod:`attachment.engine.evaluation.populations`.)
 
 Everything is drawn from a seeded ``numpy.random.Generator`` so a run can be
 repeated exactly.  Nothing here is, or resembles, real client data.

@@ -20,22 +20,27 @@ from clinic.models import Client
 
 
 class FlagKind(models.TextChoices):
-    """The eight detectors, with sub-kinds for the two-part ones."""
+    """The eight detectors, with sub-kinds for the two-part ones.
 
-    RISING_CONTACT_FREQUENCY = "rising_contact_frequency", "Rising contact frequency"
-    POLICY_PATTERN = "policy_pattern", "Contacts outside the agreed policy"
-    ABSENCE_SURGE = "absence_surge", "Contact surge during an absence"
+    The codes are stored and stay; the labels are what a reader sees, and
+    anything in a client's record may be read by the client, so they describe
+    what was seen and never blame (no "dependency", "withdrawal",
+    "overextension" or "policy")."""
+
+    RISING_CONTACT_FREQUENCY = "rising_contact_frequency", "Contacts rising"
+    POLICY_PATTERN = "policy_pattern", "Contacts outside the agreement"
+    ABSENCE_SURGE = "absence_surge", "More contact during an absence"
     ABSENCE_AHEAD = "absence_ahead", "Absence ahead: plan cover"
-    UNREPAIRED_RUPTURE = "unrepaired_rupture", "Rupture without repair"
-    REPEATED_RUPTURES = "repeated_ruptures", "Repeated ruptures"
-    DEPENDENCY_ESCALATION = "dependency_escalation", "Rising dependency intensity"
-    DEPENDENCY_MEASURE_RISE = (
-        "dependency_measure_rise",
-        "Rising preoccupied-merger score",
+    UNREPAIRED_RUPTURE = "unrepaired_rupture", "Rupture not yet repaired"
+    REPEATED_RUPTURES = "repeated_ruptures", "Several ruptures close together"
+    DEPENDENCY_ESCALATION = "dependency_escalation", "Attachment distress rising"
+    DEPENDENCY_MEASURE_RISE = "dependency_measure_rise", "Attachment measure rising"
+    THERAPIST_OVEREXTENSION = (
+        "therapist_overextension",
+        "Availability rising against own baseline",
     )
-    THERAPIST_OVEREXTENSION = "therapist_overextension", "Therapist overextension"
-    ABRUPT_WITHDRAWAL = "abrupt_withdrawal", "Abrupt withdrawal"
-    AFTER_ENDING_CONTACT = "after_ending_contact", "Contact after ending"
+    ABRUPT_WITHDRAWAL = "abrupt_withdrawal", "Therapist responsiveness fell"
+    AFTER_ENDING_CONTACT = "after_ending_contact", "Contact after the ending"
 
 
 # The second part of a two-part detector gets its own kind; everything else
@@ -57,8 +62,13 @@ def flag_kind_of(kind: str, part: str) -> FlagKind:
 
 
 class FlagTier(models.TextChoices):
-    YELLOW = "yellow", "Yellow"
-    RED = "red", "Red"
+    """How strong the statistics behind a flag are, not how urgent it is: the
+    stored values stay ``yellow`` and ``red``, the words are *some evidence*
+    and *strong evidence*, and the badges are neutral grey (red is kept for
+    the safety alerts)."""
+
+    YELLOW = "yellow", "Some evidence"
+    RED = "red", "Strong evidence"
 
 
 class FlagStatus(models.TextChoices):

@@ -36,6 +36,7 @@ from attachment.models import (
     Rupture,
 )
 from attachment.records.weeks import LocalWeek, after_hours_reply, local_week_start
+from attachment.review.selectors import flags_reached
 from clinic import access
 from clinic.administration.selectors import clinic_therapists
 from clinic.models import Client, ClientStatus, Clinic, User
@@ -118,9 +119,16 @@ def _active_clients(scoped: QuerySet[Client]) -> dict[int, int]:
     return _count_by(scoped.filter(status=ClientStatus.ACTIVE), "therapist_id")
 
 
-def _live_flags(scoped: QuerySet[Client]) -> dict[tuple[int, str], int]:
+def _live_flags(
+    scoped: QuerySet[Client], now: dt.datetime
+) -> dict[tuple[int, str], int]:
+    """Live, unarchived flags that have reached the supervisor at ``now``:
+    a flag still with the therapist first is counted nowhere but theirs."""
+    flags = Flag.objects.filter(
+        client__in=scoped, status__in=LIVE_FLAG_STATUSES, archived_at__isnull=True
+    )
     rows = (
-        Flag.objects.filter(client__in=scoped, status__in=LIVE_FLAG_STATUSES)
+        flags_reached(flags=flags, now=now)
         .values("client__therapist_id", "tier")
         .annotate(n=Count("pk"))
     )
@@ -195,7 +203,7 @@ def _overview(
     scoped = clients.filter(therapist_id__in=list(rows))
     for therapist_id, n in _active_clients(scoped).items():
         rows[therapist_id].active_clients = n
-    for (therapist_id, tier), n in _live_flags(scoped).items():
+    for (therapist_id, tier), n in _live_flags(scoped, now).items():
         if tier == FlagTier.RED:
             rows[therapist_id].red_flags = n
         else:

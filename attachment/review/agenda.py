@@ -1,17 +1,27 @@
 """The review's part of the next-session agenda (``notes.agenda``): the
 client's live flags, so that what the engine found is brought into the
-session.  Registered by :func:`attachment.review.integration.register_review_integrations`."""
+session.  Registered by :func:`attachment.review.integration.register_review_integrations`.
+
+Flags about the therapist's own responsiveness (:data:`THERAPIST_KINDS`)
+are material for supervision, not for the client's session, and archived
+flags are no longer live material: neither is on the agenda."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from attachment.models import FlagKind
 from attachment.review.selectors import live_flags_of
 from notes.agenda import AgendaItem
 
 # Red flags lead yellow ones on the next-session agenda.
 FLAG_PRIORITY = {"red": 20, "yellow": 12}
+
+# Findings about the therapist's availability, not the client's.
+THERAPIST_KINDS = frozenset(
+    {FlagKind.THERAPIST_OVEREXTENSION, FlagKind.ABRUPT_WITHDRAWAL}
+)
 
 
 class FlagAgenda:
@@ -28,6 +38,7 @@ class FlagAgenda:
                 priority=FLAG_PRIORITY.get(flag.tier, 0),
             )
             for flag in live_flags_of(client=client)
+            if flag.kind not in THERAPIST_KINDS
         ]
 
     def mark_discussed(self, *, note: Any, ids: list[int]) -> None:

@@ -1,11 +1,11 @@
 """The flag page's chart: the series a detector judged, with the baseline, the
 threshold and the flagged window marked.
 
-* Weekly series: rising contact frequency draws the weeks stored in its
-  evidence; the absence surge, overextension and withdrawal detectors do not
-  store theirs, so the same weekly aggregates are read again for the flag's
-  weeks (one query).  Dependency escalation draws the observed intensities
-  from its evidence.
+* Weekly series: contacts rising draws the weeks stored in its evidence; the
+  absence, availability and responsiveness detectors do not store theirs, so
+  the same weekly aggregates are read again for the flag's weeks (one query),
+  and the two therapist-side charts name the periods compared as dates.
+  Attachment distress draws the observed intensities from its evidence.
 * The other kinds have no series: their deciding number is drawn as a gauge
   (:mod:`attachment.review.evidence`), and ``absence_ahead`` has neither.
 
@@ -29,6 +29,7 @@ from attachment.records.weeks import (
     replied_sql,
     week_start,
 )
+from attachment.review.evidence import period_text, periods
 
 WIDTH, HEIGHT, TOP, BOTTOM, LEFT, RIGHT = 680, 220, 12, 28, 40, 8
 
@@ -210,16 +211,16 @@ def _rising(flag: Flag) -> SeriesChart | None:
         title="Client-initiated contacts per week",
         description=(
             "Bars: contacts the client started each week; shaded: the flagged "
-            "window; solid line: the baseline rate; dashed line: twice the "
-            "reference rate, the rise the CUSUM watches for."
+            "window; solid line: the usual rate; dashed line: twice the "
+            "usual rate, the rise the scan watches for."
         ),
         unit="contacts",
         points=points,
         lines=[
-            (ev.get("baseline_rate_per_week"), "baseline rate", "baseline"),
+            (ev.get("baseline_rate_per_week"), "usual rate", "baseline"),
             (
                 2 * reference if reference is not None else None,
-                "twice the reference rate",
+                "twice the usual rate",
                 "threshold",
             ),
         ],
@@ -260,6 +261,21 @@ def _db_points(
     return points
 
 
+def _compared(flag: Flag) -> tuple[dt.date, str]:
+    """The first week to draw for a therapist-side detector, and the two
+    periods it compared as dates (:func:`attachment.review.evidence.periods`
+    owns them, so that the chart and the rows agree)."""
+    spans = periods(
+        flag.evidence, window_start=flag.window_start, window_end=flag.window_end
+    )
+    recent = f" The recent weeks: {period_text(flag.window_start, flag.window_end)}."
+    if spans.before is None:
+        return flag.window_start, recent
+    return spans.before[0], (
+        f"{recent} The weeks before: {period_text(*spans.before)}."
+    )
+
+
 def _absence(flag: Flag) -> SeriesChart | None:
     ev = flag.evidence
     days = int(ev.get("baseline_days") or 28)
@@ -278,8 +294,7 @@ def _absence(flag: Flag) -> SeriesChart | None:
 
 def _overextension(flag: Flag) -> SeriesChart | None:
     ev = flag.evidence
-    weeks = int(ev.get("baseline_weeks", 12)) + int(ev.get("recent_weeks", 4))
-    first = flag.window_end - dt.timedelta(weeks=weeks - 1)
+    first, compared = _compared(flag)
     if ev.get("more_therapist_initiated") or not ev.get("more_after_hours_replies"):
         pick, title, before = 2, "Therapist-initiated contacts per week", "initiated"
     else:
@@ -292,7 +307,7 @@ def _overextension(flag: Flag) -> SeriesChart | None:
         title=title,
         description=(
             "Bars: the therapist's side each week; shaded: the recent weeks "
-            "judged; solid line: the weekly rate in the weeks before."
+            "judged; solid line: the weekly rate in the weeks before." + compared
         ),
         unit="per week",
         points=_db_points(flag, first, pick),
@@ -312,15 +327,14 @@ def _overextension(flag: Flag) -> SeriesChart | None:
 
 def _withdrawal(flag: Flag) -> SeriesChart | None:
     ev = flag.evidence
-    weeks = int(ev.get("prior_weeks", 6)) + int(ev.get("recent_weeks", 3))
-    first = flag.window_end - dt.timedelta(weeks=weeks - 1)
+    first, compared = _compared(flag)
     before = ev.get("reply_share_before")
     return series_chart(
         title="Share of the client's contacts the therapist answered, per week",
         description=(
             "Bars: percent of the week's client contacts answered (none drawn "
             "in a week without client contacts); shaded: the recent weeks "
-            "judged; solid line: the share answered in the weeks before."
+            "judged; solid line: the share answered in the weeks before." + compared
         ),
         unit="percent",
         points=_db_points(flag, first, 3, share=True),
@@ -338,9 +352,9 @@ def _intensity(flag: Flag) -> SeriesChart | None:
         )
     ]
     return series_chart(
-        title="Observed dependency intensity (0–4), one bar per observation",
+        title="Intensity of the attachment observations (0–4), one bar each",
         description=(
-            "Bars: the intensity of each observation in the window, oldest "
+            "Bars: the intensity of each attachment observation in the window, oldest "
             "first; dashed line: high intensity (3)."
         ),
         unit="intensity",

@@ -51,8 +51,13 @@ class FlagCloseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, flag_id: int, **kwargs):
+    def __init__(self, *args, flag_id: int, by_therapist: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if by_therapist:
+            self.fields["reason"].help_text = (
+                "Kept in the flag's history with your name and the time; "
+                "your supervisor reads it there."
+            )
         self.helper = _helper(
             "attachment:flag_close", flag_id, "Close the flag", "outcome", "reason"
         )

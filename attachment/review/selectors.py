@@ -2,9 +2,17 @@
 records behind it, and the flag summaries on the client page and caseload.
 
 Every read starts from :func:`clinic.access.readable_clients`, so a flag is
-visible exactly where its client is: to the treating therapist and to the
+visible only where its client is: to the treating therapist and to the
 current supervisor of that therapist.  A former supervisor (an ended link)
 sees none.
+
+The therapist first: the treating therapist sees a flag at once, the
+supervisor only once it has *reached* them (:func:`flags_reached`), the
+clinic's ``supervisor_delay_days`` after its detection or as soon as the
+therapist brings it to supervision.  Until then the flag does not exist for
+the supervisor (404 on its page, absent from lists and counts).  Archived
+flags (``archived_at`` set by the scan) stay readable on their own page and
+in the client's flag list, and leave the queue.
 """
 
 from __future__ import annotations
@@ -15,7 +23,12 @@ from dataclasses import dataclass
 from django.db.models import (
     Case,
     Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -23,21 +36,26 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least
 
+from attachment.engine.patterns import DetectorThresholds
 from attachment.models import (
     CLOSED_FLAG_STATUSES,
     LIVE_FLAG_STATUSES,
     AttachmentMeasure,
     Contact,
     DependencyObservation,
+    DetectorSettings,
     Direction,
     Flag,
     FlagResponse,
+    FlagStatus,
     FlagStatusChange,
     FlagTier,
     Rupture,
 )
+from attachment.review import steps
+from attachment.review.steps import Relation
 from clinic import access
 from clinic.models import Client, Role, User
 
@@ -45,10 +63,80 @@ from clinic.models import Client, Role, User
 RECORDS_SHOWN = 50
 RECENTLY_CLOSED_SHOWN = 5
 
+# A clinic without a settings row yet has the documented default.
+DEFAULT_SUPERVISOR_DELAY_DAYS = DetectorThresholds().supervisor_delay_days
 
-def flags_readable(*, user: User, on: dt.date) -> QuerySet[Flag]:
-    """Flags on the clients ``user`` may read (own, and current supervisees')."""
-    return Flag.objects.filter(client__in=access.readable_clients(user, on=on))
+
+# The therapist first ---------------------------------------------------------
+
+
+def with_supervisor_reached_at(flags: QuerySet[Flag]) -> QuerySet[Flag]:
+    """Annotate ``supervisor_reached_at``: when each flag reaches the
+    supervisor, the earlier of its detection plus the clinic's delay and the
+    first time it was brought to supervision (LEAST ignores a missing one)."""
+    delay_days = Coalesce(
+        Subquery(
+            DetectorSettings.objects.filter(clinic_id=OuterRef("client__clinic_id"))
+            .order_by()
+            .values("supervisor_delay_days")[:1],
+            output_field=IntegerField(),
+        ),
+        Value(DEFAULT_SUPERVISOR_DELAY_DAYS),
+    )
+    brought_at = Subquery(
+        FlagStatusChange.objects.filter(
+            flag_id=OuterRef("pk"), to_status=FlagStatus.IN_SUPERVISION
+        )
+        .order_by()
+        .values("flag_id")
+        .annotate(first=Min("changed_at"))
+        .values("first"),
+        output_field=DateTimeField(),
+    )
+    after_delay = ExpressionWrapper(
+        F("detected_at")
+        + ExpressionWrapper(
+            delay_days * Value(dt.timedelta(days=1)), output_field=DurationField()
+        ),
+        output_field=DateTimeField(),
+    )
+    return flags.annotate(supervisor_reached_at=Least(after_delay, brought_at))
+
+
+def reached_supervisor(*, now: dt.datetime) -> Q:
+    """The condition, on flags annotated by :func:`with_supervisor_reached_at`,
+    that a flag has reached the supervisor at ``now``.  A flag in supervision
+    has always reached them, however it got there."""
+    return Q(supervisor_reached_at__lte=now) | Q(status=FlagStatus.IN_SUPERVISION)
+
+
+def flags_reached(*, flags: QuerySet[Flag], now: dt.datetime) -> QuerySet[Flag]:
+    """Those of ``flags`` that have reached the supervisor at ``now``."""
+    return with_supervisor_reached_at(flags).filter(reached_supervisor(now=now))
+
+
+def flags_reached_between(
+    *, flags: QuerySet[Flag], after: dt.datetime, until: dt.datetime
+) -> QuerySet[Flag]:
+    """Those of ``flags`` that reached the supervisor in ``(after, until]``:
+    what is new to them since ``after`` (the digest's count)."""
+    return with_supervisor_reached_at(flags).filter(
+        Q(supervisor_reached_at__gt=after) & Q(supervisor_reached_at__lte=until)
+    )
+
+
+def flags_readable(*, user: User, now: dt.datetime) -> QuerySet[Flag]:
+    """Flags ``user`` may read at ``now``: all of their own clients', and
+    their current supervisees' clients' once a flag has reached them."""
+    flags = Flag.objects.filter(client__in=access.readable_clients(user, on=now.date()))
+    return with_supervisor_reached_at(flags).filter(
+        Q(client__therapist=user) | reached_supervisor(now=now)
+    )
+
+
+def flag_queue_readable(*, user: User, now: dt.datetime) -> QuerySet[Flag]:
+    """The flags the queue starts from: readable, and not archived."""
+    return flags_readable(user=user, now=now).filter(archived_at__isnull=True)
 
 
 def queue_reviewers(*, user: User, on: dt.date) -> list[User]:
@@ -83,18 +171,49 @@ def tier_counts(*, flags: QuerySet[Flag]) -> dict[str, int]:
     )
 
 
-def flag_for_reading(*, user: User, flag_id: int, on: dt.date) -> Flag:
-    """The flag if its client is readable; 404 out of scope, 403 for the
-    clinic admin (who knows the client but never reads flags)."""
+def flag_for_reading(*, user: User, flag_id: int, now: dt.datetime) -> Flag:
+    """The flag if its client is readable and it has reached ``user``; 404
+    out of scope (and for a supervisor before the flag reaches them), 403 for
+    the clinic admin (who knows the client but never reads flags).  Archived
+    flags stay readable here."""
     client_id = (
         Flag.objects.filter(pk=flag_id).values_list("client_id", flat=True).first()
     )
     if client_id is None:
         raise access.not_found(user, "flag", flag_id)
-    client = access.client_for_reading(user, client_id, on=on)
-    flag = Flag.objects.get(pk=flag_id)
+    client = access.client_for_reading(user, client_id, on=now.date())
+    flag = flags_readable(user=user, now=now).filter(pk=flag_id).first()
+    if flag is None:
+        raise access.not_found(user, "flag", flag_id)
     flag.client = client
     return flag
+
+
+def flag_relation(*, actor: User, flag: Flag, on: dt.date) -> Relation:
+    """How ``actor`` stands to ``flag`` on ``on``, for
+    :mod:`attachment.review.steps`: treating (a trainee when their notes in
+    the flag's clinic wait for co-signature, the clinic's one notion of a
+    trainee; a therapist without a supervisor is never one), supervising, or
+    neither."""
+    treating = access.writable_clients(actor).filter(pk=flag.client_id).exists()
+    clinic_id = flag.client.clinic_id
+    return steps.relation_of(
+        treating=treating,
+        supervising=not treating
+        and access.is_current_supervisor(
+            actor,
+            supervisee_id=flag.client.therapist_id,
+            clinic_id=clinic_id,
+            on=on,
+        ),
+        trainee=treating
+        and access.cosignature_required(actor, clinic_id=clinic_id, on=on),
+    )
+
+
+def has_reached(*, user: User, flag: Flag, now: dt.datetime) -> bool:
+    """``flag`` is one ``user`` may read at ``now`` (see :func:`flags_readable`)."""
+    return flags_readable(user=user, now=now).filter(pk=flag.pk).exists()
 
 
 def status_history(*, flag: Flag) -> list[FlagStatusChange]:
@@ -222,32 +341,69 @@ def records_behind(*, flag: Flag) -> FlagRecords:
 # Client page and caseload ---------------------------------------------------
 
 
-def live_flags_of(*, client: Client) -> list[Flag]:
-    return list(
-        Flag.objects.filter(client=client, status__in=LIVE_FLAG_STATUSES)
-        .annotate(
-            tier_rank=Case(
-                When(tier=FlagTier.RED, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
+def _seen_by(
+    flags: QuerySet[Flag], client: Client, viewer: User | None, now: dt.datetime | None
+) -> QuerySet[Flag]:
+    """``flags`` of ``client`` as ``viewer`` sees them at ``now``: all for its
+    therapist, the reached ones for anyone else (the client page is already
+    scoped to its readers).  Without a viewer, every flag (the agenda, which
+    only the treating therapist prepares)."""
+    if viewer is None or viewer.pk == client.therapist_id:
+        return flags
+    if now is None:
+        raise ValueError("a viewer other than the therapist needs now")
+    return flags_reached(flags=flags, now=now)
+
+
+def _tier_first(flags: QuerySet[Flag]) -> QuerySet[Flag]:
+    return flags.annotate(
+        tier_rank=Case(
+            When(tier=FlagTier.RED, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
         )
-        .order_by("tier_rank", "detected_at", "pk")
+    ).order_by("tier_rank", "detected_at", "pk")
+
+
+def live_flags_of(
+    *, client: Client, viewer: User | None = None, now: dt.datetime | None = None
+) -> list[Flag]:
+    """The client's live flags that are not archived, strongest first."""
+    flags = Flag.objects.filter(
+        client=client, status__in=LIVE_FLAG_STATUSES, archived_at__isnull=True
     )
+    return list(_tier_first(_seen_by(flags, client, viewer, now)))
 
 
-def recently_closed_flags_of(*, client: Client) -> list[Flag]:
+def archived_flags_of(
+    *, client: Client, viewer: User | None = None, now: dt.datetime | None = None
+) -> list[Flag]:
+    """The client's archived flags that are not closed: out of the queue,
+    still listed on the client's page, marked archived."""
+    flags = Flag.objects.filter(
+        client=client, status__in=LIVE_FLAG_STATUSES, archived_at__isnull=False
+    ).order_by("-archived_at", "-pk")
+    return list(_seen_by(flags, client, viewer, now))
+
+
+def recently_closed_flags_of(
+    *, client: Client, viewer: User | None = None, now: dt.datetime | None = None
+) -> list[Flag]:
+    flags = Flag.objects.filter(client=client, status__in=CLOSED_FLAG_STATUSES)
     return list(
-        Flag.objects.filter(client=client, status__in=CLOSED_FLAG_STATUSES).order_by(
-            "-updated_at", "-pk"
-        )[:RECENTLY_CLOSED_SHOWN]
+        _seen_by(flags, client, viewer, now).order_by("-updated_at", "-pk")[
+            :RECENTLY_CLOSED_SHOWN
+        ]
     )
 
 
 def _live_count(tier: str) -> Coalesce:
     counted = (
         Flag.objects.filter(
-            client=OuterRef("pk"), status__in=LIVE_FLAG_STATUSES, tier=tier
+            client=OuterRef("pk"),
+            status__in=LIVE_FLAG_STATUSES,
+            archived_at__isnull=True,
+            tier=tier,
         )
         .order_by()
         .values("client")

@@ -1,6 +1,10 @@
 """Writes of the flag review: acknowledge, bring to supervision, resolve or
 dismiss with a reason, and the treating therapist's response.
 
+A supervisor acting on a flag that has not reached them yet
+(:func:`attachment.review.selectors.flags_reached`) is refused 404: for them
+it does not exist yet.
+
 Which step the treating therapist and the current supervisor may take in
 which status is :mod:`attachment.review.steps`; the flag page offers the
 same steps.  A step that is not the actor's in any status is refused 403; a
@@ -26,7 +30,7 @@ from django.http import HttpRequest
 
 from attachment.engine.services import flag_status_change
 from attachment.models import CLOSED_FLAG_STATUSES, Flag, FlagResponse, FlagStatus
-from attachment.review import steps
+from attachment.review import selectors, steps
 from attachment.review.steps import Relation, Step
 from clinic import access
 from clinic.audit import audit_record, request_ip
@@ -47,17 +51,18 @@ def is_supervising(*, actor: User, flag: Flag, on: dt.date) -> bool:
     )
 
 
-def _relation(actor: User, flag: Flag, on: dt.date) -> Relation:
-    return steps.relation_of(
-        treating=is_treating(actor=actor, flag=flag),
-        supervising=is_supervising(actor=actor, flag=flag, on=on),
-    )
-
-
 def _require_step(
-    actor: User, flag: Flag, step: Step, on: dt.date, what: str = "flag-review"
+    actor: User,
+    flag: Flag,
+    step: Step,
+    now: dt.datetime,
+    what: str = "flag-review",
 ) -> Relation:
-    relation = _relation(actor, flag, on)
+    relation = selectors.flag_relation(actor=actor, flag=flag, on=now.date())
+    if relation == Relation.SUPERVISING and not selectors.has_reached(
+        user=actor, flag=flag, now=now
+    ):
+        raise access.not_found(actor, "flag", flag.pk)
     if step not in steps.steps_open_to(relation=relation):
         raise access.forbidden(actor, what, flag.pk)
     return relation
@@ -87,7 +92,7 @@ def _take(
 def flag_acknowledge(*, actor: User, flag: Flag, now: dt.datetime) -> Flag:
     """Seen and taken on: by the current supervisor or the treating therapist."""
     step = Step.ACKNOWLEDGE
-    relation = _require_step(actor, flag, step, now.date())
+    relation = _require_step(actor, flag, step, now)
     return _take(
         actor=actor,
         flag=flag,
@@ -100,9 +105,11 @@ def flag_acknowledge(*, actor: User, flag: Flag, now: dt.datetime) -> Flag:
 
 def flag_to_supervision(*, actor: User, flag: Flag, now: dt.datetime) -> Flag:
     """Put the flag on the next supervision session (status ``in_supervision``);
-    the supervision session form offers such flags as the ones discussed."""
+    the supervision session form offers such flags as the ones discussed.
+    Taken by the treating therapist, it lets the flag reach the supervisor at
+    once instead of after the clinic's delay."""
     step = Step.TO_SUPERVISION
-    relation = _require_step(actor, flag, step, now.date())
+    relation = _require_step(actor, flag, step, now)
     return _take(
         actor=actor,
         flag=flag,
@@ -117,9 +124,11 @@ def flag_close(
     *, actor: User, flag: Flag, outcome: str, reason: str, now: dt.datetime
 ) -> Flag:
     """Resolve or dismiss with a reason.  A dismissed episode is not raised
-    again by the scan."""
+    again by the scan.  The supervisor closes; so does a licensed treating
+    therapist (a trainee does not), and the reason stays in the flag's
+    history for the supervisor to read."""
     step = Step.CLOSE
-    relation = _require_step(actor, flag, step, now.date())
+    relation = _require_step(actor, flag, step, now)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Give a reason for closing the flag."})
@@ -143,7 +152,7 @@ def flag_respond(
     only for scheduling").  Clinical text: audited, never logged.  It changes
     nothing of the flag, and the steps allow it in every status, so it takes
     no lock on the flag."""
-    _require_step(actor, flag, Step.RESPOND, now.date(), what="flag-response")
+    _require_step(actor, flag, Step.RESPOND, now, what="flag-response")
     with transaction.atomic():
         response = FlagResponse(
             flag=flag, author=actor, written_at=now, text=text.strip()

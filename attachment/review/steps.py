@@ -3,15 +3,22 @@ buttons on the flag page and the refusals of :mod:`attachment.review.services`.
 
 A step depends on the flag's status and on the actor's relation to its client:
 
-* the treating therapist acknowledges an open flag, and may answer a flag
-  whatever its status (a response changes nothing of the flag);
+* the treating therapist sees a flag first: they acknowledge an open flag,
+  bring an open or acknowledged one to supervision (which also lets it reach
+  the supervisor before the clinic's delay), and may answer a flag whatever
+  its status (a response changes nothing of the flag);
+* a licensed treating therapist, and a therapist without a supervisor, also
+  resolve or dismiss their own live flags with a reason, which the
+  supervisor reads in the flag's history;
+* a trainee (a therapist whose notes need co-signature) does not close their
+  own flags: that is the supervisor's decision;
 * the therapist's current supervisor acknowledges an open flag, brings an
   open or acknowledged one to supervision, and resolves or dismisses any
-  live flag: closing is the review's decision, not the reviewed person's;
+  live flag;
 * anyone else takes no step.
 
-Who is treating and who is a current supervisor is decided by
-:mod:`clinic.access`; this module only combines the answers.
+Who is treating, who is a trainee and who is a current supervisor is decided
+by :mod:`clinic.access`; this module only combines the answers.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ class Relation(enum.StrEnum):
     """How the actor stands to the flag's client."""
 
     TREATING = "treating"
+    TREATING_TRAINEE = "treating_trainee"
     SUPERVISING = "supervising"
     NONE = "none"
 
@@ -36,25 +44,33 @@ class Step(enum.StrEnum):
     RESPOND = "respond"
 
 
+_ANY_TREATING = frozenset({Relation.TREATING, Relation.TREATING_TRAINEE})
+
 _RULES: dict[Step, tuple[frozenset[Relation], frozenset[FlagStatus]]] = {
     Step.ACKNOWLEDGE: (
-        frozenset({Relation.TREATING, Relation.SUPERVISING}),
+        _ANY_TREATING | {Relation.SUPERVISING},
         frozenset({FlagStatus.OPEN}),
     ),
     Step.TO_SUPERVISION: (
-        frozenset({Relation.SUPERVISING}),
+        _ANY_TREATING | {Relation.SUPERVISING},
         frozenset({FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED}),
     ),
-    Step.CLOSE: (frozenset({Relation.SUPERVISING}), frozenset(LIVE_FLAG_STATUSES)),
-    Step.RESPOND: (frozenset({Relation.TREATING}), frozenset(FlagStatus)),
+    Step.CLOSE: (
+        frozenset({Relation.TREATING, Relation.SUPERVISING}),
+        frozenset(LIVE_FLAG_STATUSES),
+    ),
+    Step.RESPOND: (_ANY_TREATING, frozenset(FlagStatus)),
 }
 
 
-def relation_of(*, treating: bool, supervising: bool) -> Relation:
-    """The relation from the two access answers (a link never has its
-    supervisor as its own supervisee, so both are never true)."""
+def relation_of(
+    *, treating: bool, supervising: bool, trainee: bool = False
+) -> Relation:
+    """The relation from the access answers (a link never has its supervisor
+    as its own supervisee, so treating and supervising are never both true);
+    ``trainee`` matters only to the treating therapist."""
     if treating:
-        return Relation.TREATING
+        return Relation.TREATING_TRAINEE if trainee else Relation.TREATING
     if supervising:
         return Relation.SUPERVISING
     return Relation.NONE

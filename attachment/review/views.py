@@ -1,9 +1,11 @@
 """Pages of the flag review: the queue, one flag, and the POST-only steps.
 
-The queue serves supervisors (their current supervisees' flags) and
-therapists (their own clients' flags) alike; a clinic admin, who never reads
+The queue serves supervisors (their current supervisees' flags, once they
+have reached them) and therapists (their own clients' flags, at once) alike;
+archived flags leave it but keep their page.  A clinic admin, who never reads
 flags or their evidence, is refused.  A flag is scoped like its client: 404
-out of scope, 403 for the admin.  Each step is a POST of its own form; a
+out of scope (and for a supervisor before it reaches them), 403 for the
+admin.  Each step is a POST of its own form; a
 refused step (a closed flag, say) comes back as a message on the flag page.
 """
 
@@ -42,11 +44,10 @@ QUEUE_PAGE_SIZE = 25
 def flag_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     access.require_clinical_role(request.user)
     now = timezone.now()
-    today = now.date()
     filters = FlagQueueFilter(
         request.GET,
-        queryset=selectors.flags_readable(user=request.user, on=today),
-        reviewers=selectors.queue_reviewers(user=request.user, on=today),
+        queryset=selectors.flag_queue_readable(user=request.user, now=now),
+        reviewers=selectors.queue_reviewers(user=request.user, on=now.date()),
     )
     flags = filters.qs
     page = Paginator(selectors.flag_queue(flags=flags), QUEUE_PAGE_SIZE).get_page(
@@ -72,12 +73,7 @@ def flag_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _relation(
     request: AuthenticatedHttpRequest, flag: Flag, now: dt.datetime
 ) -> Relation:
-    return steps.relation_of(
-        treating=services.is_treating(actor=request.user, flag=flag),
-        supervising=services.is_supervising(
-            actor=request.user, flag=flag, on=now.date()
-        ),
-    )
+    return selectors.flag_relation(actor=request.user, flag=flag, on=now.date())
 
 
 def _step_forms(flag: Flag, relation: Relation) -> dict[str, Form]:
@@ -96,7 +92,9 @@ def _step_forms(flag: Flag, relation: Relation) -> dict[str, Form]:
             submit="Add to the next supervision",
         )
     if Step.CLOSE in allowed:
-        forms["close_form"] = FlagCloseForm(flag_id=flag.pk)
+        forms["close_form"] = FlagCloseForm(
+            flag_id=flag.pk, by_therapist=relation == Relation.TREATING
+        )
     if Step.RESPOND in allowed:
         forms["response_form"] = FlagResponseForm(flag_id=flag.pk)
     return forms
@@ -146,7 +144,7 @@ def _inactive_since(flag: Flag) -> dt.date | None:
 
 
 def _flag(request: AuthenticatedHttpRequest, flag_id: int, now: dt.datetime) -> Flag:
-    return selectors.flag_for_reading(user=request.user, flag_id=flag_id, on=now.date())
+    return selectors.flag_for_reading(user=request.user, flag_id=flag_id, now=now)
 
 
 @login_required

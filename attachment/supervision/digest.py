@@ -3,8 +3,11 @@ say, holding counts and links only.
 
 Counted for a supervisor:
 
-* new red flags: live red flags detected since the supervisor's last digest
-  (or the last day, before the first) on clients of their current supervisees;
+* new red flags: live red flags on clients of their current supervisees that
+  reached the supervisor (:func:`attachment.review.selectors.flags_reached`:
+  the clinic's delay after detection, or sooner when the therapist brought
+  them to supervision) since the supervisor's last digest (or the last day,
+  before the first);
 * action items due: open items of the sessions they led with current
   supervisees, due today (in the session clinic's time zone) or earlier.
 
@@ -36,6 +39,7 @@ from attachment.models import (
     Notification,
     NotificationKind,
 )
+from attachment.review.selectors import flags_reached_between
 from attachment.supervision import notifications, selectors
 from clinic import access
 from clinic.models import User
@@ -81,13 +85,10 @@ def new_red_flag_count(
     supervised = access.readable_clients(supervisor, on=now.date()).exclude(
         therapist=supervisor
     )
-    return Flag.objects.filter(
-        client__in=supervised,
-        tier=FlagTier.RED,
-        status__in=LIVE_FLAG_STATUSES,
-        detected_at__gt=since,
-        detected_at__lte=now,
-    ).count()
+    flags = Flag.objects.filter(
+        client__in=supervised, tier=FlagTier.RED, status__in=LIVE_FLAG_STATUSES
+    )
+    return flags_reached_between(flags=flags, after=since, until=now).count()
 
 
 def items_due_count(*, supervisor: User, now: dt.datetime) -> int:

@@ -27,7 +27,10 @@ def items_assigned_message(count: int) -> str:
 
 
 def red_flags_message(count: int) -> str:
-    return f"{_plural(count, 'new red flag', 'new red flags')} on your supervisees' clients."
+    return (
+        f"{_plural(count, 'new flag', 'new flags')} with strong evidence "
+        "on your supervisees' clients."
+    )
 
 
 def items_due_message(count: int) -> str:
@@ -37,7 +40,7 @@ def items_due_message(count: int) -> str:
 
 
 def red_flags_path() -> str:
-    """The flag queue, showing red flags."""
+    """The flag queue, showing the flags with strong evidence."""
     return reverse("attachment:flag_queue") + "?tier=red"
 
 

@@ -27,6 +27,7 @@ from attachment.models import (
     Notification,
     SupervisionSession,
 )
+from attachment.review.selectors import flags_reached
 from clinic import access
 from clinic.models import Client, Membership, Role, Supervision, User
 
@@ -195,15 +196,21 @@ def supervision_link_of(
     return None
 
 
-def live_flags_for(*, link: Supervision) -> QuerySet[Flag]:
-    """The supervisee's live flags in the link's clinic, red first, oldest first."""
+def live_flags_for(
+    *, link: Supervision, now: dt.datetime | None = None
+) -> QuerySet[Flag]:
+    """The supervisee's live flags in the link's clinic, red first, oldest
+    first; with ``now``, only those that have reached the supervisor
+    (:func:`attachment.review.selectors.flags_reached`)."""
+    flags = Flag.objects.filter(
+        client__therapist_id=link.supervisee_id,
+        client__clinic_id=link.clinic_id,
+        status__in=LIVE_FLAG_STATUSES,
+    )
+    if now is not None:
+        flags = flags_reached(flags=flags, now=now)
     return (
-        Flag.objects.filter(
-            client__therapist_id=link.supervisee_id,
-            client__clinic_id=link.clinic_id,
-            status__in=LIVE_FLAG_STATUSES,
-        )
-        .select_related("client")
+        flags.select_related("client")
         # "red" sorts before "yellow".
         .order_by("tier", "detected_at", "pk")
     )

@@ -1,7 +1,8 @@
-"""Evaluate the rising-contact-frequency detector on labelled synthetic histories.
+"""Evaluate the eight detectors on labelled synthetic histories.
 
-Prints, as Markdown for the README: the false alarms per stable client-year
-(Poisson and over-dispersed clients separately and combined), and a recall
+Rising contact frequency first, in detail: prints, as Markdown, the false
+alarms per stable client-year (Poisson and over-dispersed clients separately
+and combined), and a recall
 table (baseline rate x rise x detected within 3, 4, 6 and 8 weeks of the
 change) for the real detector beside the same table for an oracle: a Poisson
 CUSUM that knows each client's true rates before and after the change,
@@ -9,22 +10,31 @@ calibrated by simulation to the detector's own false-alarm rate on stable
 Poisson clients of the same baseline rate.  ``--calibrate`` instead prints the
 false alarms on plain in-control series for a range of ``ARL_INFLATION``
 values, which is how that constant was chosen.
+
+Then every detector, rising frequency included, in one table against the
+goals of issue 15: false alarms per stable client-year and recall within the
+detector's horizon (:mod:`attachment.engine.evaluation`).  ``--set
+NAME=VALUE`` runs it with other thresholds.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import multiprocessing
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from attachment.engine import synthetic
-from attachment.engine.patterns import DetectorThresholds, rising_statistics
+from attachment.engine.evaluation import report
+from attachment.engine.patterns import DetectorThresholds, Kind, rising_statistics
 
 HORIZONS = (3, 4, 6, 8)
 GOAL_FALSE_ALARMS = 0.5
@@ -111,6 +121,8 @@ def detector_alarms(
 ) -> np.ndarray:
     """The real detector's verdict for every client and week, in chunks of
     clients to keep memory flat."""
+    if not thresholds.rising_enabled:
+        return np.zeros(histories.counts.shape, dtype=bool)
     chunks = []
     for lo in range(0, histories.counts.shape[0], CHUNK):
         result = rising_statistics(
@@ -419,21 +431,118 @@ def calibrate(*, seed: int, clients: int, thresholds: DetectorThresholds) -> str
     return "\n".join(lines)
 
 
+def rising_row(result: Evaluation) -> report.DetectorRow:
+    """The rising-frequency evaluation as one row of the eight: false alarms
+    of the combined stable population, recall of the clients whose rate at
+    least doubled from 1 a week or more (the cells of its oracle goal) within
+    the monitored weeks."""
+    t = result.thresholds
+    combined = next(r for r in result.false_alarms if r.population == "combined")
+    within = max(h for h in HORIZONS if h <= max(t.rising_monitor_weeks, HORIZONS[0]))
+    i = HORIZONS.index(within)
+    cells = [c for c in result.recall if c.in_goal]
+    hits = sum(round(c.detector[i] * c.clients) for c in cells)
+    return report.DetectorRow(
+        kind=Kind.RISING_CONTACT_FREQUENCY,
+        label="Contacts rising",
+        stable="Poisson and over-dispersed clients at 0.5-4 a week, holidays "
+        "and therapist absences",
+        clients=combined.clients,
+        client_years=combined.client_years,
+        alarms=combined.alarms,
+        recalls=(
+            report.Recall(
+                "contact doubled or tripled from 1-4 a week",
+                f"{within} weeks",
+                hits,
+                sum(c.clients for c in cells),
+            ),
+        ),
+        seconds=result.seconds,
+    )
+
+
+def thresholds_with(overrides: list[str]) -> DetectorThresholds:
+    """The default thresholds with ``name=value`` overrides (for what-if runs)."""
+    defaults = DetectorThresholds()
+    values: dict[str, Any] = {}
+    for item in overrides:
+        name, _, raw = item.partition("=")
+        if not hasattr(defaults, name):
+            raise CommandError(f"unknown threshold {name!r}")
+        kind = type(getattr(defaults, name))
+        values[name] = (
+            raw.lower() in ("1", "true", "yes") if kind is bool else kind(raw)
+        )
+    try:
+        return dataclasses.replace(defaults, **values)
+    except ValueError as error:
+        raise CommandError(str(error)) from error
+
+
+def _evaluate_one(
+    kind: Kind,
+    *,
+    seed: int,
+    clients: int,
+    pattern_clients: int,
+    thresholds: DetectorThresholds,
+) -> report.DetectorRow:
+    (row,) = report.evaluate_records(
+        seed=seed,
+        clients=clients,
+        pattern_clients=pattern_clients,
+        thresholds=thresholds,
+        only=(kind,),
+    )
+    return row
+
+
 class Command(BaseCommand):
-    help = "Evaluate the rising-contact-frequency detector on synthetic histories."
+    help = "Evaluate the eight detectors on labelled synthetic histories."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=20260)
-        parser.add_argument("--clients", type=int, default=20000)
+        parser.add_argument(
+            "--clients",
+            type=int,
+            default=20000,
+            help="stable clients of each kind for rising contact frequency",
+        )
+        parser.add_argument(
+            "--record-clients",
+            type=int,
+            default=600,
+            help="stable clients for each of the other seven detectors",
+        )
+        parser.add_argument(
+            "--pattern-clients",
+            type=int,
+            default=300,
+            help="clients in each of their true-pattern populations",
+        )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=2,
+            help="processes for the seven detectors (1 runs them in this one)",
+        )
         parser.add_argument("--baseline-weeks", type=int, default=None)
+        parser.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="override a threshold (repeatable)",
+        )
         parser.add_argument("--calibrate", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        thresholds = DetectorThresholds()
+        started = time.perf_counter()
+        overrides = list(options["set"])
         if options["baseline_weeks"]:
-            thresholds = dataclasses.replace(
-                thresholds, rising_baseline_weeks=options["baseline_weeks"]
-            )
+            overrides.append(f"rising_baseline_weeks={options['baseline_weeks']}")
+        thresholds = thresholds_with(overrides)
         if options["calibrate"]:
             self.stdout.write(
                 calibrate(
@@ -443,7 +552,7 @@ class Command(BaseCommand):
                 )
             )
             return
-        with tqdm(total=None, desc="evaluating", unit="step") as bar:
+        with tqdm(total=None, desc="rising frequency", unit="step") as bar:
 
             def progress(steps: Iterator[Any], total: int) -> Iterator[Any]:
                 bar.total = total
@@ -461,3 +570,31 @@ class Command(BaseCommand):
                 ),
             )
         self.stdout.write(render(result))
+        kinds = [d.kind for d in report.detectors()]
+        run = functools.partial(
+            _evaluate_one,
+            seed=options["seed"],
+            clients=options["record_clients"],
+            pattern_clients=options["pattern_clients"],
+            thresholds=thresholds,
+        )
+        bar = tqdm(total=len(kinds), desc="the other seven", unit="detector")
+        if options["jobs"] > 1:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(options["jobs"], mp_context=context) as pool:
+                records = list(pool.map(run, kinds))
+        else:
+            records = [run(kind) for kind in kinds]
+        bar.update(len(kinds))
+        bar.close()
+        rows = [rising_row(result), *records]
+        self.stdout.write("")
+        if overrides:
+            self.stdout.write("Thresholds changed: " + ", ".join(overrides) + "\n")
+        self.stdout.write(report.render_summary(rows))
+        self.stdout.write(
+            f"\nAll eight evaluated in {time.perf_counter() - started:.0f} s "
+            f"(seed {options['seed']}; {options['record_clients']} stable clients "
+            f"and {options['pattern_clients']} per true pattern for each of the "
+            "seven; one year of weekly scans each)."
+        )

@@ -7,8 +7,10 @@ import io
 import numpy as np
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from attachment.engine import synthetic
+from attachment.engine.evaluation import report
 from attachment.engine.patterns import DetectorThresholds
 from attachment.management.commands import eval_detectors as ev
 
@@ -84,8 +86,50 @@ def test_the_detector_is_silent_on_a_perfectly_steady_client():
     assert not ev.detector_alarms(steady, DetectorThresholds()).any()
 
 
-def test_the_command_prints_the_tables():
+def test_the_command_prints_the_tables_and_every_detector_against_its_goals():
     out = io.StringIO()
-    call_command("eval_detectors", clients=40, seed=5, stdout=out, stderr=io.StringIO())
-    assert "False alarms per stable client-year" in out.getvalue()
-    assert "Finished in" in out.getvalue()
+    call_command(
+        "eval_detectors",
+        clients=40,
+        record_clients=8,
+        pattern_clients=6,
+        jobs=1,
+        seed=5,
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    text = out.getvalue()
+    assert "False alarms per stable client-year" in text
+    assert "Finished in" in text
+    for label in ("Contacts rising", *(d.label for d in report.detectors())):
+        assert text.count(f"\n| {label} |") == 1
+    assert "Goals: at most 0.2 false alarms per stable client-year" in text
+    assert "All 8 together:" in text
+    assert "Every goal met: " in text
+
+
+def test_a_rising_detector_switched_off_raises_no_alarm():
+    off = DetectorThresholds(rising_enabled=False)
+    run = ev.evaluate(seed=3, clients=40, thresholds=off, calibration_clients=200)
+    row = ev.rising_row(run)
+    assert row.alarms == 0
+    assert row.recalls[0].hits == 0 and row.recalls[0].clients > 0
+
+
+def test_the_rising_row_counts_the_goal_cells_within_the_monitored_weeks(small_run):
+    row = ev.rising_row(small_run)
+    combined = next(r for r in small_run.false_alarms if r.population == "combined")
+    assert row.alarms == combined.alarms
+    assert row.per_client_year == pytest.approx(combined.per_client_year)
+    goal_cells = [c for c in small_run.recall if c.in_goal]
+    assert row.recalls[0].clients == sum(c.clients for c in goal_cells)
+    assert 0 <= row.recalls[0].hits <= row.recalls[0].clients
+
+
+def test_thresholds_can_be_overridden_by_name_and_are_checked():
+    t = ev.thresholds_with(["policy_min_count=5", "dependency_enabled=false"])
+    assert t.policy_min_count == 5 and t.dependency_enabled is False
+    with pytest.raises(CommandError):
+        ev.thresholds_with(["no_such_threshold=1"])
+    with pytest.raises(CommandError):
+        ev.thresholds_with(["policy_min_count=0"])

@@ -36,7 +36,8 @@ def _flag(client, tier: str, status: str = FlagStatus.OPEN, day: int = 1) -> Fla
         tier=tier,
         window_start=dt.date(2026, 3, day),
         window_end=dt.date(2026, 3, 10),
-        detected_at=NOW,
+        # Long enough ago to have reached the supervisor (the therapist first).
+        detected_at=NOW - dt.timedelta(days=30),
         score=1.0,
         explanation=EXPLANATION,
         status=status,
@@ -239,7 +240,7 @@ def test_the_admins_page_shows_counts_from_five_active_clients_on(
     page = login(admin).get(reverse("attachment:clinic_overview")).content.decode()
 
     tess = page[page.index("Tess Therapist") : page.index("</tr>", page.index("Tess"))]
-    assert ('<span class="badge text-bg-danger">1</span>' in tess) is shown
+    assert ('<span class="badge flag-tier text-bg-secondary">1</span>' in tess) is shown
     assert ("<svg" in tess) is shown
     assert ("fewer than 5 clients" in tess) is not shown
     assert "A therapist with fewer than 5 active clients shows no counts" in page
@@ -253,7 +254,7 @@ def test_a_supervisor_keeps_the_counts_of_a_small_caseload(
     assert (row.red_flags, row.yellow_flags) == (1, 2)
     page = login(supervisor).get(reverse("attachment:overview")).content.decode()
     assert "fewer than" not in page
-    assert '<span class="badge text-bg-danger">1</span>' in page
+    assert '<span class="badge flag-tier text-bg-secondary">1</span>' in page
     assert "<svg" in page
 
 

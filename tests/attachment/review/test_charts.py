@@ -23,17 +23,16 @@ def test_related_numbers_are_read_together():
             "rate_ratio_ci95": [2.48, None],
             "cusum": 3.0,
             "cusum_threshold": 4.1,
-            "baseline_contacts": 25,
-            "baseline_weeks": 38,
             "rate_ratio_p_value": 0.00001,
         }
     )
 
-    assert rows["Rate ratio with 95% CI"] == "5.57 (95% CI 2.48 to no upper bound)"
-    assert rows["CUSUM value against threshold h"] == (
+    assert rows["Rate ratio with 95% confidence interval"] == (
+        "5.57 (95% CI 2.48 to no upper bound)"
+    )
+    assert rows["CUSUM statistic against its threshold h"] == (
         "3 against h = 4.1 (under the threshold)"
     )
-    assert rows["Baseline"] == "25 contacts in 38 weeks"
     assert rows["Rate-ratio test (one-sided)"] == "p < 0.0001"
 
 
@@ -49,10 +48,11 @@ def test_the_therapist_signals_show_before_and_after():
         }
     )
 
-    assert rows["Fewer replies (share of client contacts answered; Fisher's test)"] == (
-        "yes: 100% before, 9% recently (p = 0.0004)"
+    assert rows["Share of the client's contacts answered"] == (
+        "100% before, 9% recently: fewer"
     )
-    assert rows["Weeks compared"] == "6 before, 3 recent"
+    assert rows["Fewer contacts answered: Fisher's exact test"] == "p = 0.0004"
+    assert rows["Weeks compared"] == "6 weeks before; 3 recent weeks"
 
 
 def test_unknown_keys_get_a_row_in_words_and_series_get_none():

@@ -208,7 +208,7 @@ def test_a_field_less_step_moves_the_flag_one_step_whatever_is_posted(
 @dataclass
 class Queue:
     supervisor: User
-    readable: list[Flag]  # every flag the supervisor may read
+    readable: list[Flag]  # every flag the supervisor may read (and has reached them)
     reviewers: list[User]  # whom the queue can be narrowed to
     as_supervisor: Callable[[], HttpClient]
     queries: st.SearchStrategy[dict[str, Any]] = field(default=st.nothing(), repr=False)
@@ -222,7 +222,8 @@ class Queue:
 
 FLAG_SHAPES = [
     # (whose client, kind, tier, status, days ago)
-    ("supervisee", "policy_pattern", "yellow", "open", 3),
+    ("supervisee", "policy_pattern", "yellow", "open", 3),  # still with the therapist
+    ("supervisee", "policy_pattern", "yellow", "open", 8),
     ("supervisee", "rising_contact_frequency", "red", "open", 40),
     ("supervisee", "absence_surge", "red", "resolved", 90),
     ("supervisee", "policy_pattern", "red", "in_supervision", 150),
@@ -256,7 +257,11 @@ def queue(world) -> Queue:
     ]
     queue = Queue(
         supervisor=world.supervisor,
-        readable=[flag for flag in flags if flag.client_id != stranger.pk],
+        readable=[
+            flag
+            for flag, (whose, *_, days) in zip(flags, FLAG_SHAPES, strict=True)
+            if whose == "own" or (whose == "supervisee" and days >= 7)
+        ],
         reviewers=queue_reviewers(user=world.supervisor, on=now.date()),
         as_supervisor=world.as_supervisor,
     )

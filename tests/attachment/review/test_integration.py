@@ -85,5 +85,5 @@ def test_the_caseload_table_shows_a_flags_column(login, clinic, therapist):
     html = login(therapist).get(reverse("clinic:home")).content.decode()
 
     assert '<th scope="col">Flags</th>' in html
-    assert "1 red" in html
+    assert "1 strong evidence" in html
     assert html.count('<span class="text-muted">none</span>') == 1

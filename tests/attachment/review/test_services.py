@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from attachment.engine.services import FlagTransitionRefused, clinic_scan
 from attachment.models import Flag, FlagResponse, FlagStatus, FlagStatusChange
 from attachment.review import services as review
-from clinic.models import AuditEvent
+from clinic.models import AuditEvent, Supervision
 from tests.attachment.engine.test_scan import weekly_contacts
 from tests.attachment.factories import FlagFactory, former_supervisor_of
 from tests.factories import ClientFactory
@@ -20,8 +20,10 @@ WEEK = dt.timedelta(days=7)
 
 
 @pytest.fixture
-def flag(client):
-    return FlagFactory(client=client)
+def flag(client, now):
+    """A flag old enough to have reached the supervisor (the therapist had it
+    first for the clinic's delay)."""
+    return FlagFactory(client=client, detected_at=now - WEEK - dt.timedelta(days=1))
 
 
 def _statuses(flag):
@@ -54,11 +56,10 @@ def test_the_treating_therapist_may_acknowledge_their_own_clients_flag(
     assert Flag.objects.get(pk=flag.pk).status == FlagStatus.ACKNOWLEDGED
 
 
-def test_the_therapist_may_not_bring_to_supervision_resolve_or_dismiss(
-    flag, therapist, now
+def test_a_trainee_may_not_resolve_or_dismiss_their_own_flag(
+    flag, therapist, supervisor, now
 ):
-    with pytest.raises(PermissionDenied):
-        review.flag_to_supervision(actor=therapist, flag=flag, now=now)
+    Supervision.objects.filter(supervisee=therapist).update(cosign_required=True)
     for outcome in (FlagStatus.RESOLVED, FlagStatus.DISMISSED):
         with pytest.raises(PermissionDenied):
             review.flag_close(
@@ -200,7 +201,7 @@ def test_a_flag_dismissed_in_review_is_not_raised_again_by_the_scan(
         flag=flag,
         outcome=FlagStatus.DISMISSED,
         reason="Known pattern around a house move; agreed plan in place.",
-        now=now,
+        now=now + WEEK,  # once the flag has reached the supervisor
     )
     weekly_contacts(rising, [7], now=now + WEEK)
 

@@ -3,6 +3,8 @@ offers exactly the steps the services accept, for every status and relation."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -20,8 +22,13 @@ from attachment.review.steps import (
     statuses_allowing,
     steps_open_to,
 )
+from clinic.models import Supervision
 from clinic.refusals import Refused
-from tests.attachment.factories import FlagFactory
+from tests.attachment.factories import DETECTED, FlagFactory
+
+# Detected well before the tests' clock, so that each flag has reached the
+# supervisor (the therapist-first delay is tested in test_therapist_first).
+REACHED = DETECTED - dt.timedelta(days=30)
 
 OPEN, ACK, IN_SUP, RESOLVED, DISMISSED = (
     FlagStatus.OPEN,
@@ -39,11 +46,16 @@ ACKNOWLEDGE, TO_SUPERVISION, CLOSE, RESPOND = (
 
 # The rule written out in full, so that a change to it is a change here too.
 EXPECTED = {
-    (OPEN, Relation.TREATING): {ACKNOWLEDGE, RESPOND},
-    (ACK, Relation.TREATING): {RESPOND},
-    (IN_SUP, Relation.TREATING): {RESPOND},
+    (OPEN, Relation.TREATING): {ACKNOWLEDGE, TO_SUPERVISION, CLOSE, RESPOND},
+    (ACK, Relation.TREATING): {TO_SUPERVISION, CLOSE, RESPOND},
+    (IN_SUP, Relation.TREATING): {CLOSE, RESPOND},
     (RESOLVED, Relation.TREATING): {RESPOND},
     (DISMISSED, Relation.TREATING): {RESPOND},
+    (OPEN, Relation.TREATING_TRAINEE): {ACKNOWLEDGE, TO_SUPERVISION, RESPOND},
+    (ACK, Relation.TREATING_TRAINEE): {TO_SUPERVISION, RESPOND},
+    (IN_SUP, Relation.TREATING_TRAINEE): {RESPOND},
+    (RESOLVED, Relation.TREATING_TRAINEE): {RESPOND},
+    (DISMISSED, Relation.TREATING_TRAINEE): {RESPOND},
     (OPEN, Relation.SUPERVISING): {ACKNOWLEDGE, TO_SUPERVISION, CLOSE},
     (ACK, Relation.SUPERVISING): {TO_SUPERVISION, CLOSE},
     (IN_SUP, Relation.SUPERVISING): {CLOSE},
@@ -67,7 +79,17 @@ def test_the_therapist_may_respond_in_every_status_so_a_response_takes_no_lock()
 
 
 def test_steps_never_the_relations_are_the_ones_refused_as_forbidden():
-    assert steps_open_to(relation=Relation.TREATING) == {ACKNOWLEDGE, RESPOND}
+    assert steps_open_to(relation=Relation.TREATING) == {
+        ACKNOWLEDGE,
+        TO_SUPERVISION,
+        CLOSE,
+        RESPOND,
+    }
+    assert steps_open_to(relation=Relation.TREATING_TRAINEE) == {
+        ACKNOWLEDGE,
+        TO_SUPERVISION,
+        RESPOND,
+    }
     assert steps_open_to(relation=Relation.SUPERVISING) == {
         ACKNOWLEDGE,
         TO_SUPERVISION,
@@ -78,6 +100,14 @@ def test_steps_never_the_relations_are_the_ones_refused_as_forbidden():
 
 def test_the_relation_is_treating_supervising_or_none():
     assert relation_of(treating=True, supervising=False) == Relation.TREATING
+    assert (
+        relation_of(treating=True, supervising=False, trainee=True)
+        == Relation.TREATING_TRAINEE
+    )
+    assert (
+        relation_of(treating=False, supervising=True, trainee=True)
+        == Relation.SUPERVISING
+    )
     assert relation_of(treating=False, supervising=True) == Relation.SUPERVISING
     assert relation_of(treating=False, supervising=False) == Relation.NONE
 
@@ -113,7 +143,7 @@ def _accepted(actor, client, status, now) -> set[Step]:
     """The steps the services take, each on a fresh flag in ``status``."""
     accepted = set()
     for step in Step:
-        flag = FlagFactory(client=client, status=status)
+        flag = FlagFactory(client=client, status=status, detected_at=REACHED)
         try:
             _take(step, actor, flag, now)
         except (PermissionDenied, Refused):
@@ -141,6 +171,7 @@ def _offered(http, flag) -> set[Step]:
 def people(therapist, supervisor, unrelated_supervisor):
     return {
         Relation.TREATING: therapist,
+        Relation.TREATING_TRAINEE: therapist,
         Relation.SUPERVISING: supervisor,
         Relation.NONE: unrelated_supervisor,
     }
@@ -152,7 +183,9 @@ def test_the_page_offers_a_step_exactly_when_the_service_accepts_it(
     login, client, people, now, status, relation
 ):
     actor = people[relation]
-    shown = FlagFactory(client=client, status=status)
+    if relation == Relation.TREATING_TRAINEE:
+        Supervision.objects.filter(supervisee=actor).update(cosign_required=True)
+    shown = FlagFactory(client=client, status=status, detected_at=REACHED)
 
     offered = _offered(login(actor), shown)
     accepted = _accepted(actor, client, status, now)
@@ -167,7 +200,7 @@ def test_the_page_offers_a_step_exactly_when_the_service_accepts_it(
 def test_a_status_step_takes_one_row_lock_on_the_flag(
     client, supervisor, now, step, status
 ):
-    flag = FlagFactory(client=client, status=status)
+    flag = FlagFactory(client=client, status=status, detected_at=REACHED)
 
     with CaptureQueriesContext(connection) as queries:
         _take(step, supervisor, flag, now)
@@ -178,7 +211,7 @@ def test_a_status_step_takes_one_row_lock_on_the_flag(
 
 
 def test_a_refused_step_is_a_refusal_that_names_the_status(client, supervisor, now):
-    flag = FlagFactory(client=client, status=DISMISSED)
+    flag = FlagFactory(client=client, status=DISMISSED, detected_at=REACHED)
 
     with pytest.raises(FlagTransitionRefused) as refused:
         review.flag_to_supervision(actor=supervisor, flag=flag, now=now)

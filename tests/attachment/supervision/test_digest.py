@@ -11,8 +11,10 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from attachment.models import DigestLog, FlagStatus, Notification, NotificationKind
+from attachment.review.services import flag_to_supervision
 from attachment.supervision import tasks as supervision_tasks
 from attachment.supervision.digest import digest_recipient_ids, digest_send
+from attachment.supervision.notifications import red_flags_message
 from clinic.models import Role, Supervision
 from tests.attachment.factories import (
     ActionItemFactory,
@@ -24,6 +26,9 @@ from tests.factories import ClientFactory
 # Thursday 19 March 2026, 07:00 UTC: the beat's hour.
 MORNING = dt.datetime(2026, 3, 19, 7, 0, tzinfo=dt.UTC)
 YESTERDAY = MORNING - dt.timedelta(hours=20)
+# A flag reaches the supervisor this long after its detection (the clinic's
+# default): "new" for the digest means "reached the supervisor since".
+DELAY = dt.timedelta(days=7)
 CODE, NAME = "ZX-DISTINCT-42", "Quillon"
 
 
@@ -35,18 +40,19 @@ def _mail_stays_here(settings):
 
 @pytest.fixture
 def flagged(clinic, therapist):
-    """A supervisee's client with a distinctive code and name, and a new red flag."""
+    """A supervisee's client with a distinctive code and name, and a red flag
+    that reached the supervisor yesterday."""
     client = ClientFactory(
         clinic=clinic, therapist=therapist, code=CODE, preferred_name=NAME
     )
-    DiscussedFlagFactory(client=client, detected_at=YESTERDAY)
+    DiscussedFlagFactory(client=client, detected_at=YESTERDAY - DELAY)
     return client
 
 
 def test_a_supervisor_gets_one_email_with_counts_and_links_only(
     supervisor, therapist, flagged
 ):
-    DiscussedFlagFactory(client=flagged, detected_at=YESTERDAY, tier="yellow")
+    DiscussedFlagFactory(client=flagged, detected_at=YESTERDAY - DELAY, tier="yellow")
     session = SupervisionSessionFactory(supervisor=supervisor, supervisee=therapist)
     ActionItemFactory(session=session, client=flagged, due_on=dt.date(2026, 3, 19))
     ActionItemFactory(session=session, owner=supervisor, due_on=dt.date(2026, 3, 12))
@@ -56,7 +62,7 @@ def test_a_supervisor_gets_one_email_with_counts_and_links_only(
 
     (message,) = mail.outbox
     assert message.to == [supervisor.email]
-    assert "1 new red flag on your supervisees' clients." in message.body
+    assert red_flags_message(1) in message.body
     assert "2 action items are due today or overdue." in message.body
     assert "https://between.example.test/records/flags/?tier=red" in message.body
     assert "https://between.example.test/records/supervision/" in message.body
@@ -69,7 +75,9 @@ def test_a_supervisor_gets_one_email_with_counts_and_links_only(
 def test_running_twice_the_same_day_sends_nothing_the_second_time(supervisor, flagged):
     assert digest_send(supervisor_id=supervisor.pk, now=MORNING) is True
     later = MORNING + dt.timedelta(hours=3)
-    DiscussedFlagFactory(client=flagged, detected_at=later - dt.timedelta(hours=1))
+    DiscussedFlagFactory(
+        client=flagged, detected_at=later - DELAY - dt.timedelta(hours=1)
+    )
     assert digest_send(supervisor_id=supervisor.pk, now=later) is False
     assert len(mail.outbox) == 1
     assert DigestLog.objects.get().new_red_flags == 1
@@ -77,15 +85,16 @@ def test_running_twice_the_same_day_sends_nothing_the_second_time(supervisor, fl
 
 def test_the_next_day_counts_only_flags_since_the_last_digest(supervisor, flagged):
     digest_send(supervisor_id=supervisor.pk, now=MORNING)
-    DiscussedFlagFactory(client=flagged, detected_at=MORNING + dt.timedelta(hours=5))
-    DiscussedFlagFactory(client=flagged, detected_at=MORNING + dt.timedelta(hours=6))
+    reached = MORNING - DELAY
+    DiscussedFlagFactory(client=flagged, detected_at=reached + dt.timedelta(hours=5))
+    DiscussedFlagFactory(client=flagged, detected_at=reached + dt.timedelta(hours=6))
     assert digest_send(supervisor_id=supervisor.pk, now=MORNING + dt.timedelta(days=1))
-    assert "2 new red flags" in mail.outbox[-1].body
+    assert red_flags_message(2) in mail.outbox[-1].body
 
 
 def test_nothing_new_sends_nothing(supervisor, flagged):
     flag = flagged.flags.get()
-    flag.detected_at = MORNING - dt.timedelta(days=3)
+    flag.detected_at = MORNING - DELAY - dt.timedelta(days=3)
     flag.save()
     assert digest_send(supervisor_id=supervisor.pk, now=MORNING) is False
     assert mail.outbox == []
@@ -159,7 +168,7 @@ def test_the_beat_task_fans_out_one_digest_per_supervisor(
 ):
     # The beat task reads the real clock.
     DiscussedFlagFactory(
-        client=flagged, detected_at=timezone.now() - dt.timedelta(hours=1)
+        client=flagged, detected_at=timezone.now() - DELAY - dt.timedelta(hours=1)
     )
     assert supervision_tasks.daily_digest_task.apply().get() == 2
     assert [message.to for message in mail.outbox] == [[supervisor.email]]
@@ -179,3 +188,26 @@ def test_the_digest_task_is_registered_with_celery():
 
     app.loader.import_default_modules()
     assert "attachment.supervision_tasks.daily_digest" in app.tasks
+
+
+def test_a_flag_counts_when_it_reaches_the_supervisor_not_when_detected(
+    supervisor, flagged
+):
+    """Detected yesterday, a red flag is still with the therapist: it waits
+    for the digest after the clinic's delay."""
+    flagged.flags.update(detected_at=YESTERDAY)
+    assert digest_send(supervisor_id=supervisor.pk, now=MORNING) is False
+    assert digest_send(supervisor_id=supervisor.pk, now=MORNING + DELAY) is True
+    assert red_flags_message(1) in mail.outbox[-1].body
+
+
+def test_a_flag_brought_to_supervision_counts_at_once(supervisor, therapist, flagged):
+    flag = flagged.flags.get()
+    flag.status = FlagStatus.OPEN
+    flag.detected_at = YESTERDAY
+    flag.save()
+    flag_to_supervision(
+        actor=therapist, flag=flag, now=YESTERDAY + dt.timedelta(hours=1)
+    )
+    assert digest_send(supervisor_id=supervisor.pk, now=MORNING) is True
+    assert red_flags_message(1) in mail.outbox[-1].body

@@ -1,7 +1,8 @@
-"""The supervision review from end to end, as a supervisor uses it: the real
-scan raises a red flag, the supervisor finds it in the queue, reads why,
-discusses it in a recorded session with an action item, and resolves it; the
-next scan does not raise it again."""
+"""The supervision review from end to end: the real scan raises a red flag,
+which reaches the therapist first; the therapist brings it to supervision,
+so the supervisor finds it in the queue at once, reads why, discusses it in a
+recorded session with an action item, and resolves it; the next scan does
+not raise it again."""
 
 from __future__ import annotations
 
@@ -33,13 +34,21 @@ def test_a_red_flag_goes_from_the_scan_through_supervision_to_resolved(
     flag = Flag.objects.get(client=client, kind="policy_pattern")
     assert flag.tier == "red" and flag.status == FlagStatus.OPEN
 
+    page_url = reverse("attachment:flag_detail", args=[flag.pk])
+    http = login(supervisor)
+    assert page_url not in http.get(reverse("attachment:flag_queue")).content.decode()
+    assert http.get(page_url).status_code == 404
+
+    own = login(therapist)
+    assert page_url in own.get(reverse("attachment:flag_queue")).content.decode()
+    own.post(reverse("attachment:flag_to_supervision", args=[flag.pk]))
+
     http = login(supervisor)
     queue = http.get(reverse("attachment:flag_queue")).content.decode()
-    assert reverse("attachment:flag_detail", args=[flag.pk]) in queue
-    page = http.get(reverse("attachment:flag_detail", args=[flag.pk]))
+    assert page_url in queue
+    page = http.get(page_url)
     assert flag.explanation in page.content.decode()
 
-    http.post(reverse("attachment:flag_to_supervision", args=[flag.pk]))
     form = http.get(reverse("attachment:supervision_session_new")).content.decode()
     ticked = re.search(rf'<input[^>]*name="flags"[^>]*value="{flag.pk}"[^>]*>', form)
     assert ticked and "checked" in ticked.group(0)
@@ -61,7 +70,7 @@ def test_a_red_flag_goes_from_the_scan_through_supervision_to_resolved(
     steps = list(flag.status_changes.values_list("to_status", "changed_by"))
     assert flag.status == FlagStatus.RESOLVED
     assert steps == [
-        (FlagStatus.IN_SUPERVISION, supervisor.pk),
+        (FlagStatus.IN_SUPERVISION, therapist.pk),
         (FlagStatus.RESOLVED, supervisor.pk),
     ]
 
