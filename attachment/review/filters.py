@@ -23,7 +23,9 @@ class FlagQueueFilter(django_filters.FilterSet):
         label="Therapist", field_name="client__therapist_id", empty_label="Everyone"
     )
     kind = django_filters.ChoiceFilter(choices=FlagKind.choices, empty_label="Any kind")
-    tier = django_filters.ChoiceFilter(choices=FlagTier.choices, empty_label="Any tier")
+    tier = django_filters.ChoiceFilter(
+        choices=FlagTier.choices, empty_label="Any strength of evidence"
+    )
     status = django_filters.MultipleChoiceFilter(
         choices=FlagStatus.choices,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),

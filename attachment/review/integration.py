@@ -15,11 +15,16 @@ from notes.agenda import register_agenda_provider
 
 
 def flags_panel(*, request: HttpRequest, client: Client, now: dt.datetime) -> dict:
-    """The client page's live flags and the few most recently closed."""
+    """The client page's live flags (those that have reached the reader),
+    the few most recently closed, and the archived ones."""
+    viewer = request.user
     return {
         "client": client,
-        "live": selectors.live_flags_of(client=client),
-        "closed": selectors.recently_closed_flags_of(client=client),
+        "live": selectors.live_flags_of(client=client, viewer=viewer, now=now),
+        "closed": selectors.recently_closed_flags_of(
+            client=client, viewer=viewer, now=now
+        ),
+        "archived": selectors.archived_flags_of(client=client, viewer=viewer, now=now),
     }
 
 

@@ -301,7 +301,7 @@ def records_behind(*, flag: Flag) -> FlagRecords:
     observations: list[DependencyObservation] = []
     measures: list[AttachmentMeasure] = []
     if kind == "policy_pattern":
-        heading = "Client contacts outside the agreed policy"
+        heading = "Client contacts outside the agreement"
         contacts = _client_contacts(
             flag,
             Q(after_hours=True) | Q(outside_agreement=True) | Q(over_weekly_limit=True),

@@ -123,7 +123,11 @@ def _flag_page(
             {
                 "flag": flag,
                 "client": flag.client,
-                "rows": evidence_rows(flag.evidence),
+                "rows": evidence_rows(
+                    flag.evidence,
+                    window_start=flag.window_start,
+                    window_end=flag.window_end,
+                ),
                 "chart": flag_series_chart(flag=flag),
                 "gauge": flag_gauge(flag=flag),
                 "records": selectors.records_behind(flag=flag),

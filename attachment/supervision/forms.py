@@ -83,7 +83,7 @@ class SessionForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.now = now
-        flags = selectors.live_flags_for(link=link)
+        flags = selectors.live_flags_for(link=link, now=now)
         flags_field = cast(FlagChoiceField, self.fields["flags"])
         flags_field.queryset = flags
         self.fields["supervisee"].initial = link.supervisee_id

@@ -117,7 +117,9 @@ def _validated(
     held_on = timezone.localtime(held_at, link.clinic.zone).date()
     if follow_up_on is not None and follow_up_on < held_on:
         errors["follow_up_on"] = ["The follow-up cannot come before the session."]
-    live = set(selectors.live_flags_for(link=link).values_list("pk", flat=True))
+    live = set(
+        selectors.live_flags_for(link=link, now=now).values_list("pk", flat=True)
+    )
     if not set(flag_ids) <= live:
         errors["flags"] = ["Only the supervisee's live flags can be discussed."]
     item_errors = _item_errors(link, items, local_today(link, now))

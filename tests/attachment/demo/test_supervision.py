@@ -26,7 +26,9 @@ def demo(clinic, therapist, other_therapist, supervisor):
         for key in ("repaired_rupture", "rising_contact", "life_transition")
     }
     trainee_client = ClientFactory(clinic=clinic, therapist=other_therapist)
-    DiscussedFlagFactory(client=stories["rising_contact"], detected_at=NOW)
+    DiscussedFlagFactory(
+        client=stories["rising_contact"], detected_at=NOW - dt.timedelta(days=8)
+    )
     return DemoContext(
         clinic=clinic,
         people={
