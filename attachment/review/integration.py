@@ -10,14 +10,14 @@ from django.http import HttpRequest
 from attachment.review import selectors
 from attachment.review.agenda import FlagAgenda
 from clinic import extensions
-from clinic.models import Client, Role
+from clinic.models import Client, Role, User
 from notes.agenda import register_agenda_provider
 
 
 def flags_panel(*, request: HttpRequest, client: Client, now: dt.datetime) -> dict:
     """The client page's live flags (those that have reached the reader),
     the few most recently closed, and the archived ones."""
-    viewer = request.user
+    viewer = request.user if isinstance(request.user, User) else None
     return {
         "client": client,
         "live": selectors.live_flags_of(client=client, viewer=viewer, now=now),

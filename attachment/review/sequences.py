@@ -67,7 +67,7 @@ QUESTIONS_FOR_SUPERVISION: dict[str, tuple[str, ...]] = {
     ),
 }
 
-_TIER_RANK = {FlagTier.RED: 0, FlagTier.YELLOW: 1}
+_TIER_RANK: dict[str, int] = {FlagTier.RED.value: 0, FlagTier.YELLOW.value: 1}
 
 
 @dataclass(frozen=True)
