@@ -19,6 +19,9 @@ from clinic.models import AuditAction, AuditEvent
 from tests.attachment.factories import DiscussedFlagFactory
 from tests.factories import ClientFactory
 
+# Detected long enough ago to have reached the supervisor (the delay is 7 days).
+REACHED = dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.UTC)
+
 # NOW (tests/attachment/conftest.py) is Wednesday 18 March 2026, 12:00 UTC.
 HELD_AT = dt.datetime(2026, 3, 18, 10, 0, tzinfo=dt.UTC)
 DUE_ON = dt.date(2026, 3, 25)
@@ -63,8 +66,12 @@ def test_every_discussed_flag_gets_one_update_on_its_clients_trail(
     record, client, second_client, supervisor
 ):
     flags = [
-        DiscussedFlagFactory(client=client, status=FlagStatus.OPEN),
-        DiscussedFlagFactory(client=client, status=FlagStatus.ACKNOWLEDGED),
+        DiscussedFlagFactory(
+            client=client, status=FlagStatus.OPEN, detected_at=REACHED
+        ),
+        DiscussedFlagFactory(
+            client=client, status=FlagStatus.ACKNOWLEDGED, detected_at=REACHED
+        ),
         DiscussedFlagFactory(client=client, status=FlagStatus.IN_SUPERVISION),
         DiscussedFlagFactory(client=second_client, status=FlagStatus.IN_SUPERVISION),
     ]

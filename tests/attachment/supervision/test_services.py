@@ -33,6 +33,9 @@ from tests.attachment.factories import (
 )
 from tests.factories import ClientFactory
 
+# Detected long enough ago to have reached the supervisor (the delay is 7 days).
+REACHED = dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.UTC)
+
 # NOW (tests/attachment/conftest.py) is Wednesday 18 March 2026, 12:00 UTC.
 TODAY = dt.date(2026, 3, 18)
 HELD_AT = dt.datetime(2026, 3, 18, 10, 0, tzinfo=dt.UTC)
@@ -86,8 +89,12 @@ def test_a_session_is_recorded_with_its_items_and_audited(record, supervisor, cl
 def test_discussed_flags_move_to_in_supervision_with_history(
     record, client, supervisor
 ):
-    opened = DiscussedFlagFactory(client=client, status=FlagStatus.OPEN)
-    acknowledged = DiscussedFlagFactory(client=client, status=FlagStatus.ACKNOWLEDGED)
+    opened = DiscussedFlagFactory(
+        client=client, status=FlagStatus.OPEN, detected_at=REACHED
+    )
+    acknowledged = DiscussedFlagFactory(
+        client=client, status=FlagStatus.ACKNOWLEDGED, detected_at=REACHED
+    )
     already = DiscussedFlagFactory(client=client, status=FlagStatus.IN_SUPERVISION)
     session = record(flag_ids=[opened.pk, acknowledged.pk, already.pk])
     assert set(session.flags_discussed.values_list("pk", flat=True)) == {
