@@ -19,6 +19,7 @@ import ast
 import datetime as dt
 import importlib
 import io
+import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -1417,7 +1418,8 @@ SITES: list[Site] = [
             actor=w.therapist,
             client=w.client,
             values=AGREEMENT_VALUES,
-            effective_on=w.today,
+            # Today in the client's new zone, which may be a day ahead.
+            effective_on=w.now.astimezone(zoneinfo.ZoneInfo("Europe/Paris")).date(),
             client_timezone="Europe/Paris",
             now=w.now,
         ),

@@ -41,6 +41,9 @@ class TimelineSource:
     moment: str  # the field that places a record on the timeline
     fetch: Callable[[list[int]], dict[int, Any]]  # pk -> object
     template: str
+    # Narrows the rows to those the reader may see at ``now`` (flags reach a
+    # supervisor only after the therapist-first delay); None: all of them.
+    visible_to: Callable[[QuerySet, Any, dt.datetime], QuerySet] | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,15 @@ register_timeline_source(
         template="attachment/records/timeline/_plan.html",
     )
 )
+
+
+def _flags_reached(rows: QuerySet, viewer: Any, now: dt.datetime) -> QuerySet:
+    """The flags that have reached ``viewer`` (the review area's one rule)."""
+    from attachment.review.selectors import flags_readable
+
+    return rows.filter(pk__in=flags_readable(user=viewer, now=now).values("pk"))
+
+
 register_timeline_source(
     TimelineSource(
         kind="flag",
@@ -141,6 +153,7 @@ register_timeline_source(
         moment="detected_at",
         fetch=lambda ids: Flag.objects.in_bulk(ids),
         template="attachment/records/timeline/_flag.html",
+        visible_to=_flags_reached,
     )
 )
 
@@ -160,10 +173,20 @@ def timeline_kinds_chosen(kinds: Iterable[str]) -> list[str]:
     return [kind for kind, _ in timeline_kinds() if kind in asked]
 
 
-def _merged_keys(client: Client, kinds: list[str]) -> QuerySet:
+def _rows(
+    source: TimelineSource, client: Client, viewer: Any, now: dt.datetime | None
+) -> QuerySet:
+    rows = source.rows(client)
+    if source.visible_to is not None and viewer is not None and now is not None:
+        rows = source.visible_to(rows, viewer, now)
+    return rows
+
+
+def _merged_keys(
+    client: Client, kinds: list[str], viewer: Any = None, now: dt.datetime | None = None
+) -> QuerySet:
     parts = [
-        sources[kind]
-        .rows(client)
+        _rows(sources[kind], client, viewer, now)
         .annotate(
             entry_kind=Value(kind, output_field=CharField()),
             entry_at=F(sources[kind].moment),
@@ -178,12 +201,19 @@ def _merged_keys(client: Client, kinds: list[str]) -> QuerySet:
 
 
 def timeline_page(
-    *, client: Client, kinds: list[str] | None, page_number: Any
+    *,
+    client: Client,
+    kinds: list[str] | None,
+    page_number: Any,
+    viewer: Any = None,
+    now: dt.datetime | None = None,
 ) -> tuple[Page, list[TimelineEntry]]:
     """One page of the client's timeline, restricted to the known ``kinds``
-    if any is given."""
+    if any is given, and to what ``viewer`` may see at ``now``."""
     chosen = timeline_kinds_chosen(kinds or []) or list(sources)
-    page = Paginator(_merged_keys(client, chosen), PER_PAGE).get_page(page_number)
+    page = Paginator(_merged_keys(client, chosen, viewer, now), PER_PAGE).get_page(
+        page_number
+    )
     wanted: dict[str, list[int]] = {}
     for kind, pk, _ in page.object_list:
         wanted.setdefault(kind, []).append(pk)

@@ -176,7 +176,11 @@ def timeline(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     _audit_read(request, client, now)
     kinds = timeline_kinds_chosen(request.GET.getlist("type"))
     page, entries = timeline_page(
-        client=client, kinds=kinds, page_number=request.GET.get("page")
+        client=client,
+        kinds=kinds,
+        page_number=request.GET.get("page"),
+        viewer=request.user,
+        now=now,
     )
     with timezone.override(client.clinic.zone):
         return render(

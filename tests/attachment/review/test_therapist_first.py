@@ -286,3 +286,24 @@ def test_the_therapists_own_responsiveness_flags_are_not_on_the_clients_agenda(
     keys = [item.key for item in FlagAgenda().items(client=client, since=None)]
 
     assert keys == [f"flag:{about_client.pk}"]
+
+
+def test_the_timeline_shows_a_supervisor_only_the_flags_that_reached_them(
+    login, therapist, supervisor, client
+):
+    now = timezone.now()
+    waiting = FlagFactory(
+        client=client, detected_at=now - dt.timedelta(days=1), explanation="FRESH one."
+    )
+    reached = FlagFactory(
+        client=client,
+        kind="policy_pattern",
+        detected_at=now - dt.timedelta(days=30),
+        explanation="REACHED one.",
+    )
+    url = reverse("attachment:timeline", args=[client.pk]) + "?type=flag"
+    as_supervisor = login(supervisor).get(url).content.decode()
+    as_therapist = login(therapist).get(url).content.decode()
+    assert reached.explanation in as_supervisor
+    assert waiting.explanation not in as_supervisor
+    assert waiting.explanation in as_therapist and reached.explanation in as_therapist
