@@ -131,6 +131,25 @@ def audit_record(
     return AuditEvent.objects.bulk_create([event])[0]
 
 
+def audit_client_read(
+    request: HttpRequest,
+    client: Client,
+    now: dt.datetime,
+    obj: models.Model | None = None,
+) -> AuditEvent:
+    """A clinician's read of a client's record page (``obj``, else the client
+    itself); an edit form counts too, as it shows the record's text."""
+    return audit_record(
+        actor=request.user if isinstance(request.user, User) else None,
+        action=AuditAction.READ,
+        obj=obj or client,
+        client_id=client.pk,
+        clinic_id=client.clinic_id,
+        at=now,
+        request=request,
+    )
+
+
 def audit_records(
     *,
     actor: User | None,

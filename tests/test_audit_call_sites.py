@@ -36,7 +36,6 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from attachment.agreements import services as agreement_services
-from attachment.agreements import views as agreement_views
 from attachment.alerts import services as alert_services
 from attachment.cover import services as cover_services
 from attachment.cover import views as cover_views
@@ -57,16 +56,14 @@ from attachment.models import (
 from attachment.oversight import services as oversight_services
 from attachment.records import imports as contact_imports
 from attachment.records import services as records
-from attachment.records import views as record_views
 from attachment.review import services as review_services
 from attachment.review import views as review_views
 from attachment.safety import services as safety_services
-from attachment.safety import views as safety_views
 from attachment.supervision import services as supervision_services
 from attachment.supervision import views as supervision_views
 from attachment.supervision.integration import action_items_home_panel
+from clinic import audit, reauth
 from clinic import imports as client_imports
-from clinic import reauth
 from clinic import services as clinic_services
 from clinic.access import BREAK_GLASS_PAGE, COVER_PAGE
 from clinic.access_report import services as access_report_services
@@ -1344,61 +1341,61 @@ SITES: list[Site] = [
         "attachment:timeline",
         _client,
         lambda w, _: client_read(w),
-        via=(record_views._audit_read,),
+        via=(audit.audit_client_read,),
     ),
     page(
         "attachment:contact_list",
         _client,
         lambda w, _: client_read(w),
-        via=(record_views._audit_read,),
+        via=(audit.audit_client_read,),
     ),
     page(
         "attachment:contact_edit",
         lambda w: [w.client.pk, w.contact.pk],
         lambda w, _: client_read(w, w.contact),
-        via=(record_views._audit_read,),
+        via=(audit.audit_client_read,),
     ),
     page(
         "attachment:rupture_list",
         _client,
         lambda w, _: client_read(w),
-        via=(record_views._audit_read,),
+        via=(audit.audit_client_read,),
     ),
     page(
         "attachment:rupture_detail",
         lambda w: [w.client.pk, w.rupture.pk],
         lambda w, _: client_read(w, w.rupture),
-        via=(record_views._audit_read,),
+        via=(audit.audit_client_read,),
     ),
     page(
         "attachment:rupture_edit",
         lambda w: [w.client.pk, w.rupture.pk],
         lambda w, _: client_read(w, w.rupture),
-        via=(record_views._audit_read,),
+        via=(audit.audit_client_read,),
     ),
     page(
         "attachment:observation_list",
         _client,
         lambda w, _: client_read(w),
-        via=(record_views._audit_read,),
+        via=(audit.audit_client_read,),
     ),
     page(
         "attachment:plan",
         lambda w: [w.plan.client_id],
         lambda w, _: client_read(w, w.plan),
-        via=(record_views._audit_read,),
+        via=(audit.audit_client_read,),
     ),
     page(
         "attachment:plan_version",
         lambda w: [w.client.pk, w.plan.version],
         lambda w, _: client_read(w, w.plan),
-        via=(record_views._audit_read,),
+        via=(audit.audit_client_read,),
     ),
     page(
         "attachment:plan_revise",
         lambda w: [w.plan.client_id],
         lambda w, _: client_read(w, w.plan),
-        via=(record_views._audit_read,),
+        via=(audit.audit_client_read,),
     ),
     # attachment: the between-sessions agreement
     service(
@@ -1457,26 +1454,26 @@ SITES: list[Site] = [
         _client,
         lambda w, _: client_read(w, w.agreement),
         given=lambda w: w.agreement,
-        via=(agreement_views._audit_read,),
+        via=(audit.audit_client_read,),
     ),
     page(
         "attachment:agreement_version",
         lambda w: [w.client.pk, w.agreement.version],
         lambda w, _: client_read(w, w.agreement),
-        via=(agreement_views._audit_read,),
+        via=(audit.audit_client_read,),
     ),
     page(
         "attachment:agreement_copy",
         lambda w: [w.client.pk, w.agreement.version],
         lambda w, _: client_read(w, w.agreement),
-        via=(agreement_views._audit_read,),
+        via=(audit.audit_client_read,),
     ),
     page(
         "attachment:agreement_new",
         _client,
         lambda w, _: client_read(w, w.agreement),
         given=lambda w: w.agreement,
-        via=(agreement_views._audit_read,),
+        via=(audit.audit_client_read,),
     ),
     page(
         "attachment:agreement_approvals",
@@ -1501,26 +1498,26 @@ SITES: list[Site] = [
         _client,
         lambda w, _: client_read(w, w.safety_plan),
         given=lambda w: w.safety_plan,
-        via=(safety_views._audit_read,),
+        via=(audit.audit_client_read,),
     ),
     page(
         "attachment:safety_plan_version",
         lambda w: [w.client.pk, w.safety_plan.version],
         lambda w, _: client_read(w, w.safety_plan),
-        via=(safety_views._audit_read,),
+        via=(audit.audit_client_read,),
     ),
     page(
         "attachment:safety_plan_client_copy",
         lambda w: [w.client.pk, w.safety_plan.version],
         lambda w, _: client_read(w, w.safety_plan),
-        via=(safety_views._audit_read,),
+        via=(audit.audit_client_read,),
     ),
     page(
         "attachment:safety_plan_revise",
         _client,
         lambda w, _: client_read(w, w.safety_plan),
         given=lambda w: w.safety_plan,
-        via=(safety_views._audit_read,),
+        via=(audit.audit_client_read,),
     ),
     service(
         alert_services.alerts_raise,

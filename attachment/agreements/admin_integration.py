@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from attachment.agreements.frame import widenings
-from attachment.agreements.terms import FrameHistory, TermsTimeline
+from attachment.agreements.terms import version_in_force
 from attachment.models import ContactAgreement
 from clinic.extensions import AgreementStatus, FrameStanding, register_agreement_status
 from clinic.models import Clinic, ContactPolicy
@@ -52,22 +52,12 @@ def _standing(version: ContactAgreement, frame: ContactPolicy) -> FrameStanding:
 
 def _status(
     versions: Iterable[ContactAgreement],
-    clinic: Clinic,
     frame: ContactPolicy,
     now: dt.datetime,
 ) -> AgreementStatus:
     versions = sorted(versions, key=lambda version: version.version)
     newest = versions[-1]
-    # Which version is in force is the terms timeline's rule; the frame's
-    # history plays no part in that choice.
-    timeline = TermsTimeline(
-        frame=frame,
-        frames=FrameHistory((frame.updated_at,), (frame,)),
-        frame_zone=clinic.zone,
-        client_zone=clinic.zone,
-        versions=tuple(versions),
-    )
-    in_force = timeline.at(now).agreement
+    in_force = version_in_force(versions, now)
     shown = in_force or newest
     return AgreementStatus(
         version=shown.version,
@@ -96,7 +86,7 @@ def agreement_status(
     ).only(*STATUS_COLUMNS):
         by_client.setdefault(version.client_id, []).append(version)
     return {
-        client_id: _status(versions, clinic, frame, now)
+        client_id: _status(versions, frame, now)
         for client_id, versions in by_client.items()
     }
 

@@ -112,6 +112,29 @@ class Judged:
         return self.terms.weekly_limit
 
 
+def _in_force_order(version: ContactAgreement) -> tuple[dt.datetime, int]:
+    """Of two versions, the later in this order is in force once both have
+    taken effect."""
+    return (version.effective_from, version.version)
+
+
+def version_in_force(
+    versions: Iterable[ContactAgreement], moment: dt.datetime
+) -> ContactAgreement | None:
+    """The version of ``versions`` (one client's) in force at ``moment``: the
+    latest to have taken effect of those that can be in force (inside the
+    frame, or approved); None before the first."""
+    return max(
+        (
+            version
+            for version in versions
+            if version.in_force_possible and version.effective_from <= moment
+        ),
+        key=_in_force_order,
+        default=None,
+    )
+
+
 @dataclass(frozen=True)
 class TermsTimeline:
     frame: ContactPolicy
@@ -125,7 +148,7 @@ class TermsTimeline:
         ordered = tuple(
             sorted(
                 (v for v in self.versions if v.in_force_possible),
-                key=lambda version: (version.effective_from, version.version),
+                key=_in_force_order,
             )
         )
         object.__setattr__(self, "versions", ordered)

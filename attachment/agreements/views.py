@@ -17,7 +17,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,28 +29,11 @@ from attachment.agreements.wording import client_copy, terms_summary
 from attachment.models import ContactAgreement
 from clinic import access
 from clinic.access import AuthenticatedHttpRequest
-from clinic.audit import audit_record, audit_records
+from clinic.audit import audit_client_read, audit_records
 from clinic.models import AuditAction, Client, Role
 from clinic.refusals import show_refusal
 
 TEMPLATES = "attachment/agreements/"
-
-
-def _audit_read(
-    request: AuthenticatedHttpRequest,
-    client: Client,
-    now: dt.datetime,
-    obj: models.Model | None = None,
-) -> None:
-    audit_record(
-        actor=request.user,
-        action=AuditAction.READ,
-        obj=obj or client,
-        client_id=client.pk,
-        clinic_id=client.clinic_id,
-        at=now,
-        request=request,
-    )
 
 
 def _zone_name(client: Client) -> str:
@@ -108,7 +90,7 @@ def agreement(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse
     )
     state = selectors.agreement_state(client=client, now=now)
     shown = state.in_force or state.newest
-    _audit_read(request, client, now, obj=shown)
+    audit_client_read(request, client, now, obj=shown)
     return _page(request, state, shown)
 
 
@@ -131,7 +113,7 @@ def agreement_version(
         actor=request.user, client_id=client_id, now=now
     )
     state, shown = _state_and_version(request, client, version, now)
-    _audit_read(request, client, now, obj=shown)
+    audit_client_read(request, client, now, obj=shown)
     return _page(request, state, shown)
 
 
@@ -147,7 +129,7 @@ def agreement_new(request: AuthenticatedHttpRequest, client_id: int) -> HttpResp
     state = selectors.agreement_state(client=client, now=now)
     newest = state.newest
     if newest is not None:
-        _audit_read(request, client, now, obj=newest)
+        audit_client_read(request, client, now, obj=newest)
     form = AgreementForm(
         request.POST or None,
         initial=AgreementForm.initial_from(
@@ -216,7 +198,7 @@ def agreement_copy(
         actor=request.user, client_id=client_id, now=now
     )
     shown = selectors.version_of(actor=request.user, client=client, version=version)
-    _audit_read(request, client, now, obj=shown)
+    audit_client_read(request, client, now, obj=shown)
     with timezone.override(client.zone):
         return render(
             request,
@@ -255,7 +237,7 @@ def agreement_acknowledge(
             messages.success(request, "The client's acknowledgement is recorded.")
             return redirect(shown.get_absolute_url())
     # The page comes back with the agreement's text: a read.
-    _audit_read(request, client, now, obj=shown)
+    audit_client_read(request, client, now, obj=shown)
     return _page(request, state, shown, ack_form=form)
 
 

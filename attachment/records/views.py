@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import models
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -44,31 +43,12 @@ from attachment.records.timeline import (
     timeline_page,
 )
 from clinic.access import AuthenticatedHttpRequest
-from clinic.audit import audit_record
-from clinic.models import AuditAction, Client
+from clinic.audit import audit_client_read
+from clinic.models import Client
 from clinic.refusals import show_refusal
 
 LIST_PAGE_SIZE = 50
 FORM_TEMPLATE = "attachment/records/form_page.html"
-
-
-def _audit_read(
-    request: AuthenticatedHttpRequest,
-    client: Client,
-    now: dt.datetime,
-    obj: models.Model | None = None,
-) -> None:
-    """A read of the client's records; an edit form counts too, as it shows
-    the record's text."""
-    audit_record(
-        actor=request.user,
-        action=AuditAction.READ,
-        obj=obj or client,
-        client_id=client.pk,
-        clinic_id=client.clinic_id,
-        at=now,
-        request=request,
-    )
 
 
 def _saved(request: HttpRequest, form: Form, save: Callable[[], Any]) -> bool:
@@ -111,7 +91,7 @@ def _record_list(
     client = selectors.client_for_reading(
         actor=request.user, client_id=client_id, now=now
     )
-    _audit_read(request, client, now)
+    audit_client_read(request, client, now)
     page = Paginator(rows(client), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     with timezone.override(client.clinic.zone):
         return render(
@@ -173,7 +153,7 @@ def timeline(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_for_reading(
         actor=request.user, client_id=client_id, now=now
     )
-    _audit_read(request, client, now)
+    audit_client_read(request, client, now)
     kinds = timeline_kinds_chosen(request.GET.getlist("type"))
     page, entries = timeline_page(
         client=client,
@@ -253,7 +233,7 @@ def contact_edit(
     contact = selectors.contact_of(
         actor=request.user, client=client, contact_id=contact_id
     )
-    _audit_read(request, client, now, obj=contact)
+    audit_client_read(request, client, now, obj=contact)
     with timezone.override(client.clinic.zone):
         initial = {name: getattr(contact, name) for name in services.CONTACT_FIELDS}
         initial["in_reply_to"] = contact.in_reply_to_id
@@ -300,7 +280,7 @@ def rupture_detail(
     rupture = selectors.rupture_of(
         actor=request.user, client=client, rupture_id=rupture_id
     )
-    _audit_read(request, client, now, obj=rupture)
+    audit_client_read(request, client, now, obj=rupture)
     with timezone.override(client.clinic.zone):
         return render(
             request,
@@ -352,7 +332,7 @@ def rupture_edit(
     rupture = selectors.rupture_of(
         actor=request.user, client=client, rupture_id=rupture_id
     )
-    _audit_read(request, client, now, obj=rupture)
+    audit_client_read(request, client, now, obj=rupture)
     with timezone.override(client.clinic.zone):
         form = RuptureForm(
             request.POST or None,
@@ -475,7 +455,7 @@ def plan(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
         actor=request.user, client_id=client_id, now=now
     )
     plans = list(selectors.plans_of(client=client))
-    _audit_read(request, client, now, obj=plans[0] if plans else None)
+    audit_client_read(request, client, now, obj=plans[0] if plans else None)
     with timezone.override(client.clinic.zone):
         return render(
             request,
@@ -498,7 +478,7 @@ def plan_version(
         actor=request.user, client_id=client_id, now=now
     )
     shown = selectors.plan_version(actor=request.user, client=client, version=version)
-    _audit_read(request, client, now, obj=shown)
+    audit_client_read(request, client, now, obj=shown)
     current = selectors.current_plan(client=client)
     with timezone.override(client.clinic.zone):
         return render(
@@ -521,7 +501,7 @@ def plan_revise(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
         actor=request.user, client_id=client_id, now=now
     )
     current = selectors.current_plan(client=client)
-    _audit_read(request, client, now, obj=current)
+    audit_client_read(request, client, now, obj=current)
     initial = (
         {name: getattr(current, name) for name in CopingPlanForm.base_fields}
         if current

@@ -8,12 +8,9 @@ scope).  Every page that shows a plan's text records a read.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,26 +20,9 @@ from attachment.safety import selectors, services
 from attachment.safety.forms import SafetyPlanForm
 from clinic import access
 from clinic.access import AuthenticatedHttpRequest
-from clinic.audit import audit_record
-from clinic.models import AuditAction, Client
+from clinic.audit import audit_client_read
+from clinic.models import Client
 from clinic.refusals import show_refusal
-
-
-def _audit_read(
-    request: AuthenticatedHttpRequest,
-    client: Client,
-    now: dt.datetime,
-    obj: models.Model | None,
-) -> None:
-    audit_record(
-        actor=request.user,
-        action=AuditAction.READ,
-        obj=obj or client,
-        client_id=client.pk,
-        clinic_id=client.clinic_id,
-        at=now,
-        request=request,
-    )
 
 
 def _can_write(request: HttpRequest, client: Client) -> bool:
@@ -56,7 +36,7 @@ def safety_plan(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
     client = access.client_for_reading(request.user, client_id, on=now.date())
     versions = list(selectors.safety_plans_of(client=client))
     current = versions[0] if versions else None
-    _audit_read(request, client, now, current)
+    audit_client_read(request, client, now, current)
     with timezone.override(client.clinic.zone):
         return render(
             request,
@@ -80,7 +60,7 @@ def safety_plan_version(
     shown = selectors.safety_plan_version(
         actor=request.user, client=client, version=version
     )
-    _audit_read(request, client, now, shown)
+    audit_client_read(request, client, now, shown)
     current = selectors.current_safety_plan(client=client)
     with timezone.override(client.clinic.zone):
         return render(
@@ -107,7 +87,7 @@ def safety_plan_client_copy(
     shown = selectors.safety_plan_version(
         actor=request.user, client=client, version=version
     )
-    _audit_read(request, client, now, shown)
+    audit_client_read(request, client, now, shown)
     with timezone.override(client.clinic.zone):
         return render(
             request,
@@ -125,7 +105,7 @@ def safety_plan_revise(
     client = access.client_for_writing(request.user, client_id, on=now.date())
     current = selectors.current_safety_plan(client=client)
     # The form shows the current version's text.
-    _audit_read(request, client, now, current)
+    audit_client_read(request, client, now, current)
     form = SafetyPlanForm(
         request.POST or None, initial=SafetyPlanForm.initial_from(current)
     )
