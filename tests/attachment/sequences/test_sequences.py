@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from attachment.models import Flag, FlagKind
@@ -168,3 +170,34 @@ def test_no_progress_no_sentence(client):
         occurred_at=DETECTED - dt.timedelta(weeks=1),
     )
     assert progress_signals(client=client, now=DETECTED) == []
+
+
+def test_the_card_page_costs_a_fixed_number_of_queries(
+    login, therapist, client, django_assert_max_num_queries
+):
+    made = []
+
+    def findings(count: int) -> None:
+        for index in range(len(made), len(made) + count):
+            made.append(index)
+            FlagFactory(
+                client=client,
+                kind=SIX_KINDS[index % len(SIX_KINDS)][0],
+                window_start=dt.date(2026, 1, 5) + dt.timedelta(days=index),
+            )
+            rupture = RuptureFactory(
+                client=client, noticed_at=DETECTED - dt.timedelta(days=index)
+            )
+            RepairAttemptFactory(rupture=rupture)
+
+    http = login(therapist)
+    url = reverse("attachment:client_sequence", args=[client.pk])
+    findings(2)
+    http.get(url)  # the session and the clinic's settings are warm now
+    with CaptureQueriesContext(connection) as few:
+        http.get(url)
+    findings(10)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = http.get(url)
+    assert response.status_code == 200
+    assert "12 findings" in response.content.decode()
