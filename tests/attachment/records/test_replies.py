@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from attachment.cover import services as cover_services
+from attachment.cover.forms import CoverContactForm
 from attachment.models import Contact
 from attachment.records import services
 from attachment.records.charts import weekly_counts
@@ -404,3 +405,49 @@ def test_the_cover_logs_a_reply_that_answers_the_clients_contact(
     assert AuditEvent.objects.filter(
         actor=cover, action="update", object_id=waiting.pk
     ).exists()
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_the_cover_reply_form_never_breaks_nor_links_a_stranger(
+    data, login, therapist, client, policy
+):
+    """The cover page's form, with its reply choices, under hostile input."""
+    cover = UserFactory()
+    MembershipFactory(user=cover, clinic=client.clinic, role="therapist")
+    today = timezone.now().date()
+    AbsenceFactory(
+        clinic=client.clinic,
+        therapist=therapist,
+        starts_on=today - dt.timedelta(days=1),
+        ends_on=today + dt.timedelta(days=1),
+        covering_therapist=cover,
+    )
+    asked = ContactFactory(
+        client=client, occurred_at=timezone.now() - dt.timedelta(hours=2)
+    )
+    stranger = ContactFactory(
+        client=ClientFactory(clinic=client.clinic, therapist=therapist),
+        occurred_at=timezone.now() - dt.timedelta(hours=2),
+    )
+    with timezone.override(client.clinic.zone):
+        form = CoverContactForm(replies=[asked])
+    submission = data.draw(
+        form_data(form, garbage={"in_reply_to": st.just(str(stranger.pk))})
+    )
+    before = list(Contact.objects.filter(client=client).values())
+    response = login(cover).post(
+        reverse("attachment:cover_contact_new", args=[client.pk]), submission
+    )
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert list(Contact.objects.filter(client=client).values()) == before
+    assert not Contact.objects.filter(in_reply_to=stranger).exists()
+    for linked in Contact.objects.filter(in_reply_to__isnull=False):
+        assert linked.direction == "from_therapist"
+        assert linked.in_reply_to == asked
+        assert linked.logged_by == cover
