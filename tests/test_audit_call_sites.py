@@ -1726,8 +1726,6 @@ SERVICES_WITHOUT_EVENT = {
     "detector_settings_save)",
     "attachment.engine.services:thresholds_for": "read",
     "attachment.engine.services:default_thresholds_row": "the documented defaults",
-    "attachment.review.services:is_treating": "predicate",
-    "attachment.review.services:is_supervising": "predicate",
     "attachment.records.services:absence_periods": "read",
     "attachment.supervision.services:local_today": "pure",
     "attachment.supervision.services:due_on_problem": "pure",

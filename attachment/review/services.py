@@ -37,20 +37,6 @@ from clinic.audit import audit_record, request_ip
 from clinic.models import AuditAction, AuditEvent, User
 
 
-def is_treating(*, actor: User, flag: Flag) -> bool:
-    return access.writable_clients(actor).filter(pk=flag.client_id).exists()
-
-
-def is_supervising(*, actor: User, flag: Flag, on: dt.date) -> bool:
-    """The actor currently supervises the therapist of the flag's client."""
-    return access.is_current_supervisor(
-        actor,
-        supervisee_id=flag.client.therapist_id,
-        clinic_id=flag.client.clinic_id,
-        on=on,
-    )
-
-
 def _require_step(
     actor: User,
     flag: Flag,
