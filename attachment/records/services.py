@@ -40,6 +40,7 @@ from attachment.records.facts import (
     NEVER_A_BREACH,
     ROLLING_WEEK,
     Period,
+    counts_for_policy,
     derive_facts,
     over_limit_flags,
 )
@@ -148,7 +149,7 @@ def apply_facts(
     )
     for name, value in vars(facts).items():
         setattr(contact, name, value)
-    if contact.direction != FROM_CLIENT or contact.purpose in NEVER_A_BREACH:
+    if not counts_for_policy(direction=contact.direction, purpose=contact.purpose):
         contact.over_weekly_limit = False
 
 

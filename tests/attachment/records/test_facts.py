@@ -7,8 +7,14 @@ import zoneinfo
 
 import pytest
 
+from attachment.models import NEVER_A_BREACH as MODELS_NEVER_A_BREACH
 from attachment.models import ContactAgreement
-from attachment.records.facts import Period, derive_facts, over_limit_flags
+from attachment.records.facts import (
+    NEVER_A_BREACH,
+    Period,
+    derive_facts,
+    over_limit_flags,
+)
 from clinic.models import ContactPolicy
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -265,3 +271,7 @@ def test_each_contact_is_measured_against_the_limit_in_force_at_it():
     series = moments(0, 24, 48, 72)
     assert over_limit_flags(series, [4, 4, 2, 2]) == [False, False, True, True]
     assert over_limit_flags(series, [4, 4, 4, 4]) == [False] * 4
+
+
+def test_the_purposes_never_a_breach_are_the_models_own():
+    assert NEVER_A_BREACH == MODELS_NEVER_A_BREACH
