@@ -141,12 +141,24 @@ class Membership(models.Model):
         Clinic, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=16, choices=Role.choices)
+    # The clinic's clinical lead: a supervisor, at most one per clinic, the
+    # only person who may change the detectors' thresholds.
+    is_clinical_lead = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "clinic", "role"], name="membership_unique_role"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(is_clinical_lead=False) | Q(role="supervisor"),
+                name="membership_clinical_lead_is_a_supervisor",
+            ),
+            models.UniqueConstraint(
+                fields=["clinic"],
+                condition=Q(is_clinical_lead=True),
+                name="membership_one_clinical_lead_per_clinic",
+            ),
         ]
 
     def __str__(self) -> str:

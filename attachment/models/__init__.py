@@ -37,7 +37,7 @@ from attachment.models.dependency import (
     DependencyObservation,
     DependencyTrigger,
 )
-from attachment.models.detector_settings import DetectorSettings
+from attachment.models.detector_settings import DetectorSettings, DetectorSettingsChange
 from attachment.models.flags import (
     CLOSED_FLAG_STATUSES,
     DETECTOR_OF_KIND,
@@ -48,6 +48,7 @@ from attachment.models.flags import (
     FlagStatus,
     FlagStatusChange,
     FlagTier,
+    Usefulness,
     flag_kind_of,
 )
 from attachment.models.ruptures import (
@@ -92,11 +93,13 @@ __all__ = [
     "CLOSED_FLAG_STATUSES",
     "DETECTOR_OF_KIND",
     "DetectorSettings",
+    "DetectorSettingsChange",
     "Flag",
     "FlagKind",
     "FlagResponse",
     "FlagStatus",
     "FlagStatusChange",
+    "Usefulness",
     "FlagTier",
     "LIVE_FLAG_STATUSES",
     "RescanRequest",

@@ -96,3 +96,35 @@ class DetectorSettings(DetectorSettingsBase):
         problems = threshold_problems(values)
         if problems:
             raise ValidationError(problems)
+
+
+class DetectorSettingsChange(models.Model):
+    """One change of a clinic's detector thresholds: who made it, when and
+    why, and each changed setting's value before and after.
+
+    Written by :func:`attachment.oversight.services.detector_settings_save`
+    in the same transaction as the change; never edited (the settings page
+    lists them, newest first).  Numbers and names only, no clinical text.
+    """
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="detector_settings_changes"
+    )
+    changed_by = models.ForeignKey(
+        "clinic.User", on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+    reason = models.CharField(max_length=500)
+    # {setting name: [value before, value after]}
+    changes = models.JSONField()
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="detector_settings_change_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Detector settings change {self.pk} of clinic {self.clinic_id}"

@@ -164,9 +164,21 @@ class Flag(models.Model):
         return self.status in CLOSED_FLAG_STATUSES
 
 
+class Usefulness(models.TextChoices):
+    """The answer to "was this useful in supervision?", asked when a flag is
+    closed: the clinic's own check on its detectors."""
+
+    USEFUL = "useful", "Yes"
+    NOT_USEFUL = "not_useful", "No"
+    NOT_SURE = "not_sure", "Not sure"
+
+
 @pghistory.track()
 class FlagStatusChange(models.Model):
-    """One step of a flag's review: who moved it from which status to which."""
+    """One step of a flag's review: who moved it from which status to which.
+
+    A person's closing step carries the answer to "was this useful in
+    supervision?" (``usefulness``); other steps leave it empty."""
 
     flag = models.ForeignKey(
         Flag, on_delete=models.CASCADE, related_name="status_changes"
@@ -183,6 +195,9 @@ class FlagStatusChange(models.Model):
     )
     changed_at = models.DateTimeField()
     reason = models.CharField(max_length=500, blank=True)
+    usefulness = models.CharField(
+        max_length=16, choices=Usefulness.choices, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["flag", "changed_at", "pk"]
@@ -190,6 +205,15 @@ class FlagStatusChange(models.Model):
             models.CheckConstraint(
                 condition=~Q(from_status=models.F("to_status")),
                 name="flag_status_change_changes",
+            ),
+            models.CheckConstraint(
+                condition=Q(usefulness="")
+                | Q(
+                    usefulness__in=Usefulness.values,
+                    to_status__in=CLOSED_FLAG_STATUSES,
+                    changed_by__isnull=False,
+                ),
+                name="flag_status_change_usefulness_on_closing",
             ),
         ]
         indexes = [models.Index(fields=["flag", "changed_at"])]
