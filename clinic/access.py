@@ -300,6 +300,16 @@ def admin_clinic(user: User) -> Clinic:
     return Clinic.objects.get(pk=clinic_ids[0])
 
 
+def clinical_lead_clinic(user: User) -> Clinic | None:
+    """The clinic whose clinical lead ``user`` is (a flag on one supervisor's
+    membership), or None."""
+    return Clinic.objects.filter(
+        memberships__user=user,
+        memberships__role=Role.SUPERVISOR,
+        memberships__is_clinical_lead=True,
+    ).first()
+
+
 def require_clinical_role(user: User) -> None:
     if not clinic_ids_with_role(user, Role.THERAPIST, Role.SUPERVISOR):
         raise forbidden(user, "clinical-area", None)

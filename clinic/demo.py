@@ -293,8 +293,19 @@ class _Seeding:
                 self.audit_created(membership)
         return user
 
+    def clinical_lead_ensure(self, user: User) -> None:
+        """The supervisor is the clinic's clinical lead, who alone changes
+        the detectors' thresholds."""
+        membership = Membership.objects.get(
+            user=user, clinic=self.clinic, role=Role.SUPERVISOR
+        )
+        if not membership.is_clinical_lead:
+            membership.is_clinical_lead = True
+            membership.save(update_fields=["is_clinical_lead"])
+
     def people_ensure(self) -> dict[str, User]:
         people = {person.key: self.member_ensure(person) for person in PEOPLE}
+        self.clinical_lead_ensure(people["supervisor"])
         self.member_ensure(SECOND_ADMIN)
         self.member_ensure(COVER)
         self.user_ensure(OPERATOR, operator=True)

@@ -40,7 +40,11 @@ from attachment.alerts import services as alert_services
 from attachment.cover import services as cover_services
 from attachment.cover import views as cover_views
 from attachment.demo import cover as cover_demo
-from attachment.engine.services import default_thresholds_row, flag_status_change
+from attachment.engine.services import (
+    default_thresholds_row,
+    detector_settings_for,
+    flag_status_change,
+)
 from attachment.management.commands import export_flags
 from attachment.management.commands.export_flags import Command as ExportFlags
 from attachment.models import (
@@ -48,6 +52,8 @@ from attachment.models import (
     ActionItem,
     Contact,
     ContactAgreement,
+    DetectorSettings,
+    DetectorSettingsChange,
     Flag,
     FlagStatus,
     SafetyAlert,
@@ -86,6 +92,7 @@ from clinic.models import (
     BreakGlassGrant,
     BreakGlassReason,
     BreakGlassVerdict,
+    Clinic,
     EnrolmentLink,
     Membership,
     Role,
@@ -399,6 +406,24 @@ def _revocable(w) -> User:
     """The supervisor, whose supervisor role is about to go."""
     w.revoked = Membership.objects.get(user=w.supervisor, role=Role.SUPERVISOR)
     return w.supervisor
+
+
+def _lead(w, *, changed: bool = False) -> User:
+    """The supervisor as the clinic's clinical lead (set without an audit
+    event of its own), the thresholds changed first when ``changed``."""
+    Membership.objects.filter(user=w.supervisor, role=Role.SUPERVISOR).update(
+        is_clinical_lead=True
+    )
+    if changed:
+        row = detector_settings_for(clinic=w.clinic)
+        DetectorSettings.objects.filter(pk=row.pk).update(rupture_repair_days=30)
+    return w.supervisor
+
+
+def _led(w) -> Clinic:
+    """The clinic, with the supervisor as its clinical lead."""
+    _lead(w)
+    return w.clinic
 
 
 def _enrolled(w) -> User:
@@ -955,6 +980,30 @@ SITES: list[Site] = [
             now=w.now,
         ),
         lambda w, _: [event(w.admin, DELETE, w.revoked)],
+    ),
+    service(
+        staff_services.clinical_lead_set,
+        lambda w, f: f(actor=w.admin, clinic=w.clinic, person=w.supervisor, now=w.now),
+        lambda w, _: [
+            event(
+                w.admin,
+                UPDATE,
+                Membership.objects.get(user=w.supervisor, role=Role.SUPERVISOR),
+            )
+        ],
+        via=(staff_services._lead_membership_set,),
+    ),
+    service(
+        staff_services.clinical_lead_clear,
+        lambda w, f: f(actor=w.admin, clinic=_led(w), now=w.now),
+        lambda w, _: [
+            event(
+                w.admin,
+                UPDATE,
+                Membership.objects.get(user=w.supervisor, role=Role.SUPERVISOR),
+            )
+        ],
+        via=(staff_services._lead_membership_set,),
     ),
     service(
         staff_services.account_deactivate,
@@ -1569,6 +1618,7 @@ SITES: list[Site] = [
             flag=w.flag,
             outcome="resolved",
             reason="Agreed in supervision.",
+            usefulness="useful",
             now=w.now,
         ),
         lambda w, _: [event(w.supervisor, UPDATE, w.flag, client=w.client)],
@@ -1674,14 +1724,26 @@ SITES: list[Site] = [
     service(
         oversight_services.detector_settings_save,
         lambda w, f: f(
-            actor=w.admin, clinic=w.clinic, values=default_thresholds_row(), now=w.now
+            actor=_lead(w),
+            clinic=w.clinic,
+            values={**default_thresholds_row(), "rupture_repair_days": 30},
+            reason="Fewer flags.",
+            now=w.now,
         ),
-        lambda w, row: [event(w.admin, UPDATE, row)],
+        lambda w, row: [
+            event(w.supervisor, UPDATE, row),
+            event(w.supervisor, CREATE, DetectorSettingsChange.objects.get()),
+        ],
     ),
     service(
         oversight_services.detector_settings_reset,
-        lambda w, f: f(actor=w.admin, clinic=w.clinic, now=w.now),
-        lambda w, row: [event(w.admin, UPDATE, row)],
+        lambda w, f: f(
+            actor=_lead(w, changed=True), clinic=w.clinic, reason="Back.", now=w.now
+        ),
+        lambda w, row: [
+            event(w.supervisor, UPDATE, row),
+            event(w.supervisor, CREATE, DetectorSettingsChange.objects.first()),
+        ],
         via=(oversight_services.detector_settings_save,),
     ),
     # attachment: cover during absences, and break-glass

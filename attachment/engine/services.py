@@ -254,6 +254,7 @@ def flag_status_change(
     to_status: str,
     now: dt.datetime,
     reason: str = "",
+    usefulness: str = "",
     allowed_from: Collection[FlagStatus] | None = None,
 ) -> FlagStatusChange:
     """Move a flag to another review status, keeping the step in its history.
@@ -277,6 +278,7 @@ def flag_status_change(
             changed_by=actor,
             changed_at=now,
             reason=reason,
+            usefulness=usefulness,
         )
         change.full_clean()
         change.save()

@@ -12,7 +12,7 @@ from django import forms
 
 from attachment.engine.patterns import FIELDS, ThresholdField
 from attachment.engine.patterns.thresholds import threshold_problems
-from attachment.models import DetectorSettings
+from attachment.models import DetectorSettings, DetectorSettingsChange
 
 _BY_NAME = {spec.name: spec for spec in FIELDS}
 
@@ -75,13 +75,38 @@ def _readable(problem: str) -> str:
     )
 
 
-class DetectorSettingsForm(forms.Form):
-    """Every threshold and switch of the clinic's detectors."""
+REASON_MAX = DetectorSettingsChange._meta.get_field("reason").max_length
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+
+def _reason_field() -> forms.CharField:
+    return forms.CharField(
+        label="Why the thresholds change",
+        max_length=REASON_MAX,
+        help_text="Listed below with your name and the time, for the clinic to read.",
+        error_messages={"required": "Say why the thresholds change."},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReasonForm(forms.Form):
+    """The reason alone, for putting every threshold back to its default."""
+
+    reason = _reason_field()
+
+
+class DetectorSettingsForm(forms.Form):
+    """Every threshold and switch of the clinic's detectors, and the reason
+    for changing them.  ``read_only`` shows them to someone who may not
+    change them (the clinic admin), every input disabled."""
+
+    def __init__(self, *args: Any, read_only: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for spec in FIELDS:
             self.fields[spec.name] = _field(spec)
+            self.fields[spec.name].disabled = read_only
+        self.fields["reason"] = _reason_field()
+        self.fields["reason"].disabled = read_only
+        self.read_only = read_only
 
     @classmethod
     def initial_from(cls, row: DetectorSettings) -> dict[str, Any]:
@@ -93,7 +118,9 @@ class DetectorSettingsForm(forms.Form):
         numbers = {
             name: value
             for name, value in cleaned.items()
-            if _BY_NAME[name].kind is not bool and value is not None
+            if name in _BY_NAME
+            and _BY_NAME[name].kind is not bool
+            and value is not None
         }
         for problem in threshold_problems(numbers):
             named = [

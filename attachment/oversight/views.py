@@ -12,12 +12,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from attachment.engine.services import detector_settings_for
-from attachment.oversight import selectors, services
-from attachment.oversight.forms import DetectorSettingsForm
+from attachment.models import DetectorSettings
+from attachment.oversight import budget, selectors, services
+from attachment.oversight.forms import DetectorSettingsForm, ReasonForm
 from attachment.oversight.selectors import FEWEST_CLIENTS_FOR_COUNTS, WEEKS
 from clinic import access
 from clinic.access import AuthenticatedHttpRequest
-from clinic.models import Role
+from clinic.models import Clinic, Membership, Role, User
 from clinic.refusals import show_refusal
 
 
@@ -59,20 +60,68 @@ def clinic_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+def _settings_clinic(user: User) -> tuple[Clinic, bool]:
+    """The clinic whose detector settings ``user`` opens, and whether they
+    may change them: its clinic admins read them, its clinical lead changes
+    them; anyone else gets 403."""
+    lead_of = access.clinical_lead_clinic(user)
+    if lead_of is not None:
+        return lead_of, True
+    return access.admin_clinic(user), False
+
+
+def _settings_page(
+    request: AuthenticatedHttpRequest,
+    clinic: Clinic,
+    may_change: bool,
+    form: DetectorSettingsForm,
+    row: DetectorSettings,
+) -> HttpResponse:
+    today = access.clinic_today(clinic, timezone.now())
+    is_admin = clinic.pk in access.clinic_ids_with_role(request.user, Role.ADMIN)
+    return render(
+        request,
+        "attachment/oversight/detector_settings.html",
+        {
+            "base_template": "clinic/admin/base_admin.html"
+            if is_admin
+            else "base.html",
+            "form": form,
+            "clinic": clinic,
+            "may_change": may_change,
+            "updated_at": row.updated_at,
+            "reset_form": ReasonForm(prefix="reset"),
+            "budget": budget.alarm_budget(clinic=clinic, today=today),
+            "usefulness": budget.usefulness_by_quarter(clinic=clinic, today=today),
+            "changes": budget.settings_changes(clinic=clinic),
+            "lead": Membership.objects.filter(clinic=clinic, is_clinical_lead=True)
+            .select_related("user")
+            .first(),
+        },
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def detector_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
-    clinic = access.admin_clinic(request.user)
+    clinic, may_change = _settings_clinic(request.user)
+    if request.method == "POST" and not may_change:
+        raise access.forbidden(request.user, "detector-settings-change", clinic.pk)
     row = detector_settings_for(clinic=clinic)
     form = DetectorSettingsForm(
-        request.POST or None, initial=DetectorSettingsForm.initial_from(row)
+        request.POST or None,
+        initial=DetectorSettingsForm.initial_from(row),
+        read_only=not may_change,
     )
     if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        reason = values.pop("reason")
         try:
             services.detector_settings_save(
                 actor=request.user,
                 clinic=clinic,
-                values=form.cleaned_data,
+                values=values,
+                reason=reason,
                 now=timezone.now(),
             )
         except ValidationError as error:
@@ -82,19 +131,24 @@ def detector_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
                 request, "The detector settings are saved; the clinic is re-scanned."
             )
             return redirect("attachment:detector_settings")
-    return render(
-        request,
-        "attachment/oversight/detector_settings.html",
-        {"form": form, "clinic": clinic, "updated_at": row.updated_at},
-    )
+    return _settings_page(request, clinic, may_change, form, row)
 
 
 @login_required
 @require_POST
 def detector_settings_reset(request: AuthenticatedHttpRequest) -> HttpResponse:
-    clinic = access.admin_clinic(request.user)
-    services.detector_settings_reset(
-        actor=request.user, clinic=clinic, now=timezone.now()
-    )
-    messages.success(request, "Every threshold is back to its default.")
+    clinic, may_change = _settings_clinic(request.user)
+    if not may_change:
+        raise access.forbidden(request.user, "detector-settings-change", clinic.pk)
+    reset_form = ReasonForm(request.POST, prefix="reset")
+    if reset_form.is_valid():
+        services.detector_settings_reset(
+            actor=request.user,
+            clinic=clinic,
+            reason=reset_form.cleaned_data["reason"],
+            now=timezone.now(),
+        )
+        messages.success(request, "Every threshold is back to its default.")
+    else:
+        messages.error(request, "Nothing was reset: say why the thresholds change.")
     return redirect("attachment:detector_settings")

@@ -9,7 +9,7 @@ from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.urls import reverse
 
-from attachment.models import FlagResponse, FlagStatus, FlagStatusChange
+from attachment.models import FlagResponse, FlagStatus, FlagStatusChange, Usefulness
 
 REASON_MAX = FlagStatusChange._meta.get_field("reason").max_length
 RESPONSE_MAX = FlagResponse._meta.get_field("text").max_length
@@ -50,6 +50,12 @@ class FlagCloseForm(forms.Form):
         help_text="Kept in the flag's history with your name and the time.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    usefulness = forms.ChoiceField(
+        label="Was this flag useful in supervision?",
+        choices=Usefulness.choices,
+        widget=forms.RadioSelect,
+        help_text="The clinic counts the answers per detector to see which ones help.",
+    )
 
     def __init__(self, *args, flag_id: int, by_therapist: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,7 +65,12 @@ class FlagCloseForm(forms.Form):
                 "your supervisor reads it there."
             )
         self.helper = _helper(
-            "attachment:flag_close", flag_id, "Close the flag", "outcome", "reason"
+            "attachment:flag_close",
+            flag_id,
+            "Close the flag",
+            "outcome",
+            "reason",
+            "usefulness",
         )
 
 

@@ -29,7 +29,13 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from attachment.engine.services import flag_status_change
-from attachment.models import CLOSED_FLAG_STATUSES, Flag, FlagResponse, FlagStatus
+from attachment.models import (
+    CLOSED_FLAG_STATUSES,
+    Flag,
+    FlagResponse,
+    FlagStatus,
+    Usefulness,
+)
 from attachment.review import selectors, steps
 from attachment.review.steps import Relation, Step
 from clinic import access
@@ -63,6 +69,7 @@ def _take(
     to_status: FlagStatus,
     now: dt.datetime,
     reason: str = "",
+    usefulness: str = "",
 ) -> Flag:
     flag_status_change(
         actor=actor,
@@ -70,6 +77,7 @@ def _take(
         to_status=to_status,
         now=now,
         reason=reason,
+        usefulness=usefulness,
         allowed_from=steps.statuses_allowing(step=step, relation=relation),
     )
     return flag
@@ -107,12 +115,19 @@ def flag_to_supervision(*, actor: User, flag: Flag, now: dt.datetime) -> Flag:
 
 
 def flag_close(
-    *, actor: User, flag: Flag, outcome: str, reason: str, now: dt.datetime
+    *,
+    actor: User,
+    flag: Flag,
+    outcome: str,
+    reason: str,
+    usefulness: str,
+    now: dt.datetime,
 ) -> Flag:
-    """Resolve or dismiss with a reason.  A dismissed episode is not raised
-    again by the scan.  The supervisor closes; so does a licensed treating
-    therapist (a trainee does not), and the reason stays in the flag's
-    history for the supervisor to read."""
+    """Resolve or dismiss with a reason and the answer to "was this useful in
+    supervision?".  A dismissed episode is not raised again by the scan.  The
+    supervisor closes; so does a licensed treating therapist (a trainee does
+    not), and the reason stays in the flag's history for the supervisor to
+    read."""
     step = Step.CLOSE
     relation = _require_step(actor, flag, step, now)
     reason = reason.strip()
@@ -120,6 +135,10 @@ def flag_close(
         raise ValidationError({"reason": "Give a reason for closing the flag."})
     if outcome not in CLOSED_FLAG_STATUSES:
         raise ValidationError({"outcome": "Choose resolved or dismissed."})
+    if usefulness not in Usefulness.values:
+        raise ValidationError(
+            {"usefulness": "Say whether the flag was useful in supervision."}
+        )
     return _take(
         actor=actor,
         flag=flag,
@@ -128,6 +147,7 @@ def flag_close(
         to_status=FlagStatus(outcome),
         now=now,
         reason=reason,
+        usefulness=usefulness,
     )
 
 

@@ -226,6 +226,7 @@ def flag_close(request: AuthenticatedHttpRequest, flag_id: int) -> HttpResponse:
                     flag=flag,
                     outcome=form.cleaned_data["outcome"],
                     reason=form.cleaned_data["reason"],
+                    usefulness=form.cleaned_data["usefulness"],
                     now=now,
                 ),
                 "Flag closed.",

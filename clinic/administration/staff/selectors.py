@@ -68,6 +68,7 @@ class StaffRow:
     person: User
     roles: list[str]
     has_authenticator: bool
+    is_clinical_lead: bool = False
 
     @property
     def roles_shown(self) -> list[tuple[str, str]]:
@@ -92,6 +93,11 @@ def staff_rows(*, clinic: Clinic) -> list[StaffRow]:
                     user_id=OuterRef("pk"), type=Authenticator.Type.TOTP
                 )
             ),
+            leads=Exists(
+                Membership.objects.filter(
+                    user_id=OuterRef("pk"), clinic=clinic, is_clinical_lead=True
+                )
+            ),
         )
         .order_by("full_name", "email")
     )
@@ -100,6 +106,7 @@ def staff_rows(*, clinic: Clinic) -> list[StaffRow]:
             person=person,
             roles=role_sorted(person.roles_here),
             has_authenticator=person.has_totp,
+            is_clinical_lead=person.leads,
         )
         for person in people
     ]

@@ -482,6 +482,51 @@ def role_revoke(
     )
 
 
+def _lead_membership_set(
+    membership: Membership, *, lead: bool, actor: User, now: dt.datetime
+) -> None:
+    membership.is_clinical_lead = lead
+    membership.full_clean()
+    membership.save(update_fields=["is_clinical_lead"])
+    audit_record(actor=actor, action=AuditAction.UPDATE, obj=membership, at=now)
+
+
+@transaction.atomic
+def clinical_lead_set(
+    *, actor: User, clinic: Clinic, person: User, now: dt.datetime
+) -> None:
+    """Make ``person``, a supervisor of the clinic, its clinical lead: the one
+    person who changes the detectors' thresholds.  The previous lead, if
+    any, stops being one.  Nobody names themselves."""
+    clinic = _locked_clinic(actor, clinic.pk)
+    person = _member(actor, clinic, person.pk)
+    if person.pk == actor.pk:
+        raise Refused(
+            "Another clinic admin names you clinical lead; nobody names themselves."
+        )
+    if not person.is_active:
+        raise Refused("A deactivated account cannot be the clinical lead.")
+    membership = Membership.objects.filter(
+        user=person, clinic=clinic, role=Role.SUPERVISOR
+    ).first()
+    if membership is None:
+        raise Refused("The clinical lead is one of the clinic's supervisors.")
+    if membership.is_clinical_lead:
+        return
+    for previous in Membership.objects.filter(clinic=clinic, is_clinical_lead=True):
+        _lead_membership_set(previous, lead=False, actor=actor, now=now)
+    _lead_membership_set(membership, lead=True, actor=actor, now=now)
+
+
+@transaction.atomic
+def clinical_lead_clear(*, actor: User, clinic: Clinic, now: dt.datetime) -> None:
+    """The clinic has no clinical lead: nobody changes the thresholds until
+    one is named."""
+    clinic = _locked_clinic(actor, clinic.pk)
+    for previous in Membership.objects.filter(clinic=clinic, is_clinical_lead=True):
+        _lead_membership_set(previous, lead=False, actor=actor, now=now)
+
+
 @transaction.atomic
 def account_deactivate(
     *, actor: User, clinic: Clinic, person: User, now: dt.datetime

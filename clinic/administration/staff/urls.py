@@ -21,6 +21,16 @@ urlpatterns = [
         name="staff_role_revoke",
     ),
     path(
+        "manage/staff/<int:user_id>/clinical-lead/",
+        views.clinical_lead_set,
+        name="clinical_lead_set",
+    ),
+    path(
+        "manage/staff/clinical-lead/clear/",
+        views.clinical_lead_clear,
+        name="clinical_lead_clear",
+    ),
+    path(
         "manage/staff/<int:user_id>/deactivate/",
         views.staff_deactivate,
         name="staff_deactivate",

@@ -178,6 +178,34 @@ def staff_deactivate(request: AuthenticatedHttpRequest, user_id: int) -> HttpRes
 
 @login_required
 @require_POST
+def clinical_lead_set(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    clinic = access.admin_clinic(request.user)
+    person = _person(request.user, clinic, user_id)
+    return _back_to_staff(
+        request,
+        lambda: staff_services.clinical_lead_set(
+            actor=request.user, clinic=clinic, person=person, now=timezone.now()
+        ),
+        f"{person} is the clinic's clinical lead.",
+    )
+
+
+@login_required
+@require_POST
+def clinical_lead_clear(request: AuthenticatedHttpRequest) -> HttpResponse:
+    clinic = access.admin_clinic(request.user)
+    return _back_to_staff(
+        request,
+        lambda: staff_services.clinical_lead_clear(
+            actor=request.user, clinic=clinic, now=timezone.now()
+        ),
+        "The clinic has no clinical lead now; nobody can change the "
+        "detectors' thresholds until one is named.",
+    )
+
+
+@login_required
+@require_POST
 def staff_reactivate(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     clinic = access.admin_clinic(request.user)
     person = _person(request.user, clinic, user_id)

@@ -52,7 +52,11 @@ ROWS: list[Row] = [
         "attachment:flag_close",
         _flag,
         method="POST",
-        data={"outcome": "dismissed", "reason": "Agreed pattern; not a concern."},
+        data={
+            "outcome": "dismissed",
+            "reason": "Agreed pattern; not a concern.",
+            "usefulness": "not_useful",
+        },
         expected=BOTH_STEP,
     ),
     # The therapist first: the supervisor meets a fresh flag as not found.

@@ -125,6 +125,7 @@ def test_a_flag_is_closed_with_exactly_the_reason_given_or_stays_open(world, dat
             submitted["outcome"],
         )
         assert change.reason == submitted["reason"].strip()
+        assert change.usefulness == submitted["usefulness"]
         assert _status(flag) == submitted["outcome"]
         assert audit_writes() == [
             *writes,

@@ -63,7 +63,12 @@ def test_a_trainee_may_not_resolve_or_dismiss_their_own_flag(
     for outcome in (FlagStatus.RESOLVED, FlagStatus.DISMISSED):
         with pytest.raises(PermissionDenied):
             review.flag_close(
-                actor=therapist, flag=flag, outcome=outcome, reason="done", now=now
+                usefulness="not_sure",
+                actor=therapist,
+                flag=flag,
+                outcome=outcome,
+                reason="done",
+                now=now,
             )
     assert Flag.objects.get(pk=flag.pk).status == FlagStatus.OPEN
     assert _statuses(flag) == []
@@ -89,6 +94,7 @@ def test_a_former_supervisor_may_no_longer_review(clinic, therapist, flag, now):
 def test_add_to_supervision_then_resolve_with_a_reason(flag, supervisor, now):
     review.flag_to_supervision(actor=supervisor, flag=flag, now=now)
     review.flag_close(
+        usefulness="not_sure",
         actor=supervisor,
         flag=flag,
         outcome=FlagStatus.RESOLVED,
@@ -114,6 +120,7 @@ def test_closing_without_a_reason_is_refused_and_saves_nothing(
 ):
     with pytest.raises(ValidationError) as refused:
         review.flag_close(
+            usefulness="not_sure",
             actor=supervisor,
             flag=flag,
             outcome=FlagStatus.DISMISSED,
@@ -127,6 +134,7 @@ def test_closing_without_a_reason_is_refused_and_saves_nothing(
 
 def test_a_closed_flag_refuses_every_further_step(flag, supervisor, now):
     review.flag_close(
+        usefulness="not_sure",
         actor=supervisor,
         flag=flag,
         outcome=FlagStatus.DISMISSED,
@@ -137,6 +145,7 @@ def test_a_closed_flag_refuses_every_further_step(flag, supervisor, now):
         lambda: review.flag_acknowledge(actor=supervisor, flag=flag, now=now),
         lambda: review.flag_to_supervision(actor=supervisor, flag=flag, now=now),
         lambda: review.flag_close(
+            usefulness="not_sure",
             actor=supervisor,
             flag=flag,
             outcome=FlagStatus.RESOLVED,
@@ -197,6 +206,7 @@ def test_a_flag_dismissed_in_review_is_not_raised_again_by_the_scan(
     clinic_scan(clinic=clinic, now=now)
     [flag] = Flag.objects.filter(client=rising)
     review.flag_close(
+        usefulness="not_sure",
         actor=supervisor,
         flag=flag,
         outcome=FlagStatus.DISMISSED,

@@ -129,6 +129,7 @@ def _take(step: Step, actor, flag, now) -> None:
         review.flag_to_supervision(actor=actor, flag=flag, now=now)
     elif step == CLOSE:
         review.flag_close(
+            usefulness="not_sure",
             actor=actor,
             flag=flag,
             outcome=FlagStatus.RESOLVED,

@@ -86,6 +86,7 @@ def test_it_stays_with_the_supervisor_after_supervision_closes_it(
 ):
     review.flag_to_supervision(actor=therapist, flag=fresh, now=DETECTED + DAY)
     review.flag_close(
+        usefulness="not_sure",
         actor=supervisor,
         flag=fresh,
         outcome=FlagStatus.RESOLVED,
@@ -150,6 +151,7 @@ def test_a_licensed_therapist_closes_their_own_flag_and_the_supervisor_reads_why
     reason = "Agreed with the client to keep texts to scheduling; pattern settled."
 
     review.flag_close(
+        usefulness="not_sure",
         actor=therapist,
         flag=flag,
         outcome=FlagStatus.DISMISSED,
@@ -183,6 +185,7 @@ def test_a_therapist_without_a_supervisor_closes_their_flags(clinic, other_thera
     flag = FlagFactory(client=own, detected_at=DETECTED)
 
     review.flag_close(
+        usefulness="not_sure",
         actor=other_therapist,
         flag=flag,
         outcome=FlagStatus.RESOLVED,
@@ -200,6 +203,7 @@ def test_a_trainee_may_not_close_their_own_flag(
 
     with pytest.raises(PermissionDenied):
         review.flag_close(
+            usefulness="not_sure",
             actor=therapist,
             flag=fresh,
             outcome=FlagStatus.DISMISSED,
@@ -214,7 +218,7 @@ def test_a_trainee_may_not_close_their_own_flag(
     assert page.context["supervision_form"]
     refused = http.post(
         reverse("attachment:flag_close", args=[fresh.pk]),
-        {"outcome": "dismissed", "reason": "Not a concern."},
+        {"outcome": "dismissed", "reason": "Not a concern.", "usefulness": "not_sure"},
     )
     assert refused.status_code == 403
 
@@ -226,7 +230,7 @@ def test_another_therapist_meets_the_flag_as_not_found(login, other_therapist, f
         )
     response = login(other_therapist).post(
         reverse("attachment:flag_close", args=[fresh.pk]),
-        {"outcome": "dismissed", "reason": "Not a concern."},
+        {"outcome": "dismissed", "reason": "Not a concern.", "usefulness": "not_sure"},
     )
     assert response.status_code == 404
     assert Flag.objects.get(pk=fresh.pk).status == FlagStatus.OPEN
@@ -234,6 +238,7 @@ def test_another_therapist_meets_the_flag_as_not_found(login, other_therapist, f
 
 def test_closing_by_the_therapist_is_audited(therapist, fresh):
     review.flag_close(
+        usefulness="not_sure",
         actor=therapist,
         flag=fresh,
         outcome=FlagStatus.RESOLVED,

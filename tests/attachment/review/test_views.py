@@ -244,7 +244,7 @@ def test_closing_without_a_reason_shows_a_form_error_and_saves_nothing(
 
     response = login(supervisor).post(
         reverse("attachment:flag_close", args=[flag.pk]),
-        {"outcome": "resolved", "reason": "   "},
+        {"outcome": "resolved", "reason": "   ", "usefulness": "useful"},
     )
 
     assert response.status_code == 200
@@ -258,7 +258,11 @@ def test_the_supervisor_dismisses_with_a_reason(login, supervisor, flags):
 
     response = login(supervisor).post(
         reverse("attachment:flag_close", args=[flag.pk]),
-        {"outcome": "dismissed", "reason": "Agreed in supervision: expected."},
+        {
+            "outcome": "dismissed",
+            "reason": "Agreed in supervision: expected.",
+            "usefulness": "useful",
+        },
     )
 
     assert response.status_code == 302

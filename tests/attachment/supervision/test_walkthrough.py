@@ -64,7 +64,11 @@ def test_a_red_flag_goes_from_the_scan_through_supervision_to_resolved(
 
     http.post(
         reverse("attachment:flag_close", args=[flag.pk]),
-        {"outcome": "resolved", "reason": "Texting for scheduling only, agreed."},
+        {
+            "outcome": "resolved",
+            "reason": "Texting for scheduling only, agreed.",
+            "usefulness": "useful",
+        },
     )
     flag.refresh_from_db()
     steps = list(flag.status_changes.values_list("to_status", "changed_by"))

@@ -185,8 +185,15 @@ ROWS: list[Row] = [
             "clinic:staff_deactivate",
             "clinic:staff_reactivate",
             "clinic:staff_authenticator_reset",
+            "clinic:clinical_lead_set",
         )
     ],
+    # Clears the lead of the clinic the admin administers: the outsider's own.
+    Row(
+        "clinic:clinical_lead_clear",
+        method="POST",
+        expected=expect(ADMIN_ONLY, **{ADMIN: 302, OUTSIDER: 302}),
+    ),
     *[
         Row(name, _proposal, method="POST", expected=THIS_CLINIC_ACTION)
         for name in (
