@@ -45,7 +45,7 @@ run: venv
 	echo "  therapist@demo.test   therapist, supervised" && \
 	echo "  trainee@demo.test     trainee therapist, notes need co-signature" && \
 	echo "  therapist2@demo.test  therapist, no supervisor" && \
-	echo "  supervisor@demo.test  supervisor of therapist and trainee" && \
+	echo "  supervisor@demo.test  supervisor of therapist and trainee; the clinical lead (detector thresholds)" && \
 	echo "  admin@demo.test       clinic admin (configuration, counts only)" && \
 	echo "  admin2@demo.test      second clinic admin (approves the first's proposals)" && \
 	echo "  cover@demo.test       therapist covering therapist's absence today" && \
