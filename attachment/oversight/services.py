@@ -50,7 +50,7 @@ def _require_clinical_lead(actor: User, clinic: Clinic) -> None:
     raise access.not_found(actor, "clinic", clinic.pk)
 
 
-def _differences(row: DetectorSettings, values: dict[str, Any]) -> dict[str, list]:
+def _differences(row: DetectorSettings, values: dict[str, Any]) -> dict[str, list[Any]]:
     return {
         spec.name: [getattr(row, spec.name), values[spec.name]]
         for spec in FIELDS

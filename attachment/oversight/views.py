@@ -79,13 +79,12 @@ def _settings_page(
 ) -> HttpResponse:
     today = access.clinic_today(clinic, timezone.now())
     is_admin = clinic.pk in access.clinic_ids_with_role(request.user, Role.ADMIN)
+    # The admin reads it among the administration pages, the lead among theirs.
+    template = "detector_settings.html" if is_admin else "detector_settings_lead.html"
     return render(
         request,
-        "attachment/oversight/detector_settings.html",
+        f"attachment/oversight/{template}",
         {
-            "base_template": "clinic/admin/base_admin.html"
-            if is_admin
-            else "base.html",
             "form": form,
             "clinic": clinic,
             "may_change": may_change,
