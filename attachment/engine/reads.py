@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import connection
 
-from attachment.engine.patterns import DetectorThresholds
+from attachment.engine.patterns import DetectorThresholds, dependency
 from attachment.records.weeks import (
     after_hours_reply_sql,
     local_week_sql,
@@ -114,7 +114,8 @@ POLICY_SQL = scoped(
     , hits AS (
         SELECT k.client_id, k.occurred_at, k.after_hours, k.outside_agreement,
                k.over_weekly_limit,
-               count(*) OVER (PARTITION BY k.client_id) AS n
+               count(*) FILTER (WHERE k.occurred_at >= %(policy_window_since)s)
+                   OVER (PARTITION BY k.client_id) AS n
         FROM attachment_contact k
         JOIN scope s ON s.id = k.client_id
         WHERE k.direction = 'from_client'
@@ -192,7 +193,7 @@ MEASURES_SQL = scoped(
         JOIN scope s ON s.id = m.client_id
         WHERE m.measured_on <= %(today)s
     ) ranked
-    WHERE latest <= 2
+    WHERE latest <= %(measures_read)s
     ORDER BY client_id, measured_on
 """
 )
@@ -349,7 +350,9 @@ def query_parameters(
 ) -> dict[str, Any]:
     t, now, today = thresholds, window.now, window.now.date()
     until = window.first_week + dt.timedelta(weeks=window.weeks)
-    observation_weeks = max(t.dependency_window_weeks, t.absence_observation_weeks)
+    observation_weeks = max(
+        t.dependency_window_weeks + dependency.USUAL_WEEKS, t.absence_observation_weeks
+    )
     return {
         "clinic_id": clinic_id,
         "first_id": first_id if first_id is not None else 0,
@@ -364,11 +367,18 @@ def query_parameters(
         "median_since": window.week_begins_at(
             until - dt.timedelta(weeks=window.median_weeks)
         ),
-        "policy_since": now - dt.timedelta(weeks=t.policy_window_weeks),
+        # the window and the client's own earlier weeks it is compared with;
+        # a client with fewer contacts outside the agreement in the window
+        # than the minimum cannot flag, so its rows are not read at all
+        "policy_since": now
+        - dt.timedelta(weeks=t.policy_window_weeks + t.policy_baseline_weeks),
+        "policy_window_since": now - dt.timedelta(weeks=t.policy_window_weeks),
         "policy_min": t.policy_min_count,
         "ending_since": now - dt.timedelta(weeks=t.after_ending_window_weeks),
         "rupture_since": now - dt.timedelta(weeks=t.rupture_repeat_weeks),
         "observation_since": now - dt.timedelta(weeks=observation_weeks),
+        # the latest measure and those it is compared with
+        "measures_read": dependency.PREVIOUS_MEASURES + 1,
         "absence_recent_on": today - dt.timedelta(days=ABSENCE_AFTERCARE_DAYS),
         "absence_ahead_on": today + dt.timedelta(days=t.absence_lookahead_days),
         "absence_baseline_days": 7 * t.absence_baseline_weeks,

@@ -6,6 +6,12 @@ clinical text, no flag evidence), so the admin may see them too, except for a
 therapist with so few active clients that the counts would tell one client's
 story (see :func:`clinic_overview`).
 
+Flags are counted once they have reached the supervisor (the therapist
+first, :func:`attachment.review.selectors.flags_reached`): a flag still with
+the treating therapist is counted on their own caseload only.  The clinic
+admin's overview counts the same reached flags, so that the admin's figure
+for a therapist is never ahead of what that therapist's supervisor can read.
+
 Each figure is one aggregate query grouped by therapist over the scoped
 clients, so the page costs the same few queries whether the clinic has five
 therapists or fifty.

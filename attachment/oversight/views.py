@@ -36,6 +36,7 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
             ),
             "weeks": WEEKS,
             "links_to_queue": True,
+            "is_clinical_lead": access.clinical_lead_clinic(request.user) is not None,
             "title": "Caseload overview",
             "who": "supervisee",
         },

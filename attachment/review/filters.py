@@ -1,5 +1,8 @@
 """The flag queue's filters: supervisee, kind, tier, status, detected between.
 
+They filter flags; the queue then shows one row per client with any flag
+that matches, and that client's card holds the matching flags only.
+
 Without a status chosen the queue shows the live flags (open, acknowledged,
 in supervision); closed ones are one click away.  The supervisee choices are
 the user's own current supervisees (and the user), so the filter cannot name

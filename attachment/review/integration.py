@@ -5,27 +5,40 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from attachment.review import selectors
 from attachment.review.agenda import FlagAgenda
+from attachment.review.sequences import card_of
 from clinic import extensions
 from clinic.models import Client, Role, User
 from notes.agenda import register_agenda_provider
 
 
 def flags_panel(*, request: HttpRequest, client: Client, now: dt.datetime) -> dict:
-    """The client page's live flags (those that have reached the reader),
-    the few most recently closed, and the archived ones."""
+    """The client page's live flags (those that have reached the reader) as
+    the client's sequence card with the flags beneath, the few most recently
+    closed, and the archived ones."""
     viewer = request.user if isinstance(request.user, User) else None
+    live = selectors.live_flags_of(client=client, viewer=viewer, now=now)
     return {
         "client": client,
-        "live": selectors.live_flags_of(client=client, viewer=viewer, now=now),
+        "card": card_of(live),
+        "live": live,
         "closed": selectors.recently_closed_flags_of(
             client=client, viewer=viewer, now=now
         ),
         "archived": selectors.archived_flags_of(client=client, viewer=viewer, now=now),
     }
+
+
+def _caseload_flag_counts(clients: QuerySet[Client]) -> QuerySet[Client]:
+    """The caseload registry hands over the clients only, and the supervisor's
+    counts depend on the time (the therapist first), so the hook, called
+    while the caseload page is served, reads the clock here."""
+    return selectors.annotate_live_flag_counts(clients, now=timezone.now())
 
 
 def _clinician(roles: set[str]) -> bool:
@@ -53,9 +66,7 @@ def register_review_integrations() -> None:
             context=flags_panel,
         )
     )
-    extensions.register_caseload_annotation(
-        "live_flag_counts", selectors.annotate_live_flag_counts
-    )
+    extensions.register_caseload_annotation("live_flag_counts", _caseload_flag_counts)
     extensions.register_caseload_column(
         extensions.CaseloadColumn(
             key="flags",

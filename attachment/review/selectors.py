@@ -18,7 +18,9 @@ in the client's flag list, and leave the queue.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -55,6 +57,7 @@ from attachment.models import (
     Rupture,
 )
 from attachment.review import steps
+from attachment.review.sequences import SequenceCard, sequence_cards
 from attachment.review.steps import Relation
 from clinic import access
 from clinic.models import Client, Role, User
@@ -148,27 +151,56 @@ def queue_reviewers(*, user: User, on: dt.date) -> list[User]:
     return list(User.objects.filter(pk__in=ids).order_by("full_name", "pk"))
 
 
-def flag_queue(*, flags: QuerySet[Flag]) -> QuerySet[Flag]:
-    """Red before yellow, then the longest-waiting first."""
+def _tier_rank() -> Case:
+    """0 for strong evidence, 1 for some: the sort key of "strongest first"."""
+    return Case(
+        When(tier=FlagTier.RED, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+
+
+def flag_queue_clients(*, flags: QuerySet[Flag]) -> QuerySet[Flag, dict[str, Any]]:
+    """One row (``client_id``) per client with any of ``flags``: the clients
+    with strong evidence first, then the longest waiting, i.e. by the
+    strongest flag of each, as :func:`attachment.review.sequences.sequence_cards`
+    orders its cards.  Grouped in the database, so that a page of the queue
+    is a slice of clients however many flags each has."""
     return (
-        flags.select_related("client", "client__therapist")
+        flags.order_by()
+        .values("client_id")
         .annotate(
-            tier_rank=Case(
-                When(tier=FlagTier.RED, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
+            rank=Min(_tier_rank()),
+            waiting_since=Coalesce(
+                Min("detected_at", filter=Q(tier=FlagTier.RED)), Min("detected_at")
+            ),
         )
-        .order_by("tier_rank", "detected_at", "pk")
+        .order_by("rank", "waiting_since", "client_id")
     )
 
 
-def tier_counts(*, flags: QuerySet[Flag]) -> dict[str, int]:
-    """How many of ``flags`` are red and yellow, in one aggregate query."""
-    return flags.order_by().aggregate(
-        red=Count("pk", filter=Q(tier=FlagTier.RED)),
-        yellow=Count("pk", filter=Q(tier=FlagTier.YELLOW)),
+def flag_queue_cards(
+    *, flags: QuerySet[Flag], client_ids: Sequence[int]
+) -> list[SequenceCard]:
+    """The sequence cards of ``client_ids`` made of those of ``flags`` (the
+    filtered queue's, so a card shows the flags that matched), in the order
+    of ``client_ids``, in one query."""
+    shown = flags.filter(client_id__in=client_ids).select_related(
+        "client", "client__therapist"
     )
+    cards = {card.client_id: card for card in sequence_cards(shown)}
+    return [cards[client_id] for client_id in client_ids if client_id in cards]
+
+
+def queue_client_counts(*, flags: QuerySet[Flag]) -> dict[str, int]:
+    """How many clients ``flags`` make cards for: with strong evidence, and
+    with some evidence only (the strongest of a client's flags decides), in
+    one aggregate query."""
+    counts = flags.order_by().aggregate(
+        clients=Count("client_id", distinct=True),
+        strong=Count("client_id", distinct=True, filter=Q(tier=FlagTier.RED)),
+    )
+    return {"strong": counts["strong"], "some": counts["clients"] - counts["strong"]}
 
 
 def flag_for_reading(*, user: User, flag_id: int, now: dt.datetime) -> Flag:
@@ -356,13 +388,9 @@ def _seen_by(
 
 
 def _tier_first(flags: QuerySet[Flag]) -> QuerySet[Flag]:
-    return flags.annotate(
-        tier_rank=Case(
-            When(tier=FlagTier.RED, then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
-    ).order_by("tier_rank", "detected_at", "pk")
+    return flags.annotate(tier_rank=_tier_rank()).order_by(
+        "tier_rank", "detected_at", "pk"
+    )
 
 
 def live_flags_of(
@@ -397,26 +425,34 @@ def recently_closed_flags_of(
     )
 
 
-def _live_count(tier: str) -> Coalesce:
-    counted = (
-        Flag.objects.filter(
-            client=OuterRef("pk"),
-            status__in=LIVE_FLAG_STATUSES,
-            archived_at__isnull=True,
-            tier=tier,
-        )
-        .order_by()
-        .values("client")
-        .annotate(n=Count("pk"))
-        .values("n")
+def _live_count(tier: str, *, reached_at: dt.datetime | None = None) -> Coalesce:
+    """The client's live, unarchived flags of ``tier``; with ``reached_at``,
+    only those that have reached the supervisor then."""
+    flags = Flag.objects.filter(
+        client=OuterRef("pk"),
+        status__in=LIVE_FLAG_STATUSES,
+        archived_at__isnull=True,
+        tier=tier,
     )
+    if reached_at is not None:
+        flags = flags_reached(flags=flags, now=reached_at)
+    counted = flags.order_by().values("client").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def annotate_live_flag_counts(clients: QuerySet[Client]) -> QuerySet[Client]:
-    """The caseload's ``live_red_flags`` and ``live_yellow_flags``: two
-    correlated subqueries in the caseload's one query, none per client."""
+def annotate_live_flag_counts(
+    clients: QuerySet[Client], *, now: dt.datetime
+) -> QuerySet[Client]:
+    """The caseload's flag counts, as correlated subqueries in the caseload's
+    one query (none per client): ``live_red_flags`` and ``live_yellow_flags``
+    count every live flag, what the treating therapist reads;
+    ``reached_red_flags`` and ``reached_yellow_flags`` only those that have
+    reached the supervisor at ``now``, what the therapist's supervisor reads
+    (the therapist first, :func:`flags_reached`).  The caseload column shows
+    the reader's pair."""
     return clients.annotate(
         live_red_flags=_live_count(FlagTier.RED),
         live_yellow_flags=_live_count(FlagTier.YELLOW),
+        reached_red_flags=_live_count(FlagTier.RED, reached_at=now),
+        reached_yellow_flags=_live_count(FlagTier.YELLOW, reached_at=now),
     )

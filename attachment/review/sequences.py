@@ -10,10 +10,12 @@ come in, the card goes out.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from attachment.models import Flag, FlagKind, FlagTier
+from attachment.models import Flag, FlagKind, FlagStatus, FlagTier
+from clinic.models import Client
 
 #: Questions a supervisor and therapist may take up, per kind of finding.  They
 #: ask about the work, never about fault; ``{start}`` is the first day of the
@@ -90,6 +92,22 @@ class SequenceCard:
     @property
     def since(self) -> dt.date:
         return min(flag.window_start for flag in self.flags)
+
+    @property
+    def client(self) -> Client:
+        """The client, as loaded with the flags (select it with them)."""
+        return self.strongest.client
+
+    @property
+    def statuses(self) -> list[tuple[str, int]]:
+        """(status label, how many flags) in the review's order, for the
+        statuses the card's flags are in."""
+        counts = Counter(flag.status for flag in self.flags)
+        return [
+            (str(label), counts[value])
+            for value, label in FlagStatus.choices
+            if counts[value]
+        ]
 
     @property
     def chips(self) -> list[tuple[str, str]]:

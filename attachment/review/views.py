@@ -1,7 +1,8 @@
 """Pages of the flag review: the queue, one flag, and the POST-only steps.
 
 The queue serves supervisors (their current supervisees' flags, once they
-have reached them) and therapists (their own clients' flags, at once) alike;
+have reached them) and therapists (their own clients' flags, at once) alike,
+one row per client (the client's sequence card of the matching flags);
 archived flags leave it but keep their page.  A clinic admin, who never reads
 flags or their evidence, is refused.  A flag is scoped like its client: 404
 out of scope (and for a supervisor before it reaches them), 403 for the
@@ -37,11 +38,14 @@ from clinic.audit import audit_record
 from clinic.models import AuditAction
 from clinic.refusals import Refused, show_refusal
 
+# Clients per page of the queue, each with all of its matching flags.
 QUEUE_PAGE_SIZE = 25
 
 
 @login_required
 def flag_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """One row per client: the client's sequence card made of the flags that
+    match the filters."""
     access.require_clinical_role(request.user)
     now = timezone.now()
     filters = FlagQueueFilter(
@@ -50,11 +54,17 @@ def flag_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         reviewers=selectors.queue_reviewers(user=request.user, on=now.date()),
     )
     flags = filters.qs
-    page = Paginator(selectors.flag_queue(flags=flags), QUEUE_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = Paginator(
+        selectors.flag_queue_clients(flags=flags), QUEUE_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    cards = selectors.flag_queue_cards(
+        flags=flags, client_ids=[row["client_id"] for row in page.object_list]
     )
     services.flags_read_record(
-        actor=request.user, flags=page.object_list, now=now, request=request
+        actor=request.user,
+        flags=[flag for card in cards for flag in card.flags],
+        now=now,
+        request=request,
     )
     query = request.GET.copy()
     query.pop("page", None)
@@ -64,7 +74,8 @@ def flag_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "filters": filters,
             "page": page,
-            "counts": selectors.tier_counts(flags=flags),
+            "cards": cards,
+            "counts": selectors.queue_client_counts(flags=flags),
             "query": query.urlencode() + "&" if query else "",
         },
     )

@@ -30,6 +30,7 @@ import numpy as np
 
 from attachment.engine import patterns as p
 from attachment.engine.evaluation import populations as pop
+from attachment.engine.patterns import dependency
 from attachment.engine.scan import EPISODE_GAP
 
 # Successive scans often give a detector the same inputs; the verdict on the
@@ -76,10 +77,12 @@ def scan_at(index: int) -> dt.datetime:
 def policy_findings(
     c: pop.ContactClient, now: dt.datetime, t: p.DetectorThresholds
 ) -> list[p.Finding | None]:
-    """The contacts with a policy fact in the window (crisis contacts never
-    count, so unless the facts can say so they are not read at all)."""
+    """The contacts with a policy fact in the window and the earlier weeks it
+    is compared with (crisis contacts never count, so unless the facts can say
+    so they are not read at all)."""
     today = (now.date() - pop.START).days
-    since = today - 7 * t.policy_window_weeks - 1
+    weeks = t.policy_window_weeks + t.policy_baseline_weeks
+    since = today - 7 * weeks - 1
     crisis_field = has_field(p.ContactFacts, "crisis")
     facts = [
         build(
@@ -216,10 +219,10 @@ def dependency_findings(
     c: pop.DependencyClient, now: dt.datetime, t: p.DetectorThresholds
 ) -> list[p.Finding | None]:
     """Observations of the trend window (internalised security is not rising
-    dependency: unless the facts can say so it is not read) and the last two
+    dependency: unless the facts can say so it is not read) and the latest
     measures."""
     today = (now.date() - pop.START).days
-    since = today - 7 * t.dependency_window_weeks
+    since = today - 7 * (t.dependency_window_weeks + _usual_weeks())
     secure_field = has_field(p.ObservationFacts, "security_only")
     observations = [
         build(
@@ -236,11 +239,11 @@ def dependency_findings(
         build(p.MeasureFacts, measured_on=pop.day(d), preoccupied_merger=score)
         for d, score in c.measures
         if d < today
-    ][-2:]
+    ][-(_previous_measures() + 1) :]
     found: list[p.Finding | None] = []
     if observations:
         found.append(_trend(tuple(observations), now, t))
-    if len(measures) == 2:
+    if len(measures) >= 2:
         found.append(_measure_rise(tuple(measures), now, t))
     return found
 
@@ -251,35 +254,9 @@ def _trend(
     t: p.DetectorThresholds,
 ) -> p.Finding | None:
     key = ("trend", observations, t)
-    if not _could_rise(observations, t):
-        return None
     if key not in _memo:
         _memo[key] = p.dependency_trend(observations, now=now, thresholds=t)
     return _memo[key]
-
-
-def _could_rise(
-    observations: tuple[p.ObservationFacts, ...], t: p.DetectorThresholds
-) -> bool:
-    """A screen in front of the trend test: a one-sided p-value below 0.5 (so
-    below any alpha the settings allow) needs enough observations and more
-    rising pairs than falling ones (Kendall's S above zero)."""
-    if not t.dependency_enabled:
-        return False
-    values = [
-        (o.observed_on, o.intensity)
-        for o in observations
-        if not getattr(o, "security_only", False)
-    ]
-    if len(values) < t.dependency_min_observations:
-        return False
-    values.sort()
-    s = 0
-    for i, (day_i, x) in enumerate(values):
-        for day_j, y in values[i + 1 :]:
-            if day_j > day_i:
-                s += (y > x) - (y < x)
-    return s > 0
 
 
 def _measure_rise(
@@ -289,6 +266,16 @@ def _measure_rise(
     if key not in _memo:
         _memo[key] = p.dependency_measure_rise(measures, now=now, thresholds=t)
     return _memo[key]
+
+
+def _usual_weeks() -> int:
+    """The weeks before the observation window the intensity comparison reads."""
+    return dependency.USUAL_WEEKS
+
+
+def _previous_measures() -> int:
+    """The measures before the latest that the measure rise compares it with."""
+    return dependency.PREVIOUS_MEASURES
 
 
 def clear_memo() -> None:

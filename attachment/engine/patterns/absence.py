@@ -27,6 +27,10 @@ from attachment.engine.patterns.thresholds import DetectorThresholds
 
 ALPHA = 0.05
 MIN_BASELINE_DAYS = 28
+# A surge is judged once the absence has lasted this many days (or, if it is
+# shorter, at its end): a day or two of a busy client is not yet a surge, and
+# judging every day from the first inflates the false alarms of a daily scan.
+MIN_DAYS_AWAY = 7
 
 
 def absence_surge(
@@ -36,7 +40,8 @@ def absence_surge(
     thresholds: DetectorThresholds,
 ) -> Finding | None:
     """Client-initiated contacts during an absence against the client's rate in
-    the weeks before it: the exact conditional rate-ratio test, per day.
+    the weeks before it: the exact conditional rate-ratio test, per day, from
+    the absence's :data:`MIN_DAYS_AWAY`-th day (or its last, if shorter).
 
     Contacts the cover answered within the agreed reply time are the cover
     plan working: they are left out of the count tested."""
@@ -47,6 +52,9 @@ def absence_surge(
         return None
     until = min(absence.ends_on, today)
     days = (until - absence.starts_on).days + 1
+    length = (absence.ends_on - absence.starts_on).days + 1
+    if days < min(MIN_DAYS_AWAY, length):
+        return None
     counted = max(counts.during - counts.answered_as_planned, 0)
     if counted < thresholds.absence_min_contacts:
         return None

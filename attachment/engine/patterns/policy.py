@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from attachment.engine.patterns.cusum import rate_ratio_test
 from attachment.engine.patterns.findings import (
     Finding,
     Kind,
     Tier,
+    clean_number,
     count_text,
     day_text,
     opening,
@@ -29,13 +31,48 @@ def _outside_policy(contact: ContactFacts) -> bool:
     )
 
 
+def _week(contact: ContactFacts) -> tuple[int, int]:
+    year, week, _ = contact.occurred_at.date().isocalendar()
+    return year, week
+
+
+def _occasions(contacts: Sequence[ContactFacts]) -> list[ContactFacts]:
+    """The occasions on which contact went beyond the agreement: each contact
+    outside contact hours or on a channel or for a purpose not agreed, and each
+    week over the weekly number once (its first contact over it).  A busy week
+    is one slip however many contacts it held beyond the number, so it does not
+    weigh like a run of late messages."""
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for c in sorted(contacts, key=lambda c: c.occurred_at):
+        if not _outside_policy(c):
+            continue
+        if c.after_hours or c.outside_agreement:
+            out.append(c)
+        elif _week(c) not in seen:
+            seen.add(_week(c))
+            out.append(c)
+    return out
+
+
 def policy_pattern(
     contacts: Sequence[ContactFacts],
     *,
     now: dt.datetime,
     thresholds: DetectorThresholds,
 ) -> Finding | None:
-    """Repeated client contacts outside the agreed policy within the window.
+    """Contact beyond the agreement, more often than the client's own earlier
+    rate of it.
+
+    Most clients slip now and then (a late message, a busy week over the
+    number); what is worth a supervisor's attention is a new pattern.  So the
+    occasions in the window (:func:`_occasions`) are compared with the
+    client's own rate of them in the ``policy_baseline_weeks`` before it by the
+    exact conditional test of two Poisson rates
+    (:func:`~.cusum.rate_ratio_test`), and it flags when the window holds at
+    least ``policy_min_count`` occasions *and* the one-sided p-value is below
+    ``policy_alpha``.  A client with a shorter history has had fewer chances
+    to slip, so the test is, if anything, quicker for them.
 
     Therapist-initiated contacts are not counted here: the therapist's own
     after-hours work is ``therapist_overextension``'s concern.  Each contact
@@ -46,37 +83,60 @@ def policy_pattern(
     if not thresholds.policy_enabled:
         return None
     since = now - dt.timedelta(weeks=thresholds.policy_window_weeks)
-    hits = sorted(
-        (c for c in contacts if since <= c.occurred_at <= now and _outside_policy(c)),
-        key=lambda c: c.occurred_at,
-    )
+    earliest = since - dt.timedelta(weeks=thresholds.policy_baseline_weeks)
+    in_window = [c for c in contacts if since <= c.occurred_at <= now]
+    hits = _occasions(in_window)
     if len(hits) < thresholds.policy_min_count:
         return None
-    counts = {
-        "after_hours": sum(c.after_hours for c in hits),
-        "outside_agreement": sum(c.outside_agreement for c in hits),
-        "over_weekly_limit": sum(c.over_weekly_limit for c in hits),
-    }
+    earlier = len(
+        _occasions([c for c in contacts if earliest <= c.occurred_at < since])
+    )
+    test = rate_ratio_test(
+        len(hits),
+        thresholds.policy_window_weeks,
+        earlier,
+        thresholds.policy_baseline_weeks,
+    )
+    if test.p_value >= thresholds.policy_alpha:
+        return None
+    late = sum(c.after_hours for c in hits)
+    not_agreed = sum(c.outside_agreement and not c.after_hours for c in hits)
+    busy_weeks = len(hits) - late - not_agreed
     red = len(hits) >= thresholds.policy_red_count
     first, last = hits[0].occurred_at.date(), hits[-1].occurred_at.date()
     return Finding(
         kind=Kind.POLICY_PATTERN,
         tier=Tier.RED if red else Tier.YELLOW,
-        window_start=hits[0].occurred_at.date(),
-        window_end=hits[-1].occurred_at.date(),
+        window_start=first,
+        window_end=last,
         score=round(len(hits) / thresholds.policy_min_count, 3),
         evidence={
-            "contacts_outside_policy": len(hits),
+            "occasions_outside_policy": len(hits),
+            "contacts_outside_policy": sum(_outside_policy(c) for c in in_window),
             "window_weeks": thresholds.policy_window_weeks,
-            **counts,
+            "after_hours": sum(c.after_hours for c in in_window if _outside_policy(c)),
+            "outside_agreement": sum(
+                c.outside_agreement for c in in_window if _outside_policy(c)
+            ),
+            "over_weekly_limit": sum(
+                c.over_weekly_limit for c in in_window if _outside_policy(c)
+            ),
+            "busy_weeks_counted": busy_weeks,
+            "earlier_occasions": earlier,
+            "earlier_weeks": thresholds.policy_baseline_weeks,
+            "rate_ratio": clean_number(test.ratio),
+            "p_value": clean_number(test.p_value, 6),
+            "alpha": thresholds.policy_alpha,
             "yellow_at": thresholds.policy_min_count,
             "red_at": thresholds.policy_red_count,
         },
         explanation=(
-            f"{opening(period_text(first, last))}, {count_text(len(hits), 'contact')} from the client fell outside "
-            f"what was agreed ({counts['after_hours']} outside contact hours, "
-            f"{counts['outside_agreement']} on a channel or for a purpose not agreed, "
-            f"{counts['over_weekly_limit']} over the weekly number)."
+            f"{opening(period_text(first, last))}, contact from the client went "
+            f"beyond what was agreed {count_text(len(hits), 'time')} "
+            f"({count_text(late, 'contact')} outside contact hours, "
+            f"{not_agreed} on a channel or for a purpose not agreed, "
+            f"{count_text(busy_weeks, 'week')} over the weekly number), against "
+            f"{earlier} in the {thresholds.policy_baseline_weeks} weeks before."
         ),
     )
 

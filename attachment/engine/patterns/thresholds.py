@@ -13,6 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# Flags a year on a client whose contact rate is stable that the rising-contacts
+# CUSUM is calibrated to: its share of the budget all eight detectors together
+# keep to (see attachment/engine/EVALUATION.md).
+RISING_FA_DEFAULT = 0.15
+
 
 @dataclass(frozen=True)
 class DetectorThresholds:
@@ -30,12 +35,14 @@ class DetectorThresholds:
     rising_recent_weeks: int = 3
     rising_min_recent_contacts: int = 3
     rising_rate_floor: float = 0.25
-    rising_false_alarms_per_year: float = 0.5
+    rising_false_alarms_per_year: float = RISING_FA_DEFAULT
     rising_red_ratio: float = 2.0
     policy_enabled: bool = True
-    policy_min_count: int = 3
+    policy_min_count: int = 4
     policy_red_count: int = 6
     policy_window_weeks: int = 4
+    policy_baseline_weeks: int = 26
+    policy_alpha: float = 0.02
     absence_enabled: bool = True
     absence_baseline_weeks: int = 12
     absence_min_contacts: int = 3
@@ -45,7 +52,7 @@ class DetectorThresholds:
     absence_observation_weeks: int = 8
     absence_min_intensity: int = 3
     rupture_enabled: bool = True
-    rupture_repair_days: int = 21
+    rupture_repair_days: int = 28
     rupture_red_days: int = 42
     rupture_repeat_count: int = 3
     rupture_repeat_red_count: int = 5
@@ -53,8 +60,8 @@ class DetectorThresholds:
     dependency_enabled: bool = True
     dependency_window_weeks: int = 12
     dependency_min_observations: int = 5
-    dependency_alpha: float = 0.05
-    dependency_red_alpha: float = 0.01
+    dependency_alpha: float = 0.005
+    dependency_red_alpha: float = 0.001
     dependency_measure_rise: float = 0.5
     dependency_measure_red_rise: float = 1.0
     dependency_measure_reliability: float = 0.8
@@ -66,12 +73,12 @@ class DetectorThresholds:
     overextension_min_actions: int = 6
     withdrawal_enabled: bool = True
     withdrawal_prior_weeks: int = 8
-    withdrawal_recent_weeks: int = 3
+    withdrawal_recent_weeks: int = 4
     withdrawal_high_reply_share: float = 0.8
     withdrawal_reply_drop: float = 0.4
     withdrawal_slowdown: float = 3.0
-    withdrawal_alpha: float = 0.05
-    withdrawal_min_contacts: int = 4
+    withdrawal_alpha: float = 0.03
+    withdrawal_min_contacts: int = 3
     after_ending_enabled: bool = True
     after_ending_window_weeks: int = 12
     after_ending_min_count: int = 1
@@ -110,13 +117,13 @@ def _switch(detector: str, label: str) -> ThresholdField:
     return ThresholdField(
         f"{detector}_enabled",
         f"{label}: on",
-        f"Run the {label.lower()} detector.",
+        f"Look for \u201c{label}\u201d.",
         True,
     )
 
 
 FIELDS: tuple[ThresholdField, ...] = (
-    _switch("rising", "Rising contact frequency"),
+    _switch("rising", "Contacts rising"),
     ThresholdField(
         "rising_baseline_weeks",
         "Baseline weeks (at most)",
@@ -168,7 +175,7 @@ FIELDS: tuple[ThresholdField, ...] = (
         "False alarms per client-year",
         "Target rate of flags on a client whose contact rate is stable; sets the "
         "CUSUM threshold h.",
-        0.5,
+        RISING_FA_DEFAULT,
         0.1,
         2.0,
     ),
@@ -180,19 +187,21 @@ FIELDS: tuple[ThresholdField, ...] = (
         1.2,
         10.0,
     ),
-    _switch("policy", "Policy pattern"),
+    _switch("policy", "Contacts outside the agreement"),
     ThresholdField(
         "policy_min_count",
-        "Contacts outside policy",
-        "Client contacts outside the agreed policy (after hours, channel not "
-        "agreed, over the weekly limit) that make a yellow flag.",
-        3,
+        "Times outside the agreement",
+        "How many times in the window the client's contact must go beyond the "
+        "agreement (each contact outside contact hours or on a channel or for "
+        "a purpose not agreed, each week over the weekly number) for a yellow "
+        "flag, and then more often than in the client's own earlier weeks.",
+        4,
         1,
         20,
     ),
     ThresholdField(
         "policy_red_count",
-        "Contacts outside policy (red)",
+        "Times outside the agreement (red)",
         "As many or more make the flag red.",
         6,
         2,
@@ -200,16 +209,35 @@ FIELDS: tuple[ThresholdField, ...] = (
     ),
     ThresholdField(
         "policy_window_weeks",
-        "Policy window weeks",
+        "Agreement window weeks",
         "The window in which they are counted.",
         4,
         1,
         12,
     ),
-    _switch("absence", "Absence surge"),
+    ThresholdField(
+        "policy_baseline_weeks",
+        "Earlier weeks compared",
+        "The window is compared with the client's own rate of contact beyond "
+        "the agreement in this many weeks before it, so occasional slips the "
+        "client has always made do not flag.",
+        26,
+        4,
+        104,
+    ),
+    ThresholdField(
+        "policy_alpha",
+        "Significance against earlier weeks",
+        "One-sided p-value (exact test of the window's rate against the earlier "
+        "weeks' rate) below which contact outside the agreement flags.",
+        0.02,
+        0.001,
+        0.2,
+    ),
+    _switch("absence", "More contact during an absence"),
     ThresholdField(
         "absence_baseline_weeks",
-        "Absence baseline weeks",
+        "Weeks before an absence",
         "Weeks before an absence that set the client's usual rate.",
         12,
         4,
@@ -225,7 +253,7 @@ FIELDS: tuple[ThresholdField, ...] = (
     ),
     ThresholdField(
         "absence_min_ratio",
-        "Absence rate ratio",
+        "Rate ratio during an absence",
         "Contacts during the absence must run at least this many times the "
         "usual rate, significantly (one-sided exact test at 5%).",
         2.0,
@@ -234,7 +262,7 @@ FIELDS: tuple[ThresholdField, ...] = (
     ),
     ThresholdField(
         "absence_red_ratio",
-        "Absence red rate ratio",
+        "Rate ratio during an absence (red)",
         "Red when the lower 95% bound of that ratio exceeds this.",
         2.0,
         1.2,
@@ -264,12 +292,13 @@ FIELDS: tuple[ThresholdField, ...] = (
         1,
         4,
     ),
-    _switch("rupture", "Unrepaired rupture"),
+    _switch("rupture", "Ruptures not yet repaired"),
     ThresholdField(
         "rupture_repair_days",
         "Days without repair",
-        "An open rupture with no repair attempt for longer than this flags.",
-        21,
+        "An open rupture with no repair attempt for longer than this flags "
+        "(four weeks: about four sessions in which it could be taken up).",
+        28,
         1,
         180,
     ),
@@ -305,11 +334,14 @@ FIELDS: tuple[ThresholdField, ...] = (
         1,
         26,
     ),
-    _switch("dependency", "Dependency escalation"),
+    _switch("dependency", "Attachment distress rising"),
     ThresholdField(
         "dependency_window_weeks",
         "Observation window weeks",
-        "Dependency observations from this many recent weeks enter the trend test.",
+        "The client's usual intensity is taken from the 26 weeks before this "
+        "many recent weeks; the last six of them are compared with it (the "
+        "weeks between are left out, so the start of a rise does not raise "
+        "the usual level).",
         12,
         4,
         52,
@@ -317,32 +349,36 @@ FIELDS: tuple[ThresholdField, ...] = (
     ThresholdField(
         "dependency_min_observations",
         "Least observations",
-        "No trend test with fewer observations.",
+        "No comparison with fewer observations in the usual weeks (or fewer "
+        "than two in the recent six).",
         5,
         4,
         50,
     ),
     ThresholdField(
         "dependency_alpha",
-        "Trend significance",
-        "One-sided Mann-Kendall p-value below which a rising trend flags.",
-        0.05,
+        "Significance of a rise",
+        "One-sided p-value (t-test of the recent mean intensity against the "
+        "usual one, with the client's usual spread) below which a rise of at "
+        "least 0.75 points flags.",
+        0.005,
         0.001,
         0.2,
     ),
     ThresholdField(
         "dependency_red_alpha",
-        "Trend significance (red)",
+        "Significance of a rise (red)",
         "Red when the p-value is below this and the latest intensity is 3 or more.",
-        0.01,
+        0.001,
         0.0001,
         0.1,
     ),
     ThresholdField(
         "dependency_measure_rise",
         "Preoccupied-merger rise",
-        "Rise in the preoccupied-merger subscale score between the last two "
-        "measures that flags (scale points).",
+        "Rise of the preoccupied-merger subscale score at the latest measure, "
+        "over the mean of up to three measures before it, that flags (scale "
+        "points).",
         0.5,
         0.1,
         5.0,
@@ -365,10 +401,10 @@ FIELDS: tuple[ThresholdField, ...] = (
         0.5,
         0.99,
     ),
-    _switch("overextension", "Therapist overextension"),
+    _switch("overextension", "Therapist availability rising"),
     ThresholdField(
         "overextension_baseline_weeks",
-        "Overextension baseline weeks",
+        "Availability: earlier weeks",
         "Weeks of the therapist's own earlier work with this client that serve "
         "as the baseline.",
         12,
@@ -377,7 +413,7 @@ FIELDS: tuple[ThresholdField, ...] = (
     ),
     ThresholdField(
         "overextension_recent_weeks",
-        "Overextension recent weeks",
+        "Availability: recent weeks",
         "Recent weeks compared with that baseline.",
         6,
         2,
@@ -385,7 +421,7 @@ FIELDS: tuple[ThresholdField, ...] = (
     ),
     ThresholdField(
         "overextension_alpha",
-        "Overextension significance",
+        "Availability: significance",
         "One-sided p-value below which a single indicator counts.",
         0.05,
         0.001,
@@ -409,7 +445,7 @@ FIELDS: tuple[ThresholdField, ...] = (
         1,
         100,
     ),
-    _switch("withdrawal", "Abrupt withdrawal"),
+    _switch("withdrawal", "Therapist responsiveness fell"),
     ThresholdField(
         "withdrawal_prior_weeks",
         "High-availability weeks",
@@ -420,9 +456,9 @@ FIELDS: tuple[ThresholdField, ...] = (
     ),
     ThresholdField(
         "withdrawal_recent_weeks",
-        "Withdrawal recent weeks",
+        "Responsiveness: recent weeks",
         "Recent weeks checked for a sharp drop.",
-        3,
+        4,
         1,
         8,
     ),
@@ -453,9 +489,9 @@ FIELDS: tuple[ThresholdField, ...] = (
     ),
     ThresholdField(
         "withdrawal_alpha",
-        "Withdrawal significance",
+        "Responsiveness: significance",
         "One-sided p-value below which a drop counts.",
-        0.05,
+        0.03,
         0.001,
         0.2,
     ),
@@ -463,14 +499,14 @@ FIELDS: tuple[ThresholdField, ...] = (
         "withdrawal_min_contacts",
         "Least client contacts",
         "No flag with fewer client contacts in the recent weeks.",
-        4,
+        3,
         1,
         50,
     ),
-    _switch("after_ending", "After-ending contact"),
+    _switch("after_ending", "Contact after the ending"),
     ThresholdField(
         "after_ending_window_weeks",
-        "After-ending window weeks",
+        "Weeks after the ending",
         "Contacts after the ending date are counted over this many recent weeks.",
         12,
         1,
@@ -478,15 +514,16 @@ FIELDS: tuple[ThresholdField, ...] = (
     ),
     ThresholdField(
         "after_ending_min_count",
-        "After-ending contacts",
-        "Client contacts beyond what the policy allows that make a yellow flag.",
+        "Contacts after the ending",
+        "Client contacts beyond what the agreement allows after the ending that "
+        "make a yellow flag.",
         1,
         1,
         20,
     ),
     ThresholdField(
         "after_ending_red_count",
-        "After-ending contacts (red)",
+        "Contacts after the ending (red)",
         "As many or more make the flag red.",
         3,
         1,

@@ -61,8 +61,8 @@ BUILD_SQL = [
     FROM generate_series(1, %(therapists)s) i
     """,
     """
-    INSERT INTO clinic_membership (user_id, clinic_id, role)
-    SELECT id, %(clinic_id)s, 'therapist' FROM clinic_user
+    INSERT INTO clinic_membership (user_id, clinic_id, role, is_clinical_lead)
+    SELECT id, %(clinic_id)s, 'therapist', false FROM clinic_user
     WHERE email LIKE 'bench-therapist-%%@bench.invalid'
     """,
     """

@@ -27,7 +27,7 @@ def flagged(clinic, therapist, now):
     client = ClientFactory(clinic=clinic, therapist=therapist, code="RV-007")
     contacts_at(
         client,
-        [now - dt.timedelta(days=d) for d in (1, 2, 3)],
+        [now - dt.timedelta(days=d) for d in (1, 2, 3, 4)],
         outside_agreement=True,
         summary="Synthetic text that must never be exported",
     )

@@ -113,12 +113,36 @@ def policy_red_count(v: int, s: dict) -> Sides:
 
 
 def policy_window_weeks(v: int, s: dict) -> Sides:
-    """Two contacts this morning, a third exactly ``v`` weeks ago or just before."""
+    """Three contacts this morning, a fourth exactly ``v`` weeks ago or just
+    before."""
     t = _t(policy_window_weeks=v, **s)
     edge = NOW - v * WEEK
     return (
-        _policy(_recent(2) + _outside(edge - TICK), t),
-        _policy(_recent(2) + _outside(edge), t),
+        _policy(_recent(3) + _outside(edge - TICK), t),
+        _policy(_recent(3) + _outside(edge), t),
+    )
+
+
+def policy_baseline_weeks(v: int, s: dict) -> Sides:
+    """Four contacts this morning; eight earlier ones exactly ``v`` weeks
+    before the window (the client's usual) or just before those weeks."""
+    t = _t(policy_baseline_weeks=v, **s)
+    edge = NOW - (t.policy_window_weeks + v) * WEEK
+    return (
+        _policy(_recent(4) + _outside(*[edge] * 8), t),
+        _policy(_recent(4) + _outside(*[edge - TICK] * 8), t),
+    )
+
+
+SLIPPED_BEFORE = _recent(4) + _outside(NOW - 10 * WEEK, NOW - 20 * WEEK)
+
+
+def policy_alpha(_: float, s: dict) -> Sides:
+    """At the comparison's p-value it does not flag; just above it, it does."""
+    p = rate_ratio_test(4, 4, 2, 26).p_value
+    return (
+        _policy(SLIPPED_BEFORE, _t(policy_alpha=p, **s)),
+        _policy(SLIPPED_BEFORE, _t(policy_alpha=_above(p), **s)),
     )
 
 
@@ -264,19 +288,17 @@ def absence_min_intensity(v: int, s: dict) -> Sides:
 # --- dependency escalation -------------------------------------------------------
 
 
-def _rising(count: int) -> list[int]:
-    """``count`` intensities climbing from 0 to 4."""
-    return [round(4 * n / (count - 1)) for n in range(count)]
+def _usual(count: int, window_weeks: int = 12) -> list[ObservationFacts]:
+    """``count`` observations alternating 1 and 2, one a week, the latest on
+    the last day of the usual weeks (``window_weeks`` weeks ago)."""
+    last = TODAY - window_weeks * WEEK
+    return [
+        ObservationFacts(last - n * WEEK, 1 + n % 2) for n in reversed(range(count))
+    ]
 
 
-def _observed(
-    intensities: list[int], first: dt.date | None = None
-) -> list[ObservationFacts]:
-    """One observation a week up to today; ``first`` moves the earliest."""
-    days = [TODAY - (len(intensities) - 1 - n) * WEEK for n in range(len(intensities))]
-    if first is not None:
-        days[0] = first
-    return [ObservationFacts(d, i) for d, i in zip(days, intensities, strict=True)]
+RECENT_HIGH = [ObservationFacts(TODAY - d * DAY, 4) for d in (20, 10, 0)]
+USUAL_TEN = _usual(10)
 
 
 def _trend(
@@ -285,43 +307,61 @@ def _trend(
     return dependency_trend(observations, now=NOW, thresholds=t)
 
 
-def _kendall_p(observations: list[ObservationFacts]) -> float:
-    days = [o.observed_on.toordinal() for o in observations]
-    intensities = [o.intensity for o in observations]
-    return float(stats.kendalltau(days, intensities, alternative="greater").pvalue)
-
-
-RISING_FIVE = _observed(_rising(5))
+def _t_p(observations: list[ObservationFacts], window_weeks: int = 12) -> float:
+    """The detector's one-sided t-test, computed here from its definition."""
+    recent = [o.intensity for o in observations if o.observed_on > TODAY - 6 * WEEK]
+    usual = [
+        o.intensity
+        for o in observations
+        if o.observed_on <= TODAY - window_weeks * WEEK
+    ]
+    rise = sum(recent) / len(recent) - sum(usual) / len(usual)
+    mean = sum(usual) / len(usual)
+    sd = max(math.sqrt(sum((u - mean) ** 2 for u in usual) / (len(usual) - 1)), 0.5)
+    t = rise / (sd * math.sqrt(1 / len(recent) + 1 / len(usual)))
+    return float(stats.t.sf(t, len(usual) - 1))
 
 
 def dependency_min_observations(v: int, s: dict) -> Sides:
-    """Fewer observations rising as steadily would pass the trend test."""
+    """One usual observation fewer than the setting leaves no comparison."""
     t = _t(dependency_min_observations=v, **s)
-    return _trend(_observed(_rising(v - 1)), t), _trend(_observed(_rising(v)), t)
-
-
-def dependency_window_weeks(v: int, s: dict) -> Sides:
-    t = _t(dependency_window_weeks=v, **s)
-    edge = TODAY - v * WEEK
     return (
-        _trend(_observed(_rising(5), first=edge), t),
-        _trend(_observed(_rising(5), first=edge + DAY), t),
+        _trend(_usual(v - 1) + RECENT_HIGH, t),
+        _trend(_usual(v) + RECENT_HIGH, t),
     )
 
 
-def dependency_alpha(_: float, s: dict) -> Sides:
-    p = _kendall_p(RISING_FIVE)
+def dependency_window_weeks(v: int, s: dict) -> Sides:
+    """The usual weeks end where the window starts: with the least number of
+    usual observations, the latest a day inside the window leaves too few."""
+    t = _t(dependency_window_weeks=v, **s)
+    usual = _usual(t.dependency_min_observations, v)
+    inside = ObservationFacts(usual[-1].observed_on + DAY, usual[-1].intensity)
     return (
-        _trend(RISING_FIVE, _t(dependency_alpha=p, **s)),
-        _trend(RISING_FIVE, _t(dependency_alpha=_above(p), **s)),
+        _trend([*usual[:-1], inside, *RECENT_HIGH], t),
+        _trend(usual + RECENT_HIGH, t),
+    )
+
+
+MILD_RISE = _usual(10) + [ObservationFacts(TODAY - d * DAY, 3) for d in (14, 0)]
+
+
+def dependency_alpha(_: float, s: dict) -> Sides:
+    p = _t_p(MILD_RISE)
+    return (
+        _trend(MILD_RISE, _t(dependency_alpha=p, **s)),
+        _trend(MILD_RISE, _t(dependency_alpha=_above(p), **s)),
     )
 
 
 def dependency_red_alpha(_: float, s: dict) -> Sides:
-    p = _kendall_p(RISING_FIVE)
+    observations = USUAL_TEN + [
+        ObservationFacts(TODAY - d * DAY, v) for d, v in ((20, 3), (10, 3), (0, 4))
+    ]
+    p = _t_p(observations)
     return (
-        _trend(RISING_FIVE, _t(dependency_red_alpha=p, **s)),
-        _trend(RISING_FIVE, _t(dependency_red_alpha=_above(p), **s)),
+        _trend(observations, _t(dependency_red_alpha=p, **s)),
+        _trend(observations, _t(dependency_red_alpha=_above(p), **s)),
     )
 
 
@@ -524,7 +564,7 @@ def withdrawal_min_contacts(v: int, s: dict) -> Sides:
     t = _t(withdrawal_min_contacts=v, **s)
 
     def asked(count: int) -> WeeklySeries:
-        return _cutback(8, 3, asked=([2] * 8, [0, 0, count]))
+        return _cutback(8, 4, asked=([2] * 8, [0, 0, 0, count]))
 
     return _withdrawal(asked(v - 1), t), _withdrawal(asked(v), t)
 
@@ -537,14 +577,14 @@ def withdrawal_high_reply_share(v: float, s: dict) -> Sides:
     def answered(count: int) -> WeeklySeries:
         replied = [min(n, max(count - sum(asked[:i]), 0)) for i, n in enumerate(asked)]
         assert sum(replied) == count
-        return _cutback(8, 3, asked=(asked, [2] * 3), replied=(replied, [0] * 3))
+        return _cutback(8, 4, asked=(asked, [2] * 4), replied=(replied, [0] * 4))
 
     share = round(20 * v)
     return _withdrawal(answered(share - 1), t), _withdrawal(answered(share), t)
 
 
 # All sixteen answered before, two of eight after: a drop of 0.75.
-FEWER = _cutback(8, 3, asked=([2] * 8, [3, 3, 2]), replied=([2] * 8, [1, 1, 0]))
+FEWER = _cutback(8, 4, asked=([2] * 8, [3, 3, 2, 0]), replied=([2] * 8, [1, 1, 0, 0]))
 FEWER_DROP = 1.0 - 2 / 8
 
 
@@ -556,7 +596,11 @@ def withdrawal_reply_drop(_: float, s: dict) -> Sides:
 
 
 # Every contact answered, in ten minutes before and in an hour after.
-SLOWER = _cutback(8, 3, replied=([2] * 8, [2] * 3), minutes=(10.0, 60.0))
+SLOWER = _weeks(
+    client_initiated=[2] * 8 + [2, 2, 2, 0],
+    replied=[2] * 8 + [2, 2, 2, 0],
+    median_response_minutes=[10.0] * 8 + [60.0, 60.0, 60.0, math.nan],
+)
 
 
 def withdrawal_slowdown(_: float, s: dict) -> Sides:
@@ -567,7 +611,7 @@ def withdrawal_slowdown(_: float, s: dict) -> Sides:
 
 
 # One a week all answered before; two of six answered after.
-MILDER = _cutback(8, 3, asked=([1] * 8, [2, 2, 2]), replied=([1] * 8, [1, 1, 0]))
+MILDER = _cutback(8, 4, asked=([1] * 8, [2, 2, 2, 0]), replied=([1] * 8, [1, 1, 0, 0]))
 MILDER_P = float(stats.fisher_exact([[8, 0], [2, 4]], alternative="greater").pvalue)
 
 
@@ -672,8 +716,10 @@ EDGES: dict[str, Edge] = {
     "rising_min_recent_contacts": Edge(rising_min_recent_contacts, values=(10,)),
     "rising_red_ratio": Edge(rising_red_ratio, red=True),
     "policy_min_count": Edge(policy_min_count, values=(5,)),
-    "policy_red_count": Edge(policy_red_count, values=(4,), red=True),
+    "policy_red_count": Edge(policy_red_count, values=(5,), red=True),
     "policy_window_weeks": Edge(policy_window_weeks, values=(2,)),
+    "policy_baseline_weeks": Edge(policy_baseline_weeks, values=(13,)),
+    "policy_alpha": Edge(policy_alpha),
     "absence_min_contacts": Edge(absence_min_contacts, values=(5,)),
     "absence_min_ratio": Edge(absence_min_ratio),
     "absence_red_ratio": Edge(absence_red_ratio, red=True),
@@ -685,7 +731,7 @@ EDGES: dict[str, Edge] = {
     "rupture_repeat_count": Edge(rupture_repeat_count, values=(4,)),
     "rupture_repeat_red_count": Edge(rupture_repeat_red_count, values=(4,), red=True),
     "rupture_repeat_weeks": Edge(rupture_repeat_weeks, values=(4,)),
-    "dependency_window_weeks": Edge(dependency_window_weeks, values=(6,)),
+    "dependency_window_weeks": Edge(dependency_window_weeks, values=(8,)),
     "dependency_min_observations": Edge(dependency_min_observations, values=(6,)),
     "dependency_alpha": Edge(dependency_alpha),
     "dependency_red_alpha": Edge(dependency_red_alpha, red=True),
@@ -809,9 +855,17 @@ def test_an_absence_surge_needs_four_weeks_of_baseline_days():
 
 def test_a_rising_trend_is_red_only_when_the_latest_intensity_is_three_or_more():
     t = _t(dependency_alpha=0.2, dependency_red_alpha=0.1)
-    below, at = (_trend(_observed([0, 0, 1, 1, last]), t) for last in (2, 3))
-    assert _kendall_p(_observed([0, 0, 1, 1, 2])) < 0.1
+    below, at = (
+        _trend(
+            USUAL_TEN
+            + [ObservationFacts(TODAY - d * DAY, 3) for d in (20, 10)]
+            + [ObservationFacts(TODAY, last)],
+            t,
+        )
+        for last in (2, 3)
+    )
     assert below is not None and below.tier == Tier.YELLOW
+    assert below.evidence["p_value"] < 0.1
     assert at is not None and at.tier == Tier.RED
 
 

@@ -229,19 +229,28 @@ def test_a_steady_population_under_switched_off_thresholds_is_unchanged():
     assert on[0].recalls[0].hits > 0 and off[0].recalls[0].hits == 0
 
 
-def test_the_trend_screen_never_hides_a_finding(monkeypatch):
-    """The screen in front of the trend test only saves time."""
-    kind = (p.Kind.DEPENDENCY_ESCALATION,)
-    screened = report.evaluate_records(
-        seed=12, clients=30, pattern_clients=30, only=kind
+def test_the_evaluation_and_the_scan_read_the_usual_weeks_the_detector_needs():
+    """The intensity comparison reads 26 usual weeks before the 12-week
+    window; the evaluation's inputs and the scan's query both reach back that
+    far, and the scan reads as many measures as the measure rise compares."""
+    from attachment.engine import reads
+    from attachment.engine.patterns import dependency
+
+    t = p.DetectorThresholds()
+    weeks = t.dependency_window_weeks + dependency.USUAL_WEEKS
+    assert m._usual_weeks() == dependency.USUAL_WEEKS
+    now = dt.datetime(2026, 6, 1, 6, tzinfo=dt.UTC)
+    params = reads.query_parameters(
+        clinic_id=1,
+        zone_name="UTC",
+        window=reads.ScanWindow.build(now=now, thresholds=t),
+        thresholds=t,
     )
-    monkeypatch.setattr(m, "_could_rise", lambda observations, t: True)
-    unscreened = report.evaluate_records(
-        seed=12, clients=30, pattern_clients=30, only=kind
+    assert params["observation_since"] == now - dt.timedelta(weeks=weeks)
+    assert params["measures_read"] == dependency.PREVIOUS_MEASURES + 1
+    assert params["policy_since"] == now - dt.timedelta(
+        weeks=t.policy_window_weeks + t.policy_baseline_weeks
     )
-    assert screened[0].alarms == unscreened[0].alarms
-    assert screened[0].recalls == unscreened[0].recalls
-    assert unscreened[0].alarms > 0  # the comparison is not between two zeros
 
 
 @pytest.mark.parametrize(

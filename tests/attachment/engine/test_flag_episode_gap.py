@@ -16,8 +16,8 @@ from attachment.models import Contact, Flag, FlagKind, FlagStatus
 
 pytestmark = pytest.mark.django_db
 
-# The first episode: three after-hours client contacts, the last on 13 March.
-FIRST_EPISODE = [dt.date(2026, 3, day) for day in (5, 9, 13)]
+# The first episode: four after-hours client contacts, the last on 13 March.
+FIRST_EPISODE = [dt.date(2026, 3, day) for day in (3, 5, 9, 13)]
 EPISODE_END = FIRST_EPISODE[-1]
 FIRST_SCAN = dt.datetime(2026, 3, 18, 12, 0, tzinfo=dt.UTC)
 # Four weeks on, the first episode's contacts are out of the policy window and
@@ -44,7 +44,7 @@ def outside_policy(client, days) -> None:
 def second_episode(client, gap_days: int) -> None:
     """The pattern again, its first contact ``gap_days`` after the first ended."""
     start = EPISODE_END + dt.timedelta(days=gap_days)
-    outside_policy(client, [start + dt.timedelta(days=n) for n in range(3)])
+    outside_policy(client, [start + dt.timedelta(days=n) for n in range(4)])
 
 
 def policy_flags(client) -> list[Flag]:
@@ -110,7 +110,7 @@ def test_an_open_flag_takes_in_a_pattern_resuming_within_the_gap(
     assert flag.pk == first_flag.pk
     assert flag.window_start == first_flag.window_start
     assert flag.window_end == EPISODE_END + dt.timedelta(
-        days=LAST_GAP_OF_ONE_EPISODE + 2
+        days=LAST_GAP_OF_ONE_EPISODE + 3
     )
     assert flag.active
 

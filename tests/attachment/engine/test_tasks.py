@@ -23,12 +23,12 @@ from tests.factories import ClientFactory, ClinicFactory
 
 @pytest.fixture
 def flagged_clients(clinic, therapist, now):
-    """Five clients, each with three contacts on a channel not agreed."""
+    """Five clients, each with four contacts on a channel not agreed."""
     clients = [ClientFactory(clinic=clinic, therapist=therapist) for _ in range(5)]
     for client in clients:
         contacts_at(
             client,
-            [now - dt.timedelta(days=d) for d in (1, 2, 3)],
+            [now - dt.timedelta(days=d) for d in (1, 2, 3, 4)],
             outside_agreement=True,
         )
     return clients
@@ -75,7 +75,7 @@ def test_saving_a_contact_rescans_its_client(
     client, therapist, policy, django_capture_on_commit_callbacks
 ):
     now = timezone.now()  # the re-scan judges the present, as tasks do
-    for days in (1, 2):
+    for days in (1, 2, 3):
         contacts_at(client, [now - dt.timedelta(days=days)], outside_agreement=True)
     with django_capture_on_commit_callbacks(execute=True):
         contact_log(

@@ -327,3 +327,12 @@ def test_the_settings_form_never_fails_and_never_saves_bad_values(
     else:
         assert valid
         DetectorThresholds.from_mapping(after)  # a detector can run on it
+
+
+def test_the_lead_finds_the_settings_from_the_overview(
+    login, lead, unrelated_supervisor
+):
+    link = reverse(URL)
+    assert link in login(lead).get(reverse("attachment:overview")).content.decode()
+    other = login(unrelated_supervisor).get(reverse("attachment:overview"))
+    assert link not in other.content.decode()

@@ -197,6 +197,38 @@ def test_the_clinic_overview_has_a_row_for_every_therapist(
     assert rows[other_therapist].active_clients == 0
 
 
+def test_a_flag_counts_for_the_supervisor_only_once_it_has_reached_them(
+    supervisor, therapist, client, caseload
+):
+    fresh = _flag(client, FlagTier.RED, day=4)
+    fresh.detected_at = NOW - dt.timedelta(days=1)
+    fresh.save()
+
+    (row,) = supervisee_overview(user=supervisor, now=NOW)
+    assert (row.red_flags, row.yellow_flags) == (1, 2)
+    (row,) = supervisee_overview(user=supervisor, now=NOW + dt.timedelta(days=6))
+    assert (row.red_flags, row.yellow_flags) == (2, 2)
+
+    fresh.status = FlagStatus.IN_SUPERVISION  # brought to supervision: at once
+    fresh.save()
+    (row,) = supervisee_overview(user=supervisor, now=NOW)
+    assert (row.red_flags, row.yellow_flags) == (2, 2)
+
+
+def test_the_admin_counts_the_flags_that_have_reached_the_supervisor(
+    clinic, therapist, client, caseload
+):
+    ClientFactory.create_batch(3, clinic=clinic, therapist=therapist)
+    fresh = _flag(client, FlagTier.RED, day=4)
+    fresh.detected_at = NOW - dt.timedelta(days=1)
+    fresh.save()
+
+    row = _admins_row(clinic, therapist)
+
+    assert not row.counts_withheld
+    assert (row.red_flags, row.yellow_flags) == (1, 2)
+
+
 def _admins_row(clinic, therapist):
     return next(
         row

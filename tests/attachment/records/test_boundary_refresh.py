@@ -56,7 +56,13 @@ def test_a_new_agreement_version_applies_from_its_moment_and_flags_on_the_next_s
         client=client, effective_from=dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
     )
     (friday,) = _texts(client, 1, start=dt.datetime(2026, 3, 13, 10, 0, tzinfo=dt.UTC))
-    later = _texts(client, 3, start=dt.datetime(2026, 3, 16, 10, 0, tzinfo=dt.UTC))
+    later = [
+        ContactFactory(
+            client=client, occurred_at=dt.datetime(2026, 3, day, hour, tzinfo=dt.UTC)
+        )
+        for day in (16, 17)
+        for hour in (10, 14)
+    ]
     contact_facts_refresh(client_ids=[client.pk])
     clinic_scan(clinic=client.clinic, now=now)
     assert not _policy_flags(client).exists()
@@ -64,17 +70,17 @@ def test_a_new_agreement_version_applies_from_its_moment_and_flags_on_the_next_s
     version_2 = AgreementFactory(
         client=client,
         effective_from=dt.datetime(2026, 3, 15, tzinfo=dt.UTC),
-        weekly_limit=0,
+        allowed_channels=["email"],
     )
     contact_facts_refresh(client_ids=[client.pk], since=version_2.effective_from)
 
     for contact in later:
         contact.refresh_from_db()
-        assert contact.over_weekly_limit
+        assert contact.outside_agreement
     friday.refresh_from_db()
-    assert not friday.over_weekly_limit  # made under version 1
+    assert not friday.outside_agreement  # made under version 1
     clinic_scan(clinic=client.clinic, now=now)
-    assert _policy_flags(client).get().evidence["over_weekly_limit"] == 3
+    assert _policy_flags(client).get().evidence["outside_agreement"] == 4
 
 
 def test_refreshing_everything_again_keeps_each_contact_judged_at_its_time(

@@ -242,10 +242,10 @@ def test_a_scan_that_fails_after_its_upsert_leaves_the_flags_as_they_were(
     no longer active; the second client's is new.  The upsert writes the new
     flag, then marking the old one fails."""
     later = now + 5 * WEEK
-    outside_policy(client, [now - dt.timedelta(days=d) for d in (3, 8, 12)])
+    outside_policy(client, [now - dt.timedelta(days=d) for d in (3, 8, 12, 15)])
     clinic_scan(clinic=clinic, now=now)
     second = ClientFactory(clinic=clinic, therapist=therapist)
-    outside_policy(second, [later - dt.timedelta(days=d) for d in (2, 5, 9)])
+    outside_policy(second, [later - dt.timedelta(days=d) for d in (2, 5, 9, 13)])
     counts = row_counts()
     flags = list(Flag.objects.values_list("pk", "client_id", "active", "updated_at"))
     assert [client_id for _, client_id, _, _ in flags] == [client.pk]

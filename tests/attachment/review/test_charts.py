@@ -76,7 +76,7 @@ def test_unknown_keys_get_a_row_in_words_and_series_get_none():
     [
         (
             "policy_pattern",
-            {"contacts_outside_policy": 7, "yellow_at": 3, "red_at": 6},
+            {"occasions_outside_policy": 7, "yellow_at": 4, "red_at": 6},
             7,
             True,
         ),

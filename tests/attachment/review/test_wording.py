@@ -63,10 +63,13 @@ TREND_EVIDENCE = {
     "observed_on": ["2026-02-02", "2026-02-16", "2026-03-02"],
     "intensity": [1, 2, 4],
     "observations": 3,
-    "kendall_tau": 0.82,
-    "p_value": 0.01,
-    "sen_slope_per_week": 0.25,
-    "alpha": 0.05,
+    "mean_intensity": 3.0,
+    "usual_mean_intensity": 1.2,
+    "usual_sd": 0.6,
+    "rise": 1.8,
+    "t_value": 4.1,
+    "p_value": 0.001,
+    "alpha": 0.005,
 }
 
 
@@ -321,7 +324,7 @@ def test_the_weeks_compared_are_dated_from_the_flags_window():
     )
 
 
-STATISTICS = ("CUSUM", "h =", "φ", "τ", "p =", "p <", "Rate ratio", "Fisher")
+STATISTICS = ("CUSUM", "h =", "φ", "t-test", "p =", "p <", "Rate ratio", "Fisher")
 
 
 def _numbers_section(html: str) -> tuple[str, str]:
@@ -342,7 +345,7 @@ def _numbers_section(html: str) -> tuple[str, str]:
     [
         ("rising_contact_frequency", RISING_EVIDENCE, ("CUSUM", "φ", "h =", "p =")),
         ("abrupt_withdrawal", RESPONSIVENESS_EVIDENCE, ("Fisher", "p =")),
-        ("dependency_escalation", TREND_EVIDENCE, ("τ", "p =")),
+        ("dependency_escalation", TREND_EVIDENCE, ("t-test", "p =")),
     ],
 )
 def test_the_statistics_wait_in_how_this_was_calculated(

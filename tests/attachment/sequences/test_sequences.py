@@ -72,6 +72,14 @@ def test_each_client_gets_its_own_card(six, therapist, clinic):
     assert [card.client_id for card in cards] == [six[0].client_id, other.pk]
 
 
+def test_the_card_counts_its_flags_by_status_in_the_reviews_order(six, client):
+    six[4].status = "in_supervision"
+    six[1].status = "acknowledged"
+    card = card_of(six)
+    assert card.statuses == [("Open", 4), ("Acknowledged", 1), ("In supervision", 1)]
+    assert card.client == client
+
+
 def test_the_summary_names_every_finding_in_two_sentences(six):
     card = card_of(six)
     summary = card.summary()

@@ -25,6 +25,7 @@ from attachment.engine.patterns import (
     absence_ahead,
     absence_surge,
 )
+from attachment.engine.patterns.absence import MIN_DAYS_AWAY
 from tests.attachment.engine.patterns.helpers import (
     DEFAULTS,
     NOW,
@@ -118,14 +119,34 @@ def test_an_absence_that_is_over_is_counted_to_its_last_day():
     assert finding.evidence["rate_per_week_during"] == 6.0
 
 
-def test_an_absence_starting_today_is_judged_on_its_first_day():
+def test_an_absence_is_not_judged_before_its_seventh_day():
+    # 3 contacts on the first day against one a week would be a surge, but a
+    # day or two of a busy client is not yet one.
     today = _away(TODAY)
-    finding = absence_surge(_counts(3, 4, 28, today), now=NOW, thresholds=DEFAULTS)
+    assert absence_surge(_counts(3, 4, 28, today), now=NOW, thresholds=DEFAULTS) is None
+    sixth = _away(TODAY - dt.timedelta(days=5))
+    assert absence_surge(_counts(9, 4, 28, sixth), now=NOW, thresholds=DEFAULTS) is None
+
+
+def test_an_absence_is_judged_from_its_seventh_day():
+    seventh = _away(TODAY - dt.timedelta(days=MIN_DAYS_AWAY - 1))
+    finding = absence_surge(_counts(9, 4, 28, seventh), now=NOW, thresholds=DEFAULTS)
     assert finding is not None
-    assert finding.evidence["days_absent_so_far"] == 1
-    assert finding.evidence["rate_per_week_during"] == 21.0
+    assert finding.evidence["days_absent_so_far"] == 7
+    assert finding.evidence["rate_per_week_during"] == 9.0
     assert finding.evidence["rate_per_week_usual"] == 1.0
     assert finding.tier == Tier.RED
+
+
+def test_a_shorter_absence_is_judged_on_its_last_day():
+    three_days = _away(TODAY - dt.timedelta(days=2), TODAY)
+    finding = absence_surge(_counts(6, 4, 28, three_days), now=NOW, thresholds=DEFAULTS)
+    assert finding is not None
+    assert finding.evidence["days_absent_so_far"] == 3
+    not_yet = _away(TODAY - dt.timedelta(days=1), TODAY + dt.timedelta(days=1))
+    assert (
+        absence_surge(_counts(6, 4, 28, not_yet), now=NOW, thresholds=DEFAULTS) is None
+    )
 
 
 def test_an_absence_that_has_not_started_has_no_surge():
@@ -143,7 +164,7 @@ def test_four_weeks_of_baseline_are_enough_and_fewer_days_are_not():
 
 def test_the_least_number_of_contacts_is_enough():
     at_least = dataclasses.replace(DEFAULTS, absence_min_contacts=3)
-    today = _away(TODAY)
+    today = _away(TODAY - dt.timedelta(days=2), TODAY)
     assert absence_surge(_counts(3, 4, 28, today), now=NOW, thresholds=at_least)
     more = dataclasses.replace(DEFAULTS, absence_min_contacts=4)
     assert absence_surge(_counts(3, 4, 28, today), now=NOW, thresholds=more) is None

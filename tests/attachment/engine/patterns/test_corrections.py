@@ -41,12 +41,12 @@ DAY = dt.timedelta(days=1)
 
 
 def _replies_stop_at_the_ending() -> WeeklySeries:
-    """Eight weeks with every contact answered quickly, then three weeks in
+    """Nine weeks with every contact answered quickly, then three weeks in
     which none is answered."""
     return weekly_series(
-        [4] * 8 + [4, 4, 4],
-        replied=[4] * 8 + [0, 0, 0],
-        median_response_minutes=[20, 25, 18, 22, 21, 19, 24, 20] + [math.nan] * 3,
+        [4] * 9 + [4, 4, 4],
+        replied=[4] * 9 + [0, 0, 0],
+        median_response_minutes=[20, 25, 18, 22, 21, 19, 24, 20, 23] + [math.nan] * 3,
     )
 
 
@@ -55,7 +55,7 @@ def test_no_withdrawal_finding_from_the_weeks_after_the_ending():
     now = monday_after(series)
     assert abrupt_withdrawal(series, now=now, thresholds=DEFAULTS) is not None
 
-    ended = dataclasses.replace(series, ended_on=series.week_starts[7] + 4 * DAY)
+    ended = dataclasses.replace(series, ended_on=series.week_starts[8] + 4 * DAY)
     assert abrupt_withdrawal(ended, now=now, thresholds=DEFAULTS) is None
 
 
@@ -178,14 +178,23 @@ def _observed(values: list[int], *, security_only: bool) -> list[ObservationFact
     ]
 
 
+def _usual_distress(level: int) -> list[ObservationFacts]:
+    """Ten observations at ``level`` in the usual weeks (before the window)."""
+    return [ObservationFacts(TODAY - (13 + i) * 7 * DAY, level) for i in range(10)]
+
+
 def test_a_client_growing_more_secure_never_raises_a_rising_trend():
-    climb = [0, 1, 1, 2, 3, 3, 4, 4]
+    risen = [3, 4, 4]
     assert dependency_trend(
-        _observed(climb, security_only=False), now=NOW, thresholds=DEFAULTS
+        _usual_distress(1) + _observed(risen, security_only=False),
+        now=NOW,
+        thresholds=DEFAULTS,
     )
     assert (
         dependency_trend(
-            _observed(climb, security_only=True), now=NOW, thresholds=DEFAULTS
+            _usual_distress(1) + _observed(risen, security_only=True),
+            now=NOW,
+            thresholds=DEFAULTS,
         )
         is None
     )
@@ -194,12 +203,13 @@ def test_a_client_growing_more_secure_never_raises_a_rising_trend():
 def test_security_observations_are_left_out_of_a_mixed_trend():
     """Falling distress with rising security between: only the distress
     observations are read, and they fall."""
-    distress = _observed([4, 3, 3, 2, 2, 1], security_only=False)
+    distress = _observed([2, 1, 1], security_only=False)
     security = [
         ObservationFacts(o.observed_on + 2 * DAY, 4, security_only=True)
-        for o in distress[2:]
+        for o in distress
     ]
-    assert dependency_trend(distress + security, now=NOW, thresholds=DEFAULTS) is None
+    observations = _usual_distress(2) + distress + security
+    assert dependency_trend(observations, now=NOW, thresholds=DEFAULTS) is None
 
 
 # --- a measure rise must be a reliable change -------------------------------------

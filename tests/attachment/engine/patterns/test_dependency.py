@@ -21,6 +21,11 @@ from attachment.engine.patterns import (
     dependency_measure_rise,
     dependency_trend,
 )
+from attachment.engine.patterns.dependency import (
+    MIN_RISE,
+    MIN_SPREAD,
+    RECENT_WEEKS,
+)
 from tests.attachment.engine.patterns.helpers import (
     DEFAULTS,
     NOW,
@@ -34,156 +39,181 @@ TODAY = NOW.date()
 PRECISE = dataclasses.replace(DEFAULTS, dependency_measure_reliability=0.99)
 
 
-def _observations(intensities: list[int], last: dt.date) -> list[ObservationFacts]:
-    """One observation every ten days, the last on ``last``."""
+def _observations(
+    intensities: list[int], last: dt.date, every: int = 10
+) -> list[ObservationFacts]:
+    """One observation every ``every`` days, the last on ``last``."""
     n = len(intensities)
     return [
-        ObservationFacts(last - dt.timedelta(days=10 * (n - 1 - i)), v)
+        ObservationFacts(last - dt.timedelta(days=every * (n - 1 - i)), v)
         for i, v in enumerate(intensities)
     ]
 
 
-def _p_value(intensities: list[int]) -> float:
-    days = [10 * i for i in range(len(intensities))]
-    return float(stats.kendalltau(days, intensities, alternative="greater").pvalue)
+def _usual(intensities: list[int]) -> list[ObservationFacts]:
+    """One observation a week in the usual weeks (13 weeks ago and earlier:
+    before the 12-week observation window)."""
+    return [
+        ObservationFacts(TODAY - dt.timedelta(weeks=13 + i), v)
+        for i, v in enumerate(reversed(intensities))
+    ][::-1]
 
 
-def _sen_slope_per_week(intensities: list[int]) -> float:
-    """The median of every pairwise slope, per day, times seven."""
-    slopes = [
-        (intensities[j] - intensities[i]) / (10 * (j - i))
-        for i in range(len(intensities))
-        for j in range(i + 1, len(intensities))
-    ]
-    return statistics.median(slopes) * 7
+def _t_test(recent: list[int], usual: list[int]) -> tuple[float, float, float]:
+    """(rise, t, one-sided p) as the detector's docstring defines them."""
+    rise = statistics.mean(recent) - statistics.mean(usual)
+    sd = max(statistics.stdev(usual), MIN_SPREAD)
+    t = rise / (sd * math.sqrt(1 / len(recent) + 1 / len(usual)))
+    return rise, t, float(stats.t.sf(t, len(usual) - 1))
 
 
-# --- intensity trend --------------------------------------------------------------
+USUAL = [1, 2, 1, 2, 1, 2, 1, 2, 1, 2]
+RISEN = [3, 3, 4]
 
-CLIMB = [0, 0, 1, 1, 2, 2, 2, 3]
 
-
-def test_a_rising_intensity_reports_every_number_it_rests_on():
-    last = TODAY - dt.timedelta(days=2)
-    observations = _observations(CLIMB, last)
+def test_a_rise_of_intensity_reports_every_number_it_rests_on():
+    recent = _observations(RISEN, TODAY - dt.timedelta(days=2))
+    observations = _usual(USUAL) + recent
     finding = dependency_trend(observations[::-1], now=NOW, thresholds=DEFAULTS)
-    p_value = _p_value(CLIMB)
-    tau = stats.kendalltau(range(8), CLIMB).statistic
-    assert p_value < 0.01
+    rise, t, p_value = _t_test(RISEN, USUAL)
+    assert p_value < 0.001
     assert finding == Finding(
         kind=Kind.DEPENDENCY_ESCALATION,
         part=Part.INTENSITY_TREND,
         tier=Tier.RED,
-        window_start=last - dt.timedelta(days=70),
-        window_end=last,
+        window_start=TODAY - dt.timedelta(days=22),
+        window_end=TODAY - dt.timedelta(days=2),
         score=round(-math.log10(p_value), 3),
         evidence={
             "part": "intensity_trend",
-            "observed_on": [o.observed_on.isoformat() for o in observations],
-            "intensity": CLIMB,
-            "observations": 8,
-            "kendall_tau": round(tau, 3),
+            "observed_on": [o.observed_on.isoformat() for o in recent],
+            "intensity": RISEN,
+            "observations": 3,
+            "mean_intensity": 3.333,
+            "usual_observations": 10,
+            "usual_weeks": 26,
+            "usual_mean_intensity": 1.5,
+            "usual_sd": round(statistics.stdev(USUAL), 3),
+            "rise": 1.833,
+            "t_value": round(t, 3),
             "p_value": round(p_value, 6),
-            "sen_slope_per_week": round(_sen_slope_per_week(CLIMB), 3),
-            "alpha": 0.05,
+            "alpha": 0.005,
         },
         explanation=(
-            "In the 71 days from 22 Mar to 31 May, the intensity the therapist "
-            "observed rose across 8 observations, from 0 to 3 on the 0-4 scale."
+            "In the 3 weeks from 11 May to 31 May, the intensity the therapist "
+            "observed averaged 3.3 on the 0-4 scale across 3 observations, "
+            "against a usual 1.5 across 10 in the 26 weeks before the last 12."
         ),
     )
-    assert finding.evidence["sen_slope_per_week"] == 0.29
 
 
-def test_a_rise_of_a_single_step_is_still_a_trend():
-    finding = dependency_trend(
-        _observations([0, 0, 0, 1, 1, 1], TODAY), now=NOW, thresholds=DEFAULTS
-    )
-    assert finding is not None
-    assert finding.tier == Tier.YELLOW
-    assert finding.explanation.startswith(
-        "In the 51 days from 13 Apr to 2 Jun, the intensity the therapist observed "
-        "rose across 6 observations, from 0 to 1 on"
-    )
+def test_the_client_s_usual_level_is_not_a_rise():
+    for recent in ([2, 1], [1, 2, 2], [2, 2]):
+        observations = _usual(USUAL) + _observations(recent, TODAY)
+        assert dependency_trend(observations, now=NOW, thresholds=DEFAULTS) is None
 
 
-def test_the_least_number_of_observations_is_enough():
-    five = _observations([0, 1, 2, 3, 4], TODAY)
-    assert dependency_trend(five, now=NOW, thresholds=DEFAULTS) is not None
-    assert dependency_trend(five[1:], now=NOW, thresholds=DEFAULTS) is None
+def test_a_significant_rise_must_still_reach_three_quarters_of_a_point():
+    steady = _usual([1] * 20)
+    small = steady + _observations([2, 1, 2, 2, 1, 2, 2, 1, 2, 1], TODAY, every=4)
+    rise, _, p_value = _t_test([2, 1, 2, 2, 1, 2, 2, 1, 2, 1], [1] * 20)
+    assert rise == pytest.approx(0.6) and p_value < 0.005
+    assert dependency_trend(small, now=NOW, thresholds=DEFAULTS) is None
+    enough = steady + _observations([2, 2, 2, 2, 1, 1, 2, 2], TODAY, every=5)
+    found = dependency_trend(enough, now=NOW, thresholds=DEFAULTS)
+    assert found is not None and found.evidence["rise"] == MIN_RISE
 
 
-def test_the_window_runs_from_after_its_start_up_to_today():
-    window_start = TODAY - dt.timedelta(weeks=12)
-    at_start = _observations([0, 1, 2, 3, 4], window_start + dt.timedelta(days=40))
-    assert at_start[0].observed_on == window_start
+def test_a_client_always_rated_alike_is_judged_with_half_a_point_of_spread():
+    observations = _usual([2] * 12) + _observations([3, 3, 3, 3], TODAY)
+    found = dependency_trend(observations, now=NOW, thresholds=DEFAULTS)
+    assert found is not None and found.evidence["usual_sd"] == 0.5
+    _, t, _ = _t_test([3, 3, 3, 3], [2] * 12)
+    assert found.evidence["t_value"] == round(t, 3)
+
+
+def test_the_weeks_between_the_recent_and_the_usual_ones_are_left_out():
+    between = [ObservationFacts(TODAY - dt.timedelta(weeks=w), 0) for w in (7, 9, 11)]
+    observations = _usual(USUAL) + between + _observations(RISEN, TODAY)
+    found = dependency_trend(observations, now=NOW, thresholds=DEFAULTS)
+    assert found is not None
+    assert found.evidence["observations"] == 3
+    assert found.evidence["usual_observations"] == 10
+    too_old = [ObservationFacts(TODAY - dt.timedelta(weeks=38, days=1), 0)]
+    again = dependency_trend(too_old + observations, now=NOW, thresholds=DEFAULTS)
+    assert again == found
+
+
+def test_the_recent_weeks_run_from_after_their_start_up_to_today():
+    start = TODAY - dt.timedelta(weeks=RECENT_WEEKS)
+    at_start = _usual(USUAL) + [
+        ObservationFacts(start, 4),
+        ObservationFacts(TODAY, 4),
+    ]
     assert dependency_trend(at_start, now=NOW, thresholds=DEFAULTS) is None
-    today = _observations([0, 1, 2, 3, 4], TODAY)
-    finding = dependency_trend(today, now=NOW, thresholds=DEFAULTS)
-    assert finding.window_end == TODAY
-    assert finding.evidence["observations"] == 5
+    inside = _usual(USUAL) + [
+        ObservationFacts(start + dt.timedelta(days=1), 4),
+        ObservationFacts(TODAY, 4),
+    ]
+    found = dependency_trend(inside, now=NOW, thresholds=DEFAULTS)
+    assert found is not None and found.window_end == TODAY
+
+
+def test_the_least_numbers_of_observations_are_enough():
+    two = _observations([4, 4], TODAY)
+    assert dependency_trend(_usual(USUAL[:5]) + two, now=NOW, thresholds=DEFAULTS)
+    assert (
+        dependency_trend(_usual(USUAL[:4]) + two, now=NOW, thresholds=DEFAULTS) is None
+    )
+    assert (
+        dependency_trend(_usual(USUAL) + two[1:], now=NOW, thresholds=DEFAULTS) is None
+    )
 
 
 def test_a_high_latest_intensity_alone_does_not_make_it_red():
-    values = [2, 3, 2, 3, 4, 3, 4]
-    assert 0.01 < _p_value(values) < 0.05
+    usual = [2, 3, 2, 3, 2, 2, 3, 2, 3, 2]
+    recent = [3, 4, 3, 4]
+    _, _, p_value = _t_test(recent, usual)
+    assert 0.001 < p_value < 0.005
     finding = dependency_trend(
-        _observations(values, TODAY), now=NOW, thresholds=DEFAULTS
+        _usual(usual) + _observations(recent, TODAY), now=NOW, thresholds=DEFAULTS
     )
-    assert finding.tier == Tier.YELLOW
-    assert "from 2 to 4 on the 0-4 scale" in finding.explanation
+    assert finding is not None and finding.tier == Tier.YELLOW
 
 
-def test_a_strong_trend_ending_below_three_is_not_red():
-    values = [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]
-    assert _p_value(values) < 0.01
+def test_a_strong_rise_ending_below_three_is_not_red():
+    recent = [2, 2, 2]
+    _, _, p_value = _t_test(recent, [0] * 12)
+    assert p_value < 0.001
     finding = dependency_trend(
-        _observations(values, TODAY), now=NOW, thresholds=DEFAULTS
+        _usual([0] * 12) + _observations(recent, TODAY), now=NOW, thresholds=DEFAULTS
     )
-    assert finding.tier == Tier.YELLOW
+    assert finding is not None and finding.tier == Tier.YELLOW
 
 
 def test_the_p_value_must_be_below_alpha_not_equal_to_it():
-    values = [2, 3, 2, 3, 4, 3, 4]
-    observations = _observations(values, TODAY)
-    at_alpha = dataclasses.replace(DEFAULTS, dependency_alpha=_p_value(values))
+    usual, risen = [2, 3, 2, 3, 2, 2, 3, 2, 3, 2], [3, 4, 3, 4]
+    observations = _usual(usual) + _observations(risen, TODAY)
+    _, _, p_value = _t_test(risen, usual)
+    assert 0.001 < p_value < 0.005
+    at_alpha = dataclasses.replace(DEFAULTS, dependency_alpha=p_value)
     assert dependency_trend(observations, now=NOW, thresholds=at_alpha) is None
-    p_climb = _p_value(CLIMB)
-    at_red = dataclasses.replace(DEFAULTS, dependency_red_alpha=p_climb)
-    climb = _observations(CLIMB, TODAY)
-    assert dependency_trend(climb, now=NOW, thresholds=at_red).tier == Tier.YELLOW
-    above = dataclasses.replace(DEFAULTS, dependency_red_alpha=p_climb * 1.001)
-    assert dependency_trend(climb, now=NOW, thresholds=above).tier == Tier.RED
-
-
-TEN_DAYS_AGO = TODAY - dt.timedelta(days=10)
-
-
-def test_steadily_rising_intensity_is_red_and_a_noisier_rise_yellow():
-    red = dependency_trend(
-        _observations([0, 1, 1, 2, 3, 3, 4, 4], TEN_DAYS_AGO),
-        now=NOW,
-        thresholds=DEFAULTS,
+    above = dataclasses.replace(DEFAULTS, dependency_alpha=p_value * 1.001)
+    assert dependency_trend(observations, now=NOW, thresholds=above) is not None
+    at_red = dataclasses.replace(DEFAULTS, dependency_red_alpha=p_value)
+    assert dependency_trend(observations, now=NOW, thresholds=at_red).tier == (
+        Tier.YELLOW
     )
-    assert red is not None
-    assert red.part == Part.INTENSITY_TREND and red.tier == Tier.RED
-    assert red.evidence["kendall_tau"] > 0
-    assert_presentable(red)
-    yellow = dependency_trend(
-        _observations([0, 1, 0, 1, 2, 1, 2], TEN_DAYS_AGO), now=NOW, thresholds=DEFAULTS
-    )
-    assert yellow is not None and yellow.tier == Tier.YELLOW
+    red = dataclasses.replace(DEFAULTS, dependency_red_alpha=p_value * 1.001)
+    assert dependency_trend(observations, now=NOW, thresholds=red).tier == Tier.RED
 
 
 def test_flat_falling_or_sparse_observations_are_not_flagged():
-    for values in ([2, 2, 2, 2, 2, 2], [4, 3, 3, 2, 1, 0], [0, 1, 3, 4]):
-        assert (
-            dependency_trend(
-                _observations(values, TEN_DAYS_AGO), now=NOW, thresholds=DEFAULTS
-            )
-            is None
-        )
-    rising = _observations([0, 1, 1, 2, 3, 3, 4, 4], TEN_DAYS_AGO)
+    for recent in ([2, 2, 2], [1, 0, 0], [4]):
+        observations = _usual([2] * 10) + _observations(recent, TODAY)
+        assert dependency_trend(observations, now=NOW, thresholds=DEFAULTS) is None
+    rising = _usual(USUAL) + _observations(RISEN, TODAY)
+    assert dependency_trend(rising, now=NOW, thresholds=DEFAULTS) is not None
     assert (
         dependency_trend(rising, now=NOW, thresholds=switched_off("dependency")) is None
     )
@@ -201,25 +231,28 @@ def _measures(*scores: float, last: dt.date = TODAY) -> list[MeasureFacts]:
 
 
 def test_a_measure_rise_reports_every_number_it_rests_on():
-    measures = _measures(2.0, 3.1234, 3.7407)
+    measures = _measures(2.0, 3.0, 3.2, 3.1, 3.7407)
     finding = dependency_measure_rise(measures[::-1], now=NOW, thresholds=PRECISE)
+    rise = 3.7407 - 3.1
     assert finding == Finding(
         kind=Kind.DEPENDENCY_ESCALATION,
         part=Part.MEASURE_RISE,
         tier=Tier.YELLOW,
         window_start=TODAY - dt.timedelta(days=60),
         window_end=TODAY,
-        score=round((3.7407 - 3.1234) / 0.5, 3),
+        score=round(rise / 0.5, 3),
         evidence={
             "part": "measure_rise",
             "measured_on": [
-                (TODAY - dt.timedelta(days=60)).isoformat(),
-                TODAY.isoformat(),
+                (TODAY - dt.timedelta(days=days)).isoformat()
+                for days in (180, 120, 60, 0)
             ],
-            "preoccupied_merger": [3.123, 3.741],
-            "rise": 0.617,
+            "preoccupied_merger": [3.0, 3.2, 3.1, 3.741],
+            "previous_mean": 3.1,
+            "previous_measures": 3,
+            "rise": 0.641,
             "reliable_change_index": round(
-                (3.7407 - 3.1234) / (math.sqrt(2) * math.sqrt(1 - 0.99)), 3
+                rise / (math.sqrt(1 - 0.99) * math.sqrt(1 + 1 / 3)), 3
             ),
             "reliability": 0.99,
             "assumed_sd": 1.0,
@@ -227,12 +260,31 @@ def test_a_measure_rise_reports_every_number_it_rests_on():
             "red_at": 1.0,
         },
         explanation=(
-            "The preoccupied-merger score rose by 0.6 points, from 3.1 to 3.7, "
-            "between the measures of 3 Apr 2025 and 2 Jun 2025, more than the "
-            "measure's own error."
+            "The preoccupied-merger score rose by 0.6 points, to 3.7 on 2 Jun "
+            "2025 from 3.1 at the 3 measures before (since 4 Dec 2024), more "
+            "than the measure's own error."
         ),
     )
-    assert finding.score == 1.235
+    assert finding.score == 1.281
+
+
+def test_the_mean_of_earlier_measures_carries_less_error_than_one_measure():
+    """At reliability 0.8 a rise of 1.1 points over one measure is within the
+    error of two measures (RCI 1.74); over the mean of three it is not (2.13)."""
+    assert (
+        dependency_measure_rise(_measures(3.0, 4.1), now=NOW, thresholds=DEFAULTS)
+        is None
+    )
+    found = dependency_measure_rise(
+        _measures(3.0, 3.0, 3.0, 4.1), now=NOW, thresholds=DEFAULTS
+    )
+    assert found is not None
+    sem = math.sqrt(1 - 0.8)
+    assert found.evidence["reliable_change_index"] == round(
+        1.1 / (sem * math.sqrt(1 + 1 / 3)), 3
+    )
+    assert 1.96 < found.evidence["reliable_change_index"]
+    assert 1.1 / (sem * math.sqrt(2)) < 1.96
 
 
 @pytest.mark.parametrize(

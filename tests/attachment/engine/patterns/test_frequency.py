@@ -38,6 +38,14 @@ from tests.attachment.engine.patterns.helpers import (
     weekly_series,
 )
 
+# These histories were built for the CUSUM at a budget of 0.5 false alarms a
+# year; the default budget (a share of all eight detectors') is tested in
+# test_thresholds.py and by the evaluation.
+DEFAULTS = dataclasses.replace(
+    DEFAULTS,
+    rising_false_alarms_per_year=0.5,
+)
+
 STEADY_TWO_A_WEEK = [1, 3] * 31  # mean 2, variance 1: read as Poisson
 
 # 41 baseline weeks (a little bursty), a guard week the baseline must not read,

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from scipy import stats
+
 from attachment.engine.patterns import (
     ContactFacts,
     EndingFacts,
@@ -37,36 +39,85 @@ def _ago(days: float, **facts: bool) -> ContactFacts:
 # --- policy pattern ---------------------------------------------------------------
 
 
+# The window's rules without the comparison with earlier weeks: three
+# occasions flag when the client never slipped before.
+THREE = dataclasses.replace(DEFAULTS, policy_min_count=3)
+
+
 def test_a_policy_pattern_reports_every_number_it_rests_on():
     contacts = [
         _ago(9, outside_agreement=True),
         _ago(2, after_hours=True, over_weekly_limit=True),
         _ago(20, over_weekly_limit=True),
+        _ago(19, over_weekly_limit=True),  # the same busy week: counted once
         _ago(5, after_hours=True),
+        _ago(60, after_hours=True),  # the one slip in the 26 weeks before
+        _ago(28 + 26 * 7 + 1, after_hours=True),  # before those weeks
     ]
     finding = policy_pattern(contacts, now=NOW, thresholds=DEFAULTS)
+    p_value = stats.binomtest(4, 5, 4 / 30, alternative="greater").pvalue
     assert finding == Finding(
         kind=Kind.POLICY_PATTERN,
         part=Part.NONE,
         tier=Tier.YELLOW,
         window_start=dt.date(2025, 5, 13),
         window_end=dt.date(2025, 5, 31),
-        score=round(4 / 3, 3),
+        score=1.0,
         evidence={
-            "contacts_outside_policy": 4,
+            "occasions_outside_policy": 4,
+            "contacts_outside_policy": 5,
             "window_weeks": 4,
             "after_hours": 2,
             "outside_agreement": 1,
-            "over_weekly_limit": 2,
-            "yellow_at": 3,
+            "over_weekly_limit": 3,
+            "busy_weeks_counted": 1,
+            "earlier_occasions": 1,
+            "earlier_weeks": 26,
+            "rate_ratio": 26.0,
+            "p_value": round(p_value, 6),
+            "alpha": 0.02,
+            "yellow_at": 4,
             "red_at": 6,
         },
         explanation=(
-            "In the 19 days from 13 May to 31 May, 4 contacts from the client fell "
-            "outside what was agreed (2 outside contact hours, 1 on a channel or "
-            "for a purpose not agreed, 2 over the weekly number)."
+            "In the 19 days from 13 May to 31 May, contact from the client went "
+            "beyond what was agreed 4 times (2 contacts outside contact hours, 1 "
+            "on a channel or for a purpose not agreed, 1 week over the weekly "
+            "number), against 1 in the 26 weeks before."
         ),
     )
+
+
+def test_a_client_s_usual_slips_do_not_flag():
+    """Four late messages in four weeks from a client who sends about one a
+    week anyway is the client's usual, not a new pattern."""
+    usual = [_ago(28 + 7 * w + 3, after_hours=True) for w in range(26)]
+    window = [_ago(d, after_hours=True) for d in (2, 9, 16, 23)]
+    assert policy_pattern(window + usual, now=NOW, thresholds=DEFAULTS) is None
+    assert policy_pattern(window, now=NOW, thresholds=DEFAULTS) is not None
+
+
+def test_the_comparison_must_be_significant_at_alpha():
+    # 4 in the window against 4 in the 26 weeks before: p about 0.013
+    window = [_ago(d, after_hours=True) for d in (2, 9, 16, 23)]
+    earlier = [_ago(d, after_hours=True) for d in (40, 80, 120, 160)]
+    p_value = stats.binomtest(4, 8, 4 / 30, alternative="greater").pvalue
+    assert 0.01 < p_value < 0.02
+    found = policy_pattern(window + earlier, now=NOW, thresholds=DEFAULTS)
+    assert found is not None and found.evidence["p_value"] == round(p_value, 6)
+    stricter = dataclasses.replace(DEFAULTS, policy_alpha=0.01)
+    assert policy_pattern(window + earlier, now=NOW, thresholds=stricter) is None
+
+
+def test_a_busy_week_over_the_weekly_number_counts_once():
+    busy = [_ago(d, over_weekly_limit=True) for d in (15, 16, 17, 18)]
+    late = [_ago(d, after_hours=True) for d in (2, 9)]
+    assert policy_pattern(busy + late, now=NOW, thresholds=DEFAULTS) is None
+    other_week = [_ago(8, over_weekly_limit=True)]
+    found = policy_pattern(busy + late + other_week, now=NOW, thresholds=DEFAULTS)
+    assert found is not None
+    assert found.evidence["busy_weeks_counted"] == 2
+    assert found.evidence["contacts_outside_policy"] == 7
 
 
 def test_the_policy_window_includes_both_its_ends():
@@ -76,21 +127,22 @@ def test_the_policy_window_includes_both_its_ends():
         _at(NOW, after_hours=True),
         _ago(10, after_hours=True),
     ]
-    finding = policy_pattern(contacts, now=NOW, thresholds=DEFAULTS)
+    finding = policy_pattern(contacts, now=NOW, thresholds=THREE)
     assert finding is not None
     assert finding.window_start == start.date()
     assert finding.window_end == NOW.date()
     earlier = [_at(start - dt.timedelta(seconds=1), after_hours=True), *contacts[1:]]
-    assert policy_pattern(earlier, now=NOW, thresholds=DEFAULTS) is None
+    assert policy_pattern(earlier, now=NOW, thresholds=THREE) is None
 
 
-def test_three_contacts_outside_policy_in_four_weeks_are_yellow():
+def test_three_contacts_outside_policy_in_four_weeks_are_yellow_at_three():
     contacts = [
         _ago(2, after_hours=True),
         _ago(9, outside_agreement=True),
         _ago(20, over_weekly_limit=True),
     ]
-    finding = policy_pattern(contacts, now=NOW, thresholds=DEFAULTS)
+    assert policy_pattern(contacts, now=NOW, thresholds=DEFAULTS) is None
+    finding = policy_pattern(contacts, now=NOW, thresholds=THREE)
     assert finding is not None
     assert finding.tier == Tier.YELLOW
     assert finding.evidence["after_hours"] == 1
@@ -112,11 +164,12 @@ def test_policy_pattern_ignores_old_compliant_and_therapist_contacts():
         _ago(40, after_hours=True),
         _ago(5, after_hours=True),
     ]
-    assert policy_pattern(contacts, now=NOW, thresholds=DEFAULTS) is None
+    assert policy_pattern(contacts, now=NOW, thresholds=THREE) is None
 
 
 def test_policy_pattern_can_be_switched_off():
-    contacts = [_ago(d, after_hours=True) for d in (1, 2, 3)]
+    contacts = [_ago(d, after_hours=True) for d in (1, 2, 3, 4, 5)]
+    assert policy_pattern(contacts, now=NOW, thresholds=DEFAULTS) is not None
     assert policy_pattern(contacts, now=NOW, thresholds=switched_off("policy")) is None
 
 

@@ -25,6 +25,13 @@ from tests.attachment.engine.patterns.helpers import (
     switched_off,
 )
 
+# These histories were built for a repair limit of 21 days; the evaluated
+# default (28) is tested in test_thresholds.py.
+DEFAULTS = dataclasses.replace(
+    DEFAULTS,
+    rupture_repair_days=21,
+)
+
 TODAY = NOW.date()
 
 

@@ -36,6 +36,15 @@ from tests.attachment.engine.patterns.helpers import (
     weekly_series,
 )
 
+# These histories were built for three recent weeks, four contacts on each
+# side and a 5 % test; the evaluated defaults are tested in test_thresholds.py.
+DEFAULTS = dataclasses.replace(
+    DEFAULTS,
+    withdrawal_recent_weeks=3,
+    withdrawal_min_contacts=4,
+    withdrawal_alpha=0.05,
+)
+
 NAN = math.nan
 
 

@@ -7,8 +7,16 @@ import dataclasses
 
 import pytest
 
-from attachment.engine.patterns import FIELDS, DetectorThresholds, ThresholdField
+from attachment.engine.patterns import (
+    FIELDS,
+    UNSAID_WORDS,
+    DetectorThresholds,
+    ThresholdField,
+)
+from attachment.engine.patterns.cusum import GRID_ARL
+from attachment.engine.patterns.frequency import ARL_INFLATION
 from attachment.engine.patterns.thresholds import _switch, threshold_problems
+from attachment.models.flags import FlagKind
 from tests.attachment.engine.patterns.helpers import DEFAULTS
 
 
@@ -53,16 +61,38 @@ def test_thresholds_can_be_built_from_a_settings_row():
 
 
 def test_a_detector_switch_is_described_in_words():
-    assert _switch("after_ending", "After-ending contact") == ThresholdField(
+    assert _switch("after_ending", "Contact after the ending") == ThresholdField(
         name="after_ending_enabled",
-        label="After-ending contact: on",
-        meaning="Run the after-ending contact detector.",
+        label="Contact after the ending: on",
+        meaning="Look for \u201cContact after the ending\u201d.",
         default=True,
         minimum=None,
         maximum=None,
     )
-    assert _switch("after_ending", "After-ending contact").kind is bool
-    assert FIELDS[0] == _switch("rising", "Rising contact frequency")
+    assert _switch("after_ending", "Contact after the ending").kind is bool
+    assert FIELDS[0] == _switch("rising", "Contacts rising")
+
+
+def test_the_settings_speak_of_what_was_seen_not_of_blame():
+    """The settings page's labels and help texts use the flags' own words."""
+    for field in FIELDS:
+        text = f"{field.label} {field.meaning}".lower()
+        for word in UNSAID_WORDS:
+            assert word not in text, (field.name, word)
+
+
+def test_each_detector_s_switch_is_named_as_its_flags_are():
+    labels = {f.name: f.label.removesuffix(": on") for f in FIELDS if f.kind is bool}
+    assert labels == {
+        "rising_enabled": FlagKind.RISING_CONTACT_FREQUENCY.label,
+        "policy_enabled": FlagKind.POLICY_PATTERN.label,
+        "absence_enabled": FlagKind.ABSENCE_SURGE.label,
+        "rupture_enabled": "Ruptures not yet repaired",
+        "dependency_enabled": FlagKind.DEPENDENCY_ESCALATION.label,
+        "overextension_enabled": "Therapist availability rising",
+        "withdrawal_enabled": FlagKind.ABRUPT_WITHDRAWAL.label,
+        "after_ending_enabled": FlagKind.AFTER_ENDING_CONTACT.label,
+    }
 
 
 def test_the_range_ends_themselves_are_allowed():
@@ -102,3 +132,14 @@ def test_red_may_equal_yellow_but_not_fall_below_it():
         "policy_red_count must not be below policy_min_count"
     ]
     assert DetectorThresholds(after_ending_min_count=2, after_ending_red_count=2)
+
+
+def test_every_rising_budget_the_settings_allow_lies_inside_the_h_table():
+    """The CUSUM's run length for the default budget, and for the smallest
+    the settings allow, is read from the table, never clamped at its end."""
+    spec = next(f for f in FIELDS if f.name == "rising_false_alarms_per_year")
+    assert spec.default == DEFAULTS.rising_false_alarms_per_year == 0.15
+    for budget in (spec.default, spec.minimum, spec.maximum):
+        for _, inflation in ARL_INFLATION:
+            arl = 52 / budget * inflation
+            assert GRID_ARL[0] <= arl <= GRID_ARL[-1], (budget, inflation)

@@ -80,10 +80,10 @@ def _overextension() -> Finding | None:
 
 def _withdrawal() -> Finding | None:
     series = weekly_series(
-        [5] * 8 + [5, 6, 4],
-        replied=[5] * 8 + [1, 1, 1],
+        [5] * 8 + [5, 6, 4, 5],
+        replied=[5] * 8 + [1, 1, 1, 1],
         median_response_minutes=[128.0, 130, 125, 140, 120, 135, 128, 131]
-        + [5343.0, 4000, 6000],
+        + [5343.0, 4000, 6000, 5500],
     )
     return abrupt_withdrawal(series, now=monday_after(series), thresholds=DEFAULTS)
 
@@ -118,11 +118,15 @@ def _ruptures(repeat: bool) -> Finding | None:
 
 
 def _trend() -> Finding | None:
-    observations = [
-        ObservationFacts(TODAY - (70 - 10 * i) * DAY, v)
-        for i, v in enumerate([0, 1, 1, 2, 3, 3, 4, 4])
+    usual = [
+        ObservationFacts(TODAY - (13 * 7 + 7 * i) * DAY, v)
+        for i, v in enumerate([1, 2, 1, 1, 2, 1, 2, 1])
     ]
-    return dependency_trend(observations, now=NOW, thresholds=DEFAULTS)
+    recent = [
+        ObservationFacts(TODAY - (30 - 10 * i) * DAY, v)
+        for i, v in enumerate([3, 3, 4, 4])
+    ]
+    return dependency_trend(usual + recent, now=NOW, thresholds=DEFAULTS)
 
 
 def _measure() -> Finding | None:
@@ -131,7 +135,7 @@ def _measure() -> Finding | None:
 
 
 def _policy() -> Finding | None:
-    contacts = [_contact(d, after_hours=True) for d in (3, 6, 10, 15)]
+    contacts = [_contact(d, after_hours=True) for d in (3, 6, 10, 15, 40)]
     return policy_pattern(contacts, now=NOW, thresholds=DEFAULTS)
 
 
