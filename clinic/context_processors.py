@@ -21,6 +21,7 @@ ADMIN_PAGES = (
     NavLink("absences", 40, "Absences", "clinic:absence_list", _is_admin),
     NavLink("supervision", 50, "Supervision", "clinic:supervision_list", _is_admin),
     NavLink("staff", 55, "Staff", "clinic:staff_list", _is_admin),
+    NavLink("integrations", 60, "Integrations", "integrations:list", _is_admin),
 )
 
 

@@ -856,3 +856,7 @@ class BreakGlassGrant(models.Model):
 
     def is_in_force(self, now: dt.datetime) -> bool:
         return self.granted_at <= now < self.expires_at
+
+
+# Models of the clinic app kept in modules of their own.
+from clinic.integrations.models import Integration  # noqa: E402, F401

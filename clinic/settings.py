@@ -92,6 +92,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "pgtrigger",
     "pghistory",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -351,4 +354,31 @@ LOGGING = {
         # Request errors would carry POST bodies; keep the default handler quiet.
         "django.request": {"level": "ERROR"},
     },
+}
+
+# The ingestion API (/api/v1/): integration tokens only (a signed-in session
+# gets no API access), scopes checked per view, JSON in and out, and errors
+# that never repeat what was sent.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "clinic.integrations.authentication.IntegrationTokenAuthentication"
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["clinic.integrations.permissions.HasScopes"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "clinic.integrations.errors.api_exception_handler",
+}
+# The largest API request body; a larger one answers 413.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2 * 1024 * 1024)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Between ingestion API",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }

@@ -7,6 +7,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("clinic.api_urls")),
+    path("manage/integrations/", include("clinic.integrations.urls")),
     path("notes/", include("notes.urls")),
     path("records/", include("attachment.urls")),
     path("", include("clinic.app_urls")),

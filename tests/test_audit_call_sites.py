@@ -31,6 +31,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.core.management import call_command
 from django.db.models import Max
+from django.test import Client as HttpClient
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -45,6 +46,8 @@ from attachment.engine.services import (
     detector_settings_for,
     flag_status_change,
 )
+from attachment.ingestion import api as ingestion_api
+from attachment.ingestion import services as ingestion_services
 from attachment.management.commands import export_flags
 from attachment.management.commands.export_flags import Command as ExportFlags
 from attachment.models import (
@@ -80,6 +83,8 @@ from clinic.demo import COVER as DEMO_COVER
 from clinic.demo import COVER_NOTE as DEMO_COVER_NOTE
 from clinic.demo import _Seeding
 from clinic.extensions import DemoContext
+from clinic.integrations import services as integration_services
+from clinic.integrations.models import Integration
 from clinic.management.commands.access_report import (
     Command as AccessReportCommand,
 )
@@ -406,6 +411,39 @@ def _revocable(w) -> User:
     """The supervisor, whose supervisor role is about to go."""
     w.revoked = Membership.objects.get(user=w.supervisor, role=Role.SUPERVISOR)
     return w.supervisor
+
+
+def _integration(w, *scopes: str) -> Integration:
+    """An integration of the clinic, made without an audit event of its own."""
+    w.integration = Integration.objects.create(
+        clinic=w.clinic,
+        name="S",
+        kind="other",
+        scopes=list(scopes) or ["clients:read"],
+        token_sha256="0" * 64,
+        created_at=w.now,
+    )
+    return w.integration
+
+
+def _ingested(results) -> Contact:
+    assert [r.status for r in results] == ["created"], results
+    return Contact.objects.get(pk=results[0].contact_id)
+
+
+def _token(w) -> str:
+    """A working token of a clients:read integration, made from the shell
+    (no actor): its creation is the call's first event."""
+    integration, token = integration_services.integration_create(
+        actor=None,
+        clinic=w.clinic,
+        name="Reader",
+        kind="other",
+        scopes=["clients:read"],
+        now=w.now,
+    )
+    w.integration = integration
+    return token
 
 
 def _lead(w, *, changed: bool = False) -> User:
@@ -980,6 +1018,61 @@ SITES: list[Site] = [
             now=w.now,
         ),
         lambda w, _: [event(w.admin, DELETE, w.revoked)],
+    ),
+    # clinic: integrations and the ingestion API (the integration is the actor:
+    # the event has no user and names the integration)
+    service(
+        integration_services.integration_create,
+        lambda w, f: f(
+            actor=w.admin,
+            clinic=w.clinic,
+            name="Phones",
+            kind="other",
+            scopes=["clients:read"],
+            now=w.now,
+        )[0],
+        lambda w, integration: [event(w.admin, CREATE, integration)],
+    ),
+    service(
+        integration_services.integration_rotate,
+        lambda w, f: f(actor=w.admin, integration=_integration(w), now=w.now),
+        lambda w, _: [event(w.admin, UPDATE, w.integration)],
+    ),
+    service(
+        integration_services.integration_revoke,
+        lambda w, f: f(actor=w.admin, integration=_integration(w), now=w.now),
+        lambda w, _: [event(w.admin, DELETE, w.integration)],
+    ),
+    service(
+        ingestion_services.contacts_ingest,
+        lambda w, f: f(
+            integration=_integration(w, "contacts:write"),
+            items=[
+                {
+                    "external_id": "e1",
+                    "client": w.client.code,
+                    "occurred_at": (w.now - dt.timedelta(hours=2)).isoformat(),
+                    "channel": "text",
+                    "direction": "from_client",
+                    "purpose": "scheduling",
+                }
+            ],
+            now=w.now,
+        ),
+        lambda w, results: [
+            event(None, CREATE, w.integration, object_type="api.contacts"),
+            event(None, CREATE, _ingested(results), client=w.client),
+        ],
+    ),
+    service(
+        ingestion_api.ClientsView.get,
+        lambda w, f: HttpClient().get(
+            "/api/v1/clients/", HTTP_AUTHORIZATION=f"Bearer {_token(w)}"
+        ),
+        lambda w, _: [
+            event(None, CREATE, w.integration),
+            event(None, READ, w.integration, object_type="api.clients"),
+        ],
     ),
     service(
         staff_services.clinical_lead_set,
@@ -1822,6 +1915,11 @@ SERVICES_WITHOUT_EVENT = {
 # Pages the permission matrix serves (200 to a GET for some role) that show no
 # clinical text, and what they show instead.
 PAGES_WITHOUT_CLINICAL_TEXT = {
+    # The API's description and the admin's integrations: no clinic's records.
+    "api:schema": "the API's description, no clinic's data",
+    "api:reference": "the API's reference page, no clinic's data",
+    "integrations:list": "integrations' names, kinds, scopes and dates",
+    "integrations:new": "the form for a new integration",
     # The clinic admin's configuration: people, dates, codes and counts.
     "clinic:manage_clients": "client codes and counts per therapist",
     "clinic:policy_default": "the clinic's frame and its crisis lines",

@@ -51,6 +51,7 @@ from attachment.models.flags import (
     Usefulness,
     flag_kind_of,
 )
+from attachment.models.ingestion import ContactDelivery
 from attachment.models.ruptures import (
     CONFRONTATION_MARKERS,
     MARKERS_OF_KIND,
@@ -84,6 +85,7 @@ from attachment.models.supervision import (
 )
 
 __all__ = [
+    "ContactDelivery",
     "Acknowledgement",
     "ContactAgreement",
     "NEVER_A_BREACH",

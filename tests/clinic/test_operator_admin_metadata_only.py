@@ -50,11 +50,14 @@ from pghistory.models import Event as HistoryEvent
 from attachment.engine.services import detector_settings_for
 from attachment.models import (
     ContactAgreement,
+    ContactDelivery,
+    DetectorSettingsChange,
     FlagStatusChange,
     SafetyAlert,
     SafetyPlan,
 )
 from clinic.audit import audit_record
+from clinic.integrations.models import Integration
 from clinic.models import (
     BREAK_GLASS_DURATION,
     AuditAction,
@@ -112,6 +115,7 @@ UNMARKED: dict[str, tuple[str, ...]] = {
     # Who is proposed for a role: a name and an address, as on clinic.user.
     "clinic.staffproposal": ("email", "full_name"),
     "clinic.enrolmentlink": ("token_sha256",),  # a digest
+    "clinic.integration": ("token_sha256",),  # a digest
     "notes.sessionnote": ("content_sha256",),
     "notes.addendum": ("content_sha256",),
     # Row ids and a digest; the kind is held to "note" or "addendum".
@@ -237,6 +241,16 @@ class World:
             note.content_sha256 = note_digest(note)
             note.save()
         return note
+
+    @cached_property
+    def integration(self):
+        return Integration.objects.create(
+            clinic=self.clinic,
+            token_sha256="0" * 64,
+            created_at=self.now,
+            scopes=["clients:read"],
+            **self._marked("clinic.integration"),
+        )
 
     @cached_property
     def notes(self) -> list:
@@ -438,6 +452,23 @@ SEEDS: dict[str, Callable[[World], list]] = {
     ),
     "attachment.detectorsettings": _one(
         lambda w: detector_settings_for(clinic=w.clinic)
+    ),
+    "attachment.detectorsettingschange": _one(
+        lambda w: DetectorSettingsChange.objects.create(
+            clinic=w.clinic,
+            changed_by=w.supervisor,
+            changed_at=w.now,
+            **w._marked("attachment.detectorsettingschange"),
+        )
+    ),
+    "clinic.integration": _one(lambda w: w.integration),
+    "attachment.contactdelivery": _one(
+        lambda w: ContactDelivery.objects.create(
+            integration=w.integration,
+            external_id="e1",
+            contact=ContactFactory(client=w.client),
+            created_at=w.now,
+        )
     ),
     "mfa.authenticator": lambda w: w.authenticators,
     "auth.group": _one(lambda w: Group.objects.create(name="Operators")),

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from attachment.ingestion import api
+
+urlpatterns = [
+    path("contacts/", api.ContactsView.as_view(), name="contacts"),
+    path("clients/", api.ClientsView.as_view(), name="clients"),
+]
