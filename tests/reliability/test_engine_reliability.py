@@ -57,8 +57,9 @@ def kill_while_holding_a_task(worker, broker_url: str) -> set[str]:
 
 
 def flagged_clinic(clients: int):
-    """A clinic whose every client has three contacts on a channel not agreed
-    in the last days: each must end with exactly one policy flag."""
+    """A clinic whose every client has four contacts on a channel not agreed
+    in the last days (none before): each must end with exactly one policy
+    flag."""
     clinic = ClinicFactory()
     therapist = UserFactory()
     MembershipFactory(user=therapist, clinic=clinic, role="therapist")
@@ -67,7 +68,7 @@ def flagged_clinic(clients: int):
         client = ClientFactory(clinic=clinic, therapist=therapist)
         contacts_at(
             client,
-            [now - dt.timedelta(days=d, hours=1) for d in (1, 2, 3)],
+            [now - dt.timedelta(days=d, hours=1) for d in (1, 2, 3, 4)],
             outside_agreement=True,
         )
     return clinic
@@ -193,4 +194,4 @@ def test_with_redis_down_a_contact_is_saved_and_the_nightly_scan_catches_up(
     clinic_scan(clinic=clinic, now=timezone.now())
 
     flag = Flag.objects.get(client=client)
-    assert flag.evidence["contacts_outside_policy"] == 4
+    assert flag.evidence["contacts_outside_policy"] == 5
