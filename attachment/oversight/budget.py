@@ -49,6 +49,12 @@ def detector_title(detector: str) -> str:
     return _LABEL_OF[SWITCH_OF_DETECTOR[detector]].removesuffix(": on")
 
 
+def _start_of(day: dt.date, clinic: Clinic) -> dt.datetime:
+    """The first moment of ``day`` in the clinic's time zone, the same zone
+    the months and quarters are cut in (and a bound an index can use)."""
+    return dt.datetime.combine(day, dt.time.min, clinic.zone)
+
+
 def _month_starts(today: dt.date, count: int) -> list[dt.date]:
     """The first days of the last ``count`` months, oldest first."""
     starts: list[dt.date] = []
@@ -93,7 +99,7 @@ def alarm_budget(*, clinic: Clinic, today: dt.date) -> AlarmBudget:
     counted = (
         Flag.objects.filter(
             client__clinic=clinic,
-            detected_at__date__gte=months[0],
+            detected_at__gte=_start_of(months[0], clinic),
         )
         .annotate(month=TruncMonth("detected_at", tzinfo=clinic.zone))
         .values("therapist", "month")
@@ -151,7 +157,7 @@ def usefulness_by_quarter(*, clinic: Clinic, today: dt.date) -> UsefulnessTable:
     answered = (
         FlagStatusChange.objects.filter(
             flag__client__clinic=clinic,
-            changed_at__date__gte=quarters[0],
+            changed_at__gte=_start_of(quarters[0], clinic),
         )
         .exclude(usefulness="")
         .annotate(quarter=TruncQuarter("changed_at", tzinfo=clinic.zone))

@@ -26,7 +26,11 @@ from attachment.models import (
     ScanRun,
 )
 from attachment.oversight import services as oversight_services
-from attachment.oversight.forms import DetectorSettingsForm, detector_groups
+from attachment.oversight.forms import (
+    DetectorSettingsForm,
+    ReasonForm,
+    detector_groups,
+)
 from attachment.records.boundary_refresh import contact_facts_refresh
 from clinic.models import AuditEvent, Membership, Role
 from tests.attachment.factories import ContactFactory
@@ -336,3 +340,18 @@ def test_the_lead_finds_the_settings_from_the_overview(
     assert link in login(lead).get(reverse("attachment:overview")).content.decode()
     other = login(unrelated_supervisor).get(reverse("attachment:overview"))
     assert link not in other.content.decode()
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(reason=st.one_of(st.text(max_size=600), st.sampled_from(["", "   ", "\x00"])))
+def test_the_reset_form_never_fails_and_resets_only_with_a_reason(
+    login, lead, clinic, reason
+):
+    row = detector_settings_for(clinic=clinic)
+    DetectorSettings.objects.filter(pk=row.pk).update(rupture_repair_days=30)
+    response = login(lead).post(
+        reverse("attachment:detector_settings_reset"), {"reset-reason": reason}
+    )
+    assert response.status_code == 302
+    reset = DetectorSettings.objects.get().rupture_repair_days != 30
+    assert reset == ReasonForm({"reset-reason": reason}, prefix="reset").is_valid()
