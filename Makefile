@@ -11,7 +11,7 @@ TEST_ENV = SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-0123456789-abcdefghijk
 	AUDIT_HMAC_KEY=$${AUDIT_HMAC_KEY:-test-only-audit-chain-key-0123456789abcdef} \
 	SIGNATURE_HMAC_KEY=$${SIGNATURE_HMAC_KEY:-test-only-signature-key-0123456789abcdef}
 
-.PHONY: run test lint venv worker beat bench-scan bench-import eval-detectors mutants mutation-score clean stop-db
+.PHONY: run test lint venv worker beat bench-scan bench-import bench-ingest eval-detectors mutants mutation-score clean stop-db
 
 venv: $(STAMP)
 
@@ -50,6 +50,8 @@ run: venv
 	echo "  admin2@demo.test      second clinic admin (approves the first's proposals)" && \
 	echo "  cover@demo.test       therapist covering therapist's absence today" && \
 	echo "  operator@demo.test    operator: Django admin at /admin/" && \
+	echo "Demo API token (integration \"Practice phone system (demo)\"; README, Ingestion API):" && \
+	echo "  btw_demo-token-published-in-the-readme" && \
 	echo "" && \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
@@ -79,6 +81,11 @@ bench-scan: venv
 	@export DATABASE_URL="$(DB_URL)" $(TEST_ENV); \
 	$(BIN)/python manage.py migrate --no-input -v0 && \
 	LOG_LEVEL=WARNING $(BIN)/python manage.py bench_scan $(BENCH_ARGS)
+
+bench-ingest: venv
+	@export DATABASE_URL="$(DB_URL)" $(TEST_ENV); \
+	$(BIN)/python manage.py migrate --no-input -v0 && \
+	LOG_LEVEL=WARNING $(BIN)/python manage.py bench_ingest $(BENCH_ARGS)
 
 bench-import: venv
 	@export DATABASE_URL="$(DB_URL)" $(TEST_ENV); \

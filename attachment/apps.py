@@ -8,20 +8,24 @@ class AttachmentConfig(AppConfig):
     def ready(self) -> None:
         """Add this app's panels, agenda items, caseload column and demo part
         to the lower apps' registries (they never import this app)."""
+        from attachment.addresses.integration import register_addresses_integrations
         from attachment.agreements.admin_integration import (
             register_agreement_admin_integrations,
         )
         from attachment.agreements.integration import register_agreements_integrations
         from attachment.alerts.integration import register_alerts_integrations
         from attachment.cover.integration import register_cover_integrations
+        from attachment.demo import ingestion as ingestion_demo
         from attachment.demo import seed as demo
         from attachment.demo import supervision as supervision_demo
+        from attachment.ingestion import classify_views
         from attachment.oversight.integration import register_oversight_integrations
         from attachment.records import selectors, views
         from attachment.records.agenda import ContactAgenda, RuptureAgenda
         from attachment.review.integration import register_review_integrations
         from attachment.safety.integration import register_safety_integrations
         from attachment.supervision.integration import register_supervision_integrations
+        from attachment.unmatched.integration import register_unmatched_integrations
         from clinic import extensions
         from notes.agenda import register_agenda_provider
 
@@ -41,6 +45,22 @@ class AttachmentConfig(AppConfig):
                 context=views.plan_panel,
             )
         )
+        extensions.register_client_panel(
+            extensions.ClientPanel(
+                key="ingestion_to_classify",
+                order=15,
+                template="attachment/ingestion/_classify_client_panel.html",
+                context=classify_views.classify_client_panel,
+            )
+        )
+        extensions.register_home_panel(
+            extensions.HomePanel(
+                key="ingestion_to_classify",
+                order=10,
+                template="attachment/ingestion/_classify_home_panel.html",
+                context=classify_views.classify_home_panel,
+            )
+        )
         extensions.register_caseload_annotation(
             "last_contact_at", selectors.annotate_last_contact
         )
@@ -57,6 +77,9 @@ class AttachmentConfig(AppConfig):
                 key="supervision", order=40, seed=supervision_demo.seed
             )
         )
+        extensions.register_demo_seeder(
+            extensions.DemoSeeder(key="ingestion", order=45, seed=ingestion_demo.seed)
+        )
         register_review_integrations()
         register_supervision_integrations()
         register_oversight_integrations()
@@ -65,3 +88,5 @@ class AttachmentConfig(AppConfig):
         register_agreement_admin_integrations()
         register_safety_integrations()
         register_alerts_integrations()
+        register_addresses_integrations()
+        register_unmatched_integrations()

@@ -5,5 +5,7 @@ register them.  Task names are pinned with ``name=`` (see each task)."""
 from attachment.alerts import tasks as alerts_tasks  # noqa: F401
 from attachment.cover import tasks as cover_tasks  # noqa: F401
 from attachment.engine import tasks as engine_tasks  # noqa: F401
+from attachment.ingestion.mailbox import tasks as mailbox_tasks  # noqa: F401
 from attachment.records import tasks as records_tasks  # noqa: F401
 from attachment.supervision import tasks as supervision_tasks  # noqa: F401
+from attachment.unmatched import tasks as unmatched_tasks  # noqa: F401

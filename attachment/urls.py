@@ -15,4 +15,7 @@ urlpatterns = [
     path("", include("attachment.agreements.urls")),
     path("", include("attachment.safety.urls")),
     path("", include("attachment.alerts.urls")),
+    path("", include("attachment.addresses.urls")),
+    path("", include("attachment.unmatched.urls")),
+    path("", include("attachment.ingestion.classify_urls")),
 ]

@@ -19,7 +19,7 @@ from django.contrib.auth.models import (
 )
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -121,6 +121,23 @@ class Clinic(models.Model):
         max_length=2000,
         help_text="Crisis lines and their numbers for the clinic's country, "
         "printed on every safety plan.",
+    )
+    # Contacts that arrive from integrations (issue: the ingestion API).
+    keep_message_preview = models.BooleanField(
+        default=False,
+        help_text="Keep the first 200 characters of an arriving message as the "
+        "contact's summary. Off: bodies are never stored.",
+    )
+    reply_counts_any_channel = models.BooleanField(
+        default=True,
+        help_text="An arriving message from the therapist answers the client's "
+        "unanswered contacts on any channel; off: only on the same channel.",
+    )
+    unmatched_retention_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Days a message from an unknown address waits in the "
+        "unmatched inbox before it is deleted.",
     )
 
     class Meta:
@@ -859,4 +876,8 @@ class BreakGlassGrant(models.Model):
 
 
 # Models of the clinic app kept in modules of their own.
-from clinic.integrations.models import Integration  # noqa: E402, F401
+from clinic.integrations.models import (  # noqa: E402, F401
+    Integration,
+    IntegrationDay,
+    MailboxSettings,
+)

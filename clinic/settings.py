@@ -163,7 +163,18 @@ PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
 
 # A shared cache (Redis in production) so that allauth's TOTP replay guard and
 # rate limits hold across gunicorn workers.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://"),
+}
+# The integrations' rate limits and refusal counts, shared by every web worker
+# (clinic.integrations.counters): Redis, answering fast or not at all (an
+# unreachable Redis lets calls through rather than hold them).
+THROTTLE_CACHE = env.cache_url("THROTTLE_CACHE_URL", default="redis://127.0.0.1:6379/3")
+if THROTTLE_CACHE["BACKEND"].endswith(".RedisCache"):
+    THROTTLE_CACHE.setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=1, socket_timeout=1
+    )
+CACHES["throttle"] = THROTTLE_CACHE
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "clinic.User"
@@ -275,6 +286,9 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "en-gb"
+# Where a phone number written without its country code is read
+# (attachment.ingestion.addresses).
+PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="GB")
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -368,6 +382,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "clinic.integrations.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "clinic.integrations.throttling.IntegrationRateThrottle"
+    ],
 }
 # The largest API request body; a larger one answers 413.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2 * 1024 * 1024)

@@ -36,6 +36,8 @@ from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from attachment.addresses import services as address_services
+from attachment.addresses import views as address_views
 from attachment.agreements import services as agreement_services
 from attachment.alerts import services as alert_services
 from attachment.cover import services as cover_services
@@ -47,12 +49,15 @@ from attachment.engine.services import (
     flag_status_change,
 )
 from attachment.ingestion import api as ingestion_api
+from attachment.ingestion import classify as ingestion_classify
+from attachment.ingestion import replies as ingestion_replies
 from attachment.ingestion import services as ingestion_services
 from attachment.management.commands import export_flags
 from attachment.management.commands.export_flags import Command as ExportFlags
 from attachment.models import (
     ActionCategory,
     ActionItem,
+    ClientAddress,
     Contact,
     ContactAgreement,
     DetectorSettings,
@@ -61,6 +66,7 @@ from attachment.models import (
     FlagStatus,
     SafetyAlert,
     SafetyPlan,
+    UnmatchedMessage,
 )
 from attachment.oversight import services as oversight_services
 from attachment.records import imports as contact_imports
@@ -71,6 +77,7 @@ from attachment.safety import services as safety_services
 from attachment.supervision import services as supervision_services
 from attachment.supervision import views as supervision_views
 from attachment.supervision.integration import action_items_home_panel
+from attachment.unmatched import services as unmatched_services
 from clinic import audit, reauth
 from clinic import imports as client_imports
 from clinic import services as clinic_services
@@ -84,7 +91,7 @@ from clinic.demo import COVER_NOTE as DEMO_COVER_NOTE
 from clinic.demo import _Seeding
 from clinic.extensions import DemoContext
 from clinic.integrations import services as integration_services
-from clinic.integrations.models import Integration
+from clinic.integrations.models import Integration, MailboxSettings
 from clinic.management.commands.access_report import (
     Command as AccessReportCommand,
 )
@@ -121,6 +128,7 @@ from tests.attachment.factories import (
 )
 from tests.factories import (
     AbsenceFactory,
+    ClientFactory,
     MembershipFactory,
     UserFactory,
 )
@@ -426,6 +434,53 @@ def _integration(w, *scopes: str) -> Integration:
     return w.integration
 
 
+def _address(w) -> ClientAddress:
+    """An address of the client, made without an audit event of its own."""
+    w.address = ClientAddress.objects.create(
+        clinic=w.clinic,
+        client=w.client,
+        kind="phone",
+        value="+447700900123",
+        created_at=w.now,
+    )
+    return w.address
+
+
+def _held_by_ended_client(w) -> ClientAddress:
+    """The same number, still held by an ended client of the other therapist."""
+    ended = ClientFactory(
+        clinic=w.clinic,
+        therapist=w.other_therapist,
+        status="ended",
+        ended_on=w.today,
+    )
+    w.ended_address = ClientAddress.objects.create(
+        clinic=w.clinic,
+        client=ended,
+        kind="phone",
+        value="+447700900123",
+        created_at=w.ago(days=400),
+    )
+    return w.ended_address
+
+
+def _unmatched(w, *, days: float = 0) -> UnmatchedMessage:
+    """A text from an unknown number in the clinic's inbox, which arrived
+    ``days`` ago."""
+    _integration(w, "contacts:write")
+    w.unmatched = UnmatchedMessage.objects.create(
+        clinic=w.clinic,
+        integration=w.integration,
+        external_id="u1",
+        address="+447700900456",
+        channel="text",
+        direction="from_client",
+        occurred_at=w.ago(days=days, hours=1),
+        received_at=w.ago(days=days, hours=1),
+    )
+    return w.unmatched
+
+
 def _ingested(results) -> Contact:
     assert [r.status for r in results] == ["created"], results
     return Contact.objects.get(pk=results[0].contact_id)
@@ -444,6 +499,37 @@ def _token(w) -> str:
     )
     w.integration = integration
     return token
+
+
+def _integration_of_kind(w, kind: str) -> Integration:
+    """An integration of ``kind``, made without an audit event of its own."""
+    integration = _integration(w, "contacts:write")
+    Integration.objects.filter(pk=integration.pk).update(kind=kind)
+    integration.kind = kind
+    return integration
+
+
+def _mailbox(w) -> MailboxSettings:
+    """A mailbox integration's settings, made without an audit event."""
+    w.mailbox = MailboxSettings.objects.create(
+        integration=_integration_of_kind(w, "mailbox"),
+        host="imap.example.test",
+        username_env="MAIL_USER",
+        password_env="MAIL_PASSWORD",
+        practice_addresses="desk@example.test",
+    )
+    return w.mailbox
+
+
+MAILBOX_VALUES = {
+    "host": "imap.example.test",
+    "port": 993,
+    "use_tls": True,
+    "folder": "Clients",
+    "username_env": "MAIL_USER",
+    "password_env": "MAIL_PASSWORD",
+    "practice_addresses": "desk@example.test",
+}
 
 
 def _lead(w, *, changed: bool = False) -> User:
@@ -1042,6 +1128,80 @@ SITES: list[Site] = [
         integration_services.integration_revoke,
         lambda w, f: f(actor=w.admin, integration=_integration(w), now=w.now),
         lambda w, _: [event(w.admin, DELETE, w.integration)],
+    ),
+    service(
+        integration_services.integration_create,
+        lambda w, f: f(
+            actor=w.admin,
+            clinic=w.clinic,
+            name="Mailbox",
+            kind="mailbox",
+            scopes=["contacts:write"],
+            now=w.now,
+            mailbox=MAILBOX_VALUES,
+        )[0],
+        lambda w, integration: [
+            event(w.admin, CREATE, integration),
+            event(w.admin, CREATE, integration.mailbox),
+        ],
+        via=(integration_services._mailbox_write,),
+        case="a mailbox",
+    ),
+    service(
+        integration_services.integration_secret_rotate,
+        lambda w, f: f(
+            actor=w.admin,
+            integration=_integration_of_kind(w, "signed_webhook"),
+            now=w.now,
+        ),
+        lambda w, _: [event(w.admin, UPDATE, w.integration)],
+    ),
+    service(
+        integration_services.integration_rate_set,
+        lambda w, f: f(
+            actor=w.admin, integration=_integration(w), rate_per_minute=30, now=w.now
+        ),
+        lambda w, _: [event(w.admin, UPDATE, w.integration)],
+    ),
+    service(
+        integration_services.mailbox_settings_save,
+        lambda w, f: f(
+            actor=w.admin,
+            integration=_mailbox(w).integration,
+            values=MAILBOX_VALUES,
+            now=w.now,
+        ),
+        lambda w, _: [event(w.admin, UPDATE, w.mailbox)],
+    ),
+    service(
+        integration_services.ingestion_settings_save,
+        lambda w, f: f(
+            actor=w.admin,
+            clinic=w.clinic,
+            values={
+                "keep_message_preview": True,
+                "reply_counts_any_channel": True,
+                "unmatched_retention_days": 30,
+            },
+            now=w.now,
+        ),
+        lambda w, _: [event(w.admin, UPDATE, w.clinic)],
+    ),
+    # A token that opens nothing: no actor, and the integration a revoked
+    # token still names, or no object at all.
+    service(
+        integration_services.integration_refusal_record,
+        lambda w, f: f(integration=_integration(w), now=w.now),
+        lambda w, _: [
+            event(None, AuditAction.DENIED, w.integration, object_type="api.refused")
+        ],
+        case="a revoked token",
+    ),
+    service(
+        integration_services.integration_refusal_record,
+        lambda w, f: f(integration=None, now=w.now),
+        lambda w, _: [event(None, AuditAction.DENIED, object_type="api.refused")],
+        case="an unknown token",
     ),
     service(
         ingestion_services.contacts_ingest,
@@ -1869,12 +2029,126 @@ SITES: list[Site] = [
         ),
         lambda w, grant: [event(w.admin, UPDATE, grant, client=w.client)],
     ),
+    # attachment: clients' contact addresses and the unmatched inbox
+    service(
+        address_services.address_add,
+        lambda w, f: f(
+            actor=w.therapist, client=w.client, raw="07700 900123", now=w.now
+        ),
+        lambda w, address: [event(w.therapist, CREATE, address, client=w.client)],
+    ),
+    service(
+        address_services.address_add,
+        lambda w, f: (
+            _held_by_ended_client(w)
+            and f(actor=w.admin, client=w.client, raw="+447700900123", now=w.now)
+        ),
+        lambda w, address: [
+            event(w.admin, DELETE, w.ended_address, client=w.ended_address.client),
+            event(w.admin, CREATE, address, client=w.client),
+        ],
+        case="an ended client's hold released",
+    ),
+    service(
+        address_services.address_remove,
+        lambda w, f: f(actor=w.therapist, address=_address(w), now=w.now),
+        lambda w, _: [event(w.therapist, DELETE, w.address, client=w.client)],
+        via=(address_services._release,),
+    ),
+    page(
+        "attachment:client_addresses",
+        _client,
+        lambda w, _: client_read(w, object_type="attachment.clientaddress_list"),
+        given=_address,
+        via=(address_views._client_page,),
+    ),
+    page(
+        "attachment:address_admin",
+        lambda w: [],
+        lambda w, _: [event(w.admin, READ, w.address, client=w.client)],
+        as_="admin",
+        given=_address,
+        via=(address_views._admin_page,),
+    ),
+    service(
+        unmatched_services.unmatched_assign,
+        lambda w, f: f(
+            actor=w.therapist, message=_unmatched(w), client=w.client, now=w.now
+        ),
+        lambda w, contact: [
+            event(w.therapist, CREATE, contact, client=w.client),
+            event(w.therapist, UPDATE, w.unmatched, client=w.client),
+        ],
+    ),
+    service(
+        unmatched_services.unmatched_assign,
+        lambda w, f: f(
+            actor=w.therapist,
+            message=_unmatched(w),
+            client=w.client,
+            now=w.now,
+            remember_address=True,
+        ),
+        lambda w, contact: [
+            event(w.therapist, CREATE, contact, client=w.client),
+            event(w.therapist, CREATE, ClientAddress.objects.get(), client=w.client),
+            event(w.therapist, UPDATE, w.unmatched, client=w.client),
+        ],
+        case="the address remembered",
+    ),
+    service(
+        unmatched_services.unmatched_discard,
+        lambda w, f: f(actor=w.admin, message=_unmatched(w), now=w.now),
+        lambda w, _: [event(w.admin, UPDATE, w.unmatched)],
+    ),
+    service(
+        unmatched_services.unmatched_purge_expired,
+        lambda w, f: _unmatched(w, days=40) and f(now=w.now),
+        lambda w, _: [event(None, DELETE, w.unmatched)],
+    ),
+    service(
+        ingestion_replies.replies_link,
+        lambda w, f: f(
+            ContactFactory(
+                client=w.client,
+                direction="from_therapist",
+                occurred_at=w.contact.occurred_at + dt.timedelta(minutes=5),
+            ),
+            actor=w.therapist,
+            now=w.now,
+        ),
+        lambda w, changed: [
+            event(w.therapist, UPDATE, w.contact, client=w.client),
+            event(w.therapist, UPDATE, changed[-1], client=w.client),
+        ],
+    ),
+    service(
+        ingestion_classify.contact_classify,
+        lambda w, f: f(
+            actor=w.therapist, contact=w.contact, purpose="sharing", now=w.now
+        ),
+        lambda w, _: [event(w.therapist, UPDATE, w.contact, client=w.client)],
+    ),
+    page(
+        "attachment:unmatched_inbox",
+        lambda w: [],
+        lambda w, _: [event(w.admin, READ, w.unmatched)],
+        as_="admin",
+        given=_unmatched,
+    ),
 ]
 
 
 # Public functions of the services modules that write no audit event of
 # their own, and why.
 SERVICES_WITHOUT_EVENT = {
+    # The poll's events are contacts_ingest's (in the table); the poll
+    # itself is tested against a real IMAP server in
+    # tests/attachment/ingestion/test_mailbox.py.
+    "attachment.ingestion.mailbox.services:mailbox_poll": "its writes are "
+    "contacts_ingest's, audited there",
+    "attachment.ingestion.mailbox.services:mailboxes_poll": "its writes are "
+    "contacts_ingest's, audited there",
     # Reads and predicates.
     "attachment.engine.services:detector_settings_for": "reads the settings row "
     "(the defaults are created on first use; changes go through "
@@ -1915,6 +2189,8 @@ SERVICES_WITHOUT_EVENT = {
 # Pages the permission matrix serves (200 to a GET for some role) that show no
 # clinical text, and what they show instead.
 PAGES_WITHOUT_CLINICAL_TEXT = {
+    "integrations:detail": "an integration's name, kind, scopes, dates, webhook "
+    "address, rate limit and mailbox settings",
     # The API's description and the admin's integrations: no clinic's records.
     "api:schema": "the API's description, no clinic's data",
     "api:reference": "the API's reference page, no clinic's data",

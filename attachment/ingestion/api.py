@@ -22,6 +22,7 @@ from attachment.ingestion import serializers as shapes
 from attachment.ingestion.services import BATCH_MAX, contacts_ingest
 from clinic.audit import audit_record
 from clinic.integrations.models import Integration, Scope
+from clinic.integrations.usage import call_counted
 from clinic.models import AuditAction, Client
 
 ERRORS = {
@@ -29,6 +30,7 @@ ERRORS = {
     401: shapes.ErrorSerializer,
     403: shapes.ErrorSerializer,
     413: shapes.ErrorSerializer,
+    429: shapes.ErrorSerializer,
 }
 
 
@@ -54,6 +56,7 @@ class IntegrationView(APIView):
         Integration.objects.filter(
             Q(last_call_at__isnull=True) | Q(last_call_at__lt=now), pk=integration.pk
         ).update(last_call_at=now)
+        call_counted(integration, now)
 
     @property
     def integration(self) -> Integration:
@@ -69,11 +72,14 @@ class ContactsView(IntegrationView):
         summary="Send contacts",
         description=(
             "One contact, or a list of up to 1,000. Each names its client by "
-            "`client` (the client's code; addresses are not accepted yet) and "
-            "carries an `external_id` unique for the integration: a repeated "
-            "delivery changes nothing and answers `duplicate`. Codes and rules "
-            "are the CSV import's. A rejected item's `reason` names fields, "
-            "never their values."
+            "`client` (the client's code) or by `address` (the phone number or "
+            "e-mail address the message came from or went to) and carries an "
+            "`external_id` unique for the integration: a repeated delivery "
+            "changes nothing and answers as the first did. An address no client "
+            "has answers `unmatched`: the item waits in the clinic's unmatched "
+            "inbox. Codes and rules are the CSV import's; a missing `purpose` "
+            "leaves the contact unclassified. A rejected item's `reason` names "
+            "fields, never their values."
         ),
         request=shapes.ContactItemSerializer(many=True),
         responses={200: shapes.IngestResultSerializer, **ERRORS},

@@ -51,7 +51,13 @@ from attachment.models.flags import (
     Usefulness,
     flag_kind_of,
 )
-from attachment.models.ingestion import ContactDelivery
+from attachment.models.ingestion import (
+    AddressKind,
+    ClientAddress,
+    ContactDelivery,
+    UnmatchedMessage,
+    UnmatchedResolution,
+)
 from attachment.models.ruptures import (
     CONFRONTATION_MARKERS,
     MARKERS_OF_KIND,
@@ -85,7 +91,11 @@ from attachment.models.supervision import (
 )
 
 __all__ = [
+    "AddressKind",
+    "ClientAddress",
     "ContactDelivery",
+    "UnmatchedMessage",
+    "UnmatchedResolution",
     "Acknowledgement",
     "ContactAgreement",
     "NEVER_A_BREACH",

@@ -80,6 +80,8 @@ class Contact(models.Model):
         help_text="For calls.",
     )
     summary = models.CharField(max_length=SUMMARY_MAX_LENGTH, blank=True)
+    # Characters of an arrived message's body; the body itself is not kept.
+    message_length = models.PositiveIntegerField(null=True, blank=True, editable=False)
     responded_at = models.DateTimeField(
         null=True,
         blank=True,

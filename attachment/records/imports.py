@@ -88,6 +88,7 @@ class NewContact:
     summary: str = ""
     responded_at: dt.datetime | None = None
     duration_minutes: int | None = None
+    message_length: int | None = None
     source: str = Source.IMPORT.value
     row_hash: str = ""
     discussed_in_id: int | None = None

@@ -41,6 +41,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Least
 
 from attachment.engine.patterns import DetectorThresholds
+from attachment.ingestion.classify import unclassified_count
 from attachment.models import (
     CLOSED_FLAG_STATUSES,
     LIVE_FLAG_STATUSES,
@@ -311,6 +312,14 @@ def _client_contacts(flag: Flag, *conditions: Q) -> list[Contact]:
         )
         .order_by("occurred_at", "pk")[:RECORDS_SHOWN]
     )
+
+
+def unclassified_in_window(*, flag: Flag) -> int:
+    """How many of the client's contacts in the flag's window have no
+    purpose yet: the flag page says that they count for frequency and
+    replies but not for purpose-based findings."""
+    start, end = _day_bounds(flag)
+    return unclassified_count(client_id=flag.client_id, start=start, end=end)
 
 
 def _window_observations(flag: Flag) -> list[DependencyObservation]:

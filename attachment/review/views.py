@@ -142,6 +142,7 @@ def _flag_page(
                 "chart": flag_series_chart(flag=flag),
                 "gauge": flag_gauge(flag=flag),
                 "records": selectors.records_behind(flag=flag),
+                "unclassified": selectors.unclassified_in_window(flag=flag),
                 "history": selectors.status_history(flag=flag),
                 "responses": selectors.responses_to(flag=flag),
                 "now": now,

@@ -8,8 +8,11 @@ back into a working token.
 
 from __future__ import annotations
 
+import uuid
+
 import pghistory
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.functions import RandomUUID
 from django.db import models
 from django.db.models import Q
 
@@ -21,6 +24,16 @@ class IntegrationKind(models.TextChoices):
     MESSAGING = "messaging", "Messaging service"
     TELEPHONY = "telephony", "Telephone system"
     OTHER = "other", "Other"
+    # The adapters: each translates its system's deliveries onto the
+    # contacts API (:mod:`attachment.ingestion.adapters`).
+    SMS_VOICE_WEBHOOK = "sms_voice_webhook", "SMS and voice webhook (Twilio format)"
+    SIGNED_WEBHOOK = "signed_webhook", "Signed JSON webhook"
+    MAILBOX = "mailbox", "Practice mailbox (IMAP)"
+
+
+# Kinds that sign their deliveries with ``Integration.signing_secret``.
+SIGNED_KINDS = (IntegrationKind.SMS_VOICE_WEBHOOK, IntegrationKind.SIGNED_WEBHOOK)
+RATE_PER_MINUTE_DEFAULT = 120
 
 
 class Scope(models.TextChoices):
@@ -28,15 +41,16 @@ class Scope(models.TextChoices):
     CLIENTS_READ = "clients:read", "Read client codes and status"
 
 
-# Tracked as every model is, but not its last call: that changes on every
-# call, and would write a history row each time.
-@pghistory.track(exclude=["last_call_at"])
+# Tracked as every model is, but not its last call (that changes on every
+# call, and would write a history row each time) nor its signing secret (a
+# secret is kept once, not copied into the history).
+@pghistory.track(exclude=["last_call_at", "signing_secret"])
 class Integration(models.Model):
     clinic = models.ForeignKey(
         Clinic, on_delete=models.PROTECT, related_name="integrations"
     )
     name = models.CharField(max_length=80)
-    kind = models.CharField(max_length=16, choices=IntegrationKind.choices)
+    kind = models.CharField(max_length=24, choices=IntegrationKind.choices)
     scopes = ArrayField(models.CharField(max_length=32, choices=Scope.choices))
     token_sha256 = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField()
@@ -46,6 +60,20 @@ class Integration(models.Model):
     rotated_at = models.DateTimeField(null=True, blank=True)
     last_call_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Names the integration in a webhook's URL; not a secret (the signature is).
+    # (The database default gives each existing row its own.)
+    hook_id = models.UUIDField(
+        default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False
+    )
+    # The key a webhook's signature is checked with: the SMS service's auth
+    # token (entered by the admin) or one Between issued for a signed webhook.
+    # Kept as written, since checking a signature needs it; never shown again
+    # and never in the operator's admin.
+    signing_secret = models.CharField(max_length=128, blank=True, editable=False)
+    rate_per_minute = models.PositiveIntegerField(
+        default=RATE_PER_MINUTE_DEFAULT,
+        help_text="Calls allowed a minute; more are answered 429.",
+    )
 
     class Meta:
         ordering = ["name", "pk"]
@@ -69,3 +97,57 @@ class Integration(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class IntegrationDay(models.Model):
+    """Calls and refusals of one integration on one day (UTC), counted as
+    they happen; the admin's integrations page shows them.  Counters, not
+    records: not tracked by history."""
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="days"
+    )
+    day = models.DateField()
+    calls = models.PositiveIntegerField(default=0)
+    refusals = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["integration", "-day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "day"], name="integration_day_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"integration {self.integration_id} on {self.day}"
+
+
+@pghistory.track()
+class MailboxSettings(models.Model):
+    """Where a practice-mailbox integration reads its mail.  The credentials
+    stay in the environment: the row names the variables that hold them."""
+
+    integration = models.OneToOneField(
+        Integration, on_delete=models.CASCADE, related_name="mailbox"
+    )
+    host = models.CharField(max_length=255)
+    port = models.PositiveIntegerField(default=993)
+    use_tls = models.BooleanField(default=True)
+    folder = models.CharField(max_length=255, default="INBOX")
+    username_env = models.CharField(
+        max_length=64, help_text="The environment variable holding the user name."
+    )
+    password_env = models.CharField(
+        max_length=64, help_text="The environment variable holding the password."
+    )
+    practice_addresses = models.TextField(
+        help_text="The practice's own addresses, one a line: mail from them is "
+        "from the therapist's side."
+    )
+    # Where the last poll stopped (IMAP UIDs are valid within one UIDVALIDITY).
+    uid_validity = models.BigIntegerField(null=True, blank=True, editable=False)
+    last_uid = models.BigIntegerField(null=True, blank=True, editable=False)
+
+    def __str__(self) -> str:
+        return f"mailbox of integration {self.integration_id}"

@@ -2,6 +2,8 @@
 
 A token is shown on the page that answers its creation or rotation, and
 never again: it is not stored, not put in the session, not redirected to.
+A signed webhook's signing secret likewise, on the page that answers its
+creation or its replacement; an SMS service's auth token is never shown.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,8 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clinic import access
 from clinic.access import AuthenticatedHttpRequest
 from clinic.integrations import selectors, services
-from clinic.integrations.forms import IntegrationForm
-from clinic.integrations.models import Integration
+from clinic.integrations.forms import (
+    IngestionSettingsForm,
+    IntegrationForm,
+    MailboxForm,
+    RateForm,
+)
+from clinic.integrations.models import Integration, IntegrationKind
 from clinic.models import Clinic, User
 from clinic.refusals import show_refusal
 
@@ -34,24 +42,196 @@ def _integration(user: User, clinic: Clinic, integration_id: int) -> Integration
 
 
 def _token_page(
-    request: AuthenticatedHttpRequest, integration: Integration, token: str
+    request: AuthenticatedHttpRequest,
+    integration: Integration,
+    token: str,
+    signing_secret: str = "",
 ) -> HttpResponse:
     return render(
         request,
         "clinic/integrations/token.html",
-        {"integration": integration, "token": token},
+        {
+            "integration": integration,
+            "token": token,
+            "signing_secret": signing_secret,
+            "webhook_url": selectors.webhook_url(integration),
+        },
+    )
+
+
+def _settings_form(clinic: Clinic, data: object = None) -> IngestionSettingsForm:
+    initial = {field: getattr(clinic, field) for field in services.INGESTION_SETTINGS}
+    return IngestionSettingsForm(
+        data, initial=initial, action=reverse("integrations:settings")
+    )
+
+
+def _list_page(
+    request: AuthenticatedHttpRequest,
+    clinic: Clinic,
+    settings_form: IngestionSettingsForm,
+) -> HttpResponse:
+    return render(
+        request,
+        "clinic/integrations/list.html",
+        {
+            "clinic": clinic,
+            "rows": selectors.integrations_with_usage(
+                clinic=clinic, today=timezone.now().date()
+            ),
+            "settings_form": settings_form,
+        },
+    )
+
+
+def _detail_page(
+    request: AuthenticatedHttpRequest,
+    integration: Integration,
+    *,
+    rate_form: RateForm | None = None,
+    mailbox_form: MailboxForm | None = None,
+) -> HttpResponse:
+    pk = integration.pk
+    rate_form = rate_form or RateForm(
+        initial={"rate_per_minute": integration.rate_per_minute},
+        action=reverse("integrations:rate", args=[pk]),
+    )
+    if mailbox_form is None and integration.kind == IntegrationKind.MAILBOX:
+        mailbox = getattr(integration, "mailbox", None)
+        mailbox_form = MailboxForm(
+            initial={
+                field: getattr(mailbox, field) for field in services.MAILBOX_FIELDS
+            }
+            if mailbox
+            else None,
+            action=reverse("integrations:mailbox", args=[pk]),
+        )
+    return render(
+        request,
+        "clinic/integrations/detail.html",
+        {
+            "integration": integration,
+            "webhook_url": selectors.webhook_url(integration),
+            "rate_form": rate_form,
+            "mailbox_form": mailbox_form,
+            "has_own_secret": integration.kind == IntegrationKind.SIGNED_WEBHOOK,
+        },
     )
 
 
 @login_required
 def integration_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     clinic = access.admin_clinic(request.user)
+    return _list_page(request, clinic, _settings_form(clinic))
+
+
+@login_required
+@require_POST
+def ingestion_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
+    clinic = access.admin_clinic(request.user)
+    form = _settings_form(clinic, request.POST)
+    if form.is_valid():
+        try:
+            services.ingestion_settings_save(
+                actor=request.user,
+                clinic=clinic,
+                values=form.cleaned_data,
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            show_refusal(error, form=form)
+        else:
+            messages.success(request, "The ingestion settings are saved.")
+            return redirect("integrations:list")
+    clinic.refresh_from_db()
+    return _list_page(request, clinic, form)
+
+
+@login_required
+@require_GET
+def integration_detail(
+    request: AuthenticatedHttpRequest, integration_id: int
+) -> HttpResponse:
+    clinic = access.admin_clinic(request.user)
+    return _detail_page(request, _integration(request.user, clinic, integration_id))
+
+
+@login_required
+@require_POST
+def integration_rate(
+    request: AuthenticatedHttpRequest, integration_id: int
+) -> HttpResponse:
+    clinic = access.admin_clinic(request.user)
+    integration = _integration(request.user, clinic, integration_id)
+    form = RateForm(
+        request.POST, action=reverse("integrations:rate", args=[integration.pk])
+    )
+    if form.is_valid():
+        try:
+            services.integration_rate_set(
+                actor=request.user,
+                integration=integration,
+                rate_per_minute=form.cleaned_data["rate_per_minute"],
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            show_refusal(error, form=form)
+        else:
+            messages.success(request, "The rate limit is saved.")
+            return redirect("integrations:detail", integration.pk)
+    return _detail_page(request, integration, rate_form=form)
+
+
+@login_required
+@require_POST
+def integration_mailbox(
+    request: AuthenticatedHttpRequest, integration_id: int
+) -> HttpResponse:
+    clinic = access.admin_clinic(request.user)
+    integration = _integration(request.user, clinic, integration_id)
+    if integration.kind != IntegrationKind.MAILBOX:
+        raise access.not_found(request.user, "mailbox", integration_id)
+    form = MailboxForm(
+        request.POST, action=reverse("integrations:mailbox", args=[integration.pk])
+    )
+    if form.is_valid():
+        try:
+            services.mailbox_settings_save(
+                actor=request.user,
+                integration=integration,
+                values=form.mailbox_values(),
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            show_refusal(error, form=form)
+        else:
+            messages.success(request, "The mailbox settings are saved.")
+            return redirect("integrations:detail", integration.pk)
+    return _detail_page(request, integration, mailbox_form=form)
+
+
+@never_cache
+@login_required
+@require_POST
+def integration_secret_rotate(
+    request: AuthenticatedHttpRequest, integration_id: int
+) -> HttpResponse:
+    clinic = access.admin_clinic(request.user)
+    integration = _integration(request.user, clinic, integration_id)
+    try:
+        secret = services.integration_secret_rotate(
+            actor=request.user, integration=integration, now=timezone.now()
+        )
+    except ValidationError as error:
+        show_refusal(error, request=request)
+        return redirect("integrations:detail", integration.pk)
     return render(
         request,
-        "clinic/integrations/list.html",
+        "clinic/integrations/secret.html",
         {
-            "clinic": clinic,
-            "integrations": selectors.integrations_of_clinic(clinic=clinic),
+            "integration": integration,
+            "signing_secret": secret,
+            "webhook_url": selectors.webhook_url(integration),
         },
     )
 
@@ -68,12 +248,17 @@ def integration_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 actor=request.user,
                 clinic=clinic,
                 now=timezone.now(),
-                **form.cleaned_data,
+                **form.create_values(),
             )
         except ValidationError as error:
             show_refusal(error, form=form)
         else:
-            return _token_page(request, integration, token)
+            shown_once = (
+                integration.signing_secret
+                if integration.kind == IntegrationKind.SIGNED_WEBHOOK
+                else ""
+            )
+            return _token_page(request, integration, token, shown_once)
     return render(
         request,
         "clinic/admin/form_page.html",

@@ -49,15 +49,17 @@ from pghistory.models import Event as HistoryEvent
 
 from attachment.engine.services import detector_settings_for
 from attachment.models import (
+    ClientAddress,
     ContactAgreement,
     ContactDelivery,
     DetectorSettingsChange,
     FlagStatusChange,
     SafetyAlert,
     SafetyPlan,
+    UnmatchedMessage,
 )
 from clinic.audit import audit_record
-from clinic.integrations.models import Integration
+from clinic.integrations.models import Integration, IntegrationDay, MailboxSettings
 from clinic.models import (
     BREAK_GLASS_DURATION,
     AuditAction,
@@ -116,6 +118,9 @@ UNMARKED: dict[str, tuple[str, ...]] = {
     "clinic.staffproposal": ("email", "full_name"),
     "clinic.enrolmentlink": ("token_sha256",),  # a digest
     "clinic.integration": ("token_sha256",),  # a digest
+    # Held to E.164 or a lower-case e-mail address (a CHECK constraint); the
+    # model is not in the operator's admin.
+    "attachment.clientaddress": ("value",),
     "notes.sessionnote": ("content_sha256",),
     "notes.addendum": ("content_sha256",),
     # Row ids and a digest; the kind is held to "note" or "addendum".
@@ -468,6 +473,41 @@ SEEDS: dict[str, Callable[[World], list]] = {
             external_id="e1",
             contact=ContactFactory(client=w.client),
             created_at=w.now,
+        )
+    ),
+    "attachment.clientaddress": _one(
+        lambda w: ClientAddress.objects.create(
+            clinic=w.clinic,
+            client=w.client,
+            kind="phone",
+            value="+447700900123",
+            created_at=w.now,
+        )
+    ),
+    "clinic.mailboxsettings": _one(
+        lambda w: MailboxSettings.objects.create(
+            integration=w.integration,
+            host="imap.example.test",
+            username_env="MAIL_USER",
+            password_env="MAIL_PASSWORD",
+            practice_addresses="desk@example.test",
+        )
+    ),
+    "clinic.integrationday": _one(
+        lambda w: IntegrationDay.objects.create(
+            integration=w.integration, day=w.now.date(), calls=3
+        )
+    ),
+    "attachment.unmatchedmessage": _one(
+        lambda w: UnmatchedMessage.objects.create(
+            clinic=w.clinic,
+            integration=w.integration,
+            external_id="u1",
+            address="+447700900456",
+            channel="text",
+            direction="from_client",
+            occurred_at=w.now,
+            received_at=w.now,
         )
     ),
     "mfa.authenticator": lambda w: w.authenticators,

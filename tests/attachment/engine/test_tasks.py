@@ -171,6 +171,8 @@ def test_every_task_keeps_its_pinned_name():
         "attachment.alerts.unanswered_distress_sweep",
         "attachment.policy_refresh.refresh_default_policy",
         "attachment.policy_refresh.refresh_default_policy_chunk",
+        "attachment.unmatched.purge_expired",
+        "attachment.ingestion.poll_mailboxes",
     }
 
 

@@ -93,10 +93,8 @@ def test_facts_are_derived_as_for_a_contact_logged_by_hand(api, client, policy):
 def test_a_created_contact_asks_for_a_rescan_on_commit(
     api, client, policy, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from attachment.records import services
-
     asked: list[int] = []
-    monkeypatch.setattr(services, "_request_rescan", asked.append)
+    monkeypatch.setattr(ingestion, "_request_rescan", asked.append)
     with django_capture_on_commit_callbacks(execute=True):
         post(api, [item("a"), item("bad", channel="pigeon")])
     assert asked == [client.pk]

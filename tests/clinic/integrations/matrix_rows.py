@@ -28,23 +28,56 @@ ROWS = [
 
 
 def build(world):
-    """An integration of the world's clinic."""
+    """Integrations of the world's clinic: a practice system, a signed
+    webhook and a practice mailbox."""
     from django.utils import timezone
 
     from clinic.integrations.services import integration_create
 
-    world.integration, _ = integration_create(
-        actor=world.people[ADMIN],
-        clinic=world.client.clinic,
-        name="Practice system",
-        kind="practice_system",
-        scopes=["clients:read"],
-        now=timezone.now(),
-    )
+    made = {}
+    for name, kind, extra in [
+        ("Practice system", "practice_system", {}),
+        ("Signed hook", "signed_webhook", {}),
+        (
+            "Mailbox",
+            "mailbox",
+            {
+                "mailbox": {
+                    "host": "imap.example.test",
+                    "port": 993,
+                    "use_tls": True,
+                    "folder": "INBOX",
+                    "username_env": "MAIL_USER",
+                    "password_env": "MAIL_PASSWORD",
+                    "practice_addresses": "desk@example.test",
+                }
+            },
+        ),
+    ]:
+        made[kind], _ = integration_create(
+            actor=world.people[ADMIN],
+            clinic=world.client.clinic,
+            name=name,
+            kind=kind,
+            scopes=["clients:read"],
+            now=timezone.now(),
+            **extra,
+        )
+    world.integration = made["practice_system"]
+    world.signed_integration = made["signed_webhook"]
+    world.mailbox_integration = made["mailbox"]
 
 
 def _integration(w):
     return [w.integration.pk]
+
+
+def _signed(w):
+    return [w.signed_integration.pk]
+
+
+def _mailbox(w):
+    return [w.mailbox_integration.pk]
 
 
 ROWS += [
@@ -58,4 +91,13 @@ ROWS += [
         method="POST",
         expected=expect(ADMIN_ONLY, **{ADMIN: 302}),
     ),
+]
+
+# The integration's page and its forms (posted empty: the form comes back).
+ROWS += [
+    Row("integrations:detail", _integration, expected=ADMIN_ONLY),
+    Row("integrations:rate", _integration, method="POST", expected=ADMIN_ONLY),
+    Row("integrations:mailbox", _mailbox, method="POST", expected=ADMIN_ONLY),
+    Row("integrations:secret", _signed, method="POST", expected=ADMIN_ONLY),
+    Row("integrations:settings", method="POST", expected=CLINIC_WIDE),
 ]
