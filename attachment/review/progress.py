@@ -42,17 +42,20 @@ def progress_signals(
             f"Internalised security observed {security} "
             f"{'time' if security == 1 else 'times'} in the last {_weeks(weeks)}."
         )
+    # Recent contacts not yet classified may be check-ins too: the signal
+    # waits until they are.
     reassurance = Contact.objects.filter(
+        Q(purpose="reassurance") | Q(purpose="", occurred_at__gte=middle),
         client=client,
         direction="from_client",
-        purpose="reassurance",
         occurred_at__gte=start,
         occurred_at__lte=now,
     ).aggregate(
         before=Count("pk", filter=Q(occurred_at__lt=middle)),
-        lately=Count("pk", filter=Q(occurred_at__gte=middle)),
+        lately=Count("pk", filter=Q(occurred_at__gte=middle, purpose="reassurance")),
+        waiting=Count("pk", filter=Q(occurred_at__gte=middle, purpose="")),
     )
-    if reassurance["lately"] < reassurance["before"]:
+    if reassurance["lately"] + reassurance["waiting"] < reassurance["before"]:
         signals.append(
             f"Fewer check-in or reassurance contacts: {reassurance['lately']} in "
             f"the last {_weeks(weeks)}, against {reassurance['before']} in the "

@@ -171,6 +171,26 @@ def test_progress_is_as_visible_as_risk(client):
     ]
 
 
+def test_fewer_check_ins_waits_for_recent_contacts_to_be_classified(client):
+    """Four check-ins before, one lately, and three recent contacts that
+    arrived without a purpose: they may be check-ins, so no sentence yet."""
+    for weeks_ago in (12, 11, 10, 9, 3):
+        ContactFactory(
+            client=client,
+            purpose="reassurance",
+            occurred_at=DETECTED - dt.timedelta(weeks=weeks_ago),
+        )
+    for days_ago in (1, 2, 3):
+        ContactFactory(
+            client=client,
+            purpose="",
+            occurred_at=DETECTED - dt.timedelta(days=days_ago),
+        )
+    assert not any(
+        "check-in" in signal for signal in progress_signals(client=client, now=DETECTED)
+    )
+
+
 def test_no_progress_no_sentence(client):
     ContactFactory(
         client=client,
