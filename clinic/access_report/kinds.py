@@ -41,6 +41,8 @@ class Kind(models.TextChoices):
     REFLECTION = "reflection", "reflection"
     AGENDA = "agenda", "next-session agenda"
     CONTACT = "contact", "contact"
+    CONTACT_ADDRESS = "contact_address", "contact address"
+    UNMATCHED = "unmatched", "unmatched message"
     RUPTURE = "rupture", "rupture"
     OBSERVATION = "observation", "dependency observation"
     MEASURE = "measure", "attachment measure"
@@ -70,6 +72,8 @@ OBJECT_TYPES: dict[Kind, tuple[str, ...]] = {
     Kind.REFLECTION: ("notes.reflection",),
     Kind.AGENDA: ("notes.agenda",),
     Kind.CONTACT: ("attachment.contact",),
+    Kind.CONTACT_ADDRESS: ("attachment.clientaddress", "attachment.clientaddress_list"),
+    Kind.UNMATCHED: ("attachment.unmatchedmessage",),
     Kind.RUPTURE: ("attachment.rupture", "attachment.repairattempt"),
     Kind.OBSERVATION: ("attachment.dependencyobservation",),
     Kind.MEASURE: ("attachment.attachmentmeasure",),
