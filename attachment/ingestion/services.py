@@ -37,13 +37,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from attachment.ingestion.addresses import address_normalised
-from attachment.ingestion.replies import replies_link
+from attachment.ingestion.replies_bulk import replies_link_batch
 from attachment.models import (
     MAX_CALL_MINUTES,
     ClientAddress,
     Contact,
     ContactDelivery,
-    Direction,
     Purpose,
     Source,
     UnmatchedMessage,
@@ -353,13 +352,14 @@ def _contacts_write(
             for a in new
         ],
     )
-    written = {
-        row_hash: (pk, client_id)
-        for row_hash, pk, client_id in Contact.objects.filter(
+    stored = list(
+        Contact.objects.filter(
             client_id__in={a.checked.row.client_id for a in new},
             row_hash__in=list(hashes.values()),
-        ).values_list("row_hash", "pk", "client_id")
-    }
+        ).values_list("row_hash", "pk", "client_id", "occurred_at")
+    )
+    written = {row_hash: (pk, client_id) for row_hash, pk, client_id, _ in stored}
+    written_times = [(pk, client_id, at) for _, pk, client_id, at in stored]
     ContactDelivery.objects.bulk_create(
         ContactDelivery(
             integration=integration,
@@ -369,12 +369,11 @@ def _contacts_write(
         )
         for a in new
     )
-    created = list(
-        Contact.objects.select_related("client__clinic")
-        .filter(pk__in=[pk for pk, _ in written.values()])
-        .order_by("occurred_at", "pk")
-    )
-    answered = _replies_linked(created, now=context.now)
+    created = [
+        Contact(pk=pk, client_id=client_id, occurred_at=at)
+        for pk, client_id, at in written_times
+    ]
+    answered = replies_link_batch(clinic=integration.clinic, new=created)
     for client_id in sorted({client_id for _, client_id in written.values()}):
         transaction.on_commit(partial(_request_rescan, client_id))
     results += [
@@ -384,22 +383,6 @@ def _contacts_write(
         for a in new
     ]
     return results, created, answered
-
-
-def _replies_linked(created: list[Contact], *, now: dt.datetime) -> list[Contact]:
-    """Answer times without typing (:mod:`attachment.ingestion.replies`), in
-    time order; only a contact from the therapist, or one from the client
-    with no answer time, can change anything.  Returns the changed contacts,
-    each once, for the caller to audit."""
-    changed: dict[int, Contact] = {}
-    for contact in created:
-        if (
-            contact.direction == Direction.FROM_THERAPIST
-            or contact.responded_at is None
-        ):
-            for linked in replies_link(contact, actor=None, now=now, audited=False):
-                changed[linked.pk] = linked
-    return list(changed.values())
 
 
 def _context(

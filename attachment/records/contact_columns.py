@@ -23,6 +23,8 @@ COLUMN_TYPES = {
     "after_ending": "boolean",
     "response_minutes": "integer",
     "responded_after_hours": "boolean",
+    "responded_at": "timestamptz",
+    "in_reply_to_id": "bigint",
 }
 
 
