@@ -2178,6 +2178,7 @@ SERVICES_WITHOUT_EVENT = {
     "attachment.engine.services:scan_run_start": "the engine's bookkeeping",
     "attachment.engine.services:scan_chunk_done": "the engine's bookkeeping",
     "attachment.engine.services:rescan_wanted": "the engine's bookkeeping",
+    "attachment.engine.services:rescans_wanted": "the engine's bookkeeping",
     "attachment.engine.services:rescan_not_queued": "the engine's bookkeeping",
     "attachment.engine.services:rescan_due": "the engine's bookkeeping",
     "attachment.engine.services:rescan_done": "the engine's bookkeeping",

@@ -209,6 +209,39 @@ def rescan_wanted(*, client_id: int, now: dt.datetime) -> bool:
         return not queued
 
 
+_RESCANS_WANTED_SQL = """
+    INSERT INTO attachment_rescanrequest AS r (client_id, requested_at, enqueued_at)
+    SELECT client_id, %(now)s, %(now)s FROM unnest(%(ids)s::bigint[]) AS client_id
+    ON CONFLICT (client_id) DO UPDATE SET
+        requested_at = EXCLUDED.requested_at,
+        enqueued_at = CASE
+            WHEN r.enqueued_at IS NOT NULL
+                 AND r.enqueued_at > %(lost)s
+                 AND (r.scanned_at IS NULL OR r.scanned_at < r.enqueued_at)
+            THEN r.enqueued_at
+            ELSE EXCLUDED.enqueued_at
+        END
+    RETURNING client_id, enqueued_at = %(now)s
+"""
+
+
+def rescans_wanted(*, client_ids: list[int], now: dt.datetime) -> list[int]:
+    """:func:`rescan_wanted` for many clients in one statement: the clients
+    whose re-scan should be put on the queue."""
+    if not client_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RESCANS_WANTED_SQL,
+            {
+                "ids": sorted(set(client_ids)),
+                "now": now,
+                "lost": now - RESCAN_LOST_AFTER,
+            },
+        )
+        return sorted(client_id for client_id, enqueue in cursor.fetchall() if enqueue)
+
+
 def rescan_not_queued(*, client_id: int) -> None:
     """The broker refused the re-scan: forget it was queued, so the next save
     tries again (and the nightly scan catches up meanwhile)."""

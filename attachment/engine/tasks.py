@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 from typing import TypedDict
 
 from celery import shared_task
@@ -152,3 +153,17 @@ def request_rescan(client_id: int) -> None:
         what="rescan",
         countdown=RESCAN_DEBOUNCE_SECONDS,
     )
+
+
+def request_rescans(client_ids: list[int]) -> None:
+    """:func:`request_rescan` for many clients (after a batch of arrived
+    contacts): one statement records them all, and only the clients with no
+    re-scan queued yet are put on the queue."""
+    for client_id in services.rescans_wanted(client_ids=client_ids, now=timezone.now()):
+        publish(
+            client_rescan_task,
+            kwargs={"client_id": client_id},
+            fallback=partial(services.rescan_not_queued, client_id=client_id),
+            what="rescan",
+            countdown=RESCAN_DEBOUNCE_SECONDS,
+        )

@@ -36,6 +36,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
+from attachment.engine.tasks import request_rescans
 from attachment.ingestion.addresses import address_normalised
 from attachment.ingestion.replies_bulk import replies_link_batch
 from attachment.models import (
@@ -53,7 +54,6 @@ from attachment.records.imports import (
     _check_row,
     contacts_bulk_create,
 )
-from attachment.records.services import _request_rescan
 from clinic.audit import audit_record, audit_records
 from clinic.models import AuditAction, Client, Integration
 
@@ -301,6 +301,11 @@ def _row_hash(integration: Integration, external_id: str) -> str:
     ).hexdigest()
 
 
+def _rescans_request(client_ids: list[int]) -> None:
+    """The re-scans of the clients a batch wrote to (the engine's debounce)."""
+    request_rescans(client_ids)
+
+
 def _contacts_write(
     context: _Context, accepted: list[_Accepted]
 ) -> tuple[list[ItemResult], list[Contact], list[Contact]]:
@@ -374,8 +379,11 @@ def _contacts_write(
         for pk, client_id, at in written_times
     ]
     answered = replies_link_batch(clinic=integration.clinic, new=created)
-    for client_id in sorted({client_id for _, client_id in written.values()}):
-        transaction.on_commit(partial(_request_rescan, client_id))
+    # One statement for the batch's clients, on commit (as after a contact
+    # logged by hand, one client at a time).
+    transaction.on_commit(
+        partial(_rescans_request, sorted({cid for _, cid in written.values()}))
+    )
     results += [
         ItemResult(
             a.index, Status.CREATED, a.external_id, written[hashes[a.external_id]][0]

@@ -94,7 +94,7 @@ def test_a_created_contact_asks_for_a_rescan_on_commit(
     api, client, policy, monkeypatch, django_capture_on_commit_callbacks
 ):
     asked: list[int] = []
-    monkeypatch.setattr(ingestion, "_request_rescan", asked.append)
+    monkeypatch.setattr(ingestion, "_rescans_request", asked.extend)
     with django_capture_on_commit_callbacks(execute=True):
         post(api, [item("a"), item("bad", channel="pigeon")])
     assert asked == [client.pk]
