@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -53,9 +52,6 @@ class IntegrationView(APIView):
         integration = request.auth
         assert isinstance(integration, Integration)  # noqa: S101 (permission)
         now = timezone.now()
-        Integration.objects.filter(
-            Q(last_call_at__isnull=True) | Q(last_call_at__lt=now), pk=integration.pk
-        ).update(last_call_at=now)
         call_counted(integration, now)
 
     @property

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection
+from django.db.models import Q
 
 from clinic.integrations import counters, notifications
 from clinic.integrations.models import Integration, IntegrationDay
@@ -38,8 +39,12 @@ def _count(integration_id: int, now: dt.datetime, calls: int, refusals: int) -> 
 
 
 def call_counted(integration: Integration, now: dt.datetime) -> None:
-    """One accepted call of ``integration`` today."""
+    """One accepted call of ``integration`` today, and its last call (never
+    moved back by a slower call that started earlier)."""
     _count(integration.pk, now, 1, 0)
+    Integration.objects.filter(
+        Q(last_call_at__isnull=True) | Q(last_call_at__lt=now), pk=integration.pk
+    ).update(last_call_at=now)
 
 
 def refusal_counted(integration: Integration, now: dt.datetime) -> None:

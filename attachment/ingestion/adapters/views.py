@@ -23,7 +23,6 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -85,9 +84,6 @@ def _call_admitted(integration: Integration) -> HttpResponse | None:
         response["Retry-After"] = str(wait)
         return response
     call_counted(integration, now)
-    Integration.objects.filter(
-        Q(last_call_at__isnull=True) | Q(last_call_at__lt=now), pk=integration.pk
-    ).update(last_call_at=now)
     return None
 
 

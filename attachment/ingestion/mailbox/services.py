@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
 
 from attachment.ingestion.mailbox import messages, responses
 from attachment.ingestion.services import contacts_ingest
-from clinic.integrations.models import Integration, IntegrationKind, MailboxSettings
+from clinic.integrations.models import IntegrationKind, MailboxSettings
 from clinic.integrations.usage import call_counted
 
 log = logging.getLogger(__name__)
@@ -256,9 +255,6 @@ def mailbox_poll(*, mailbox: MailboxSettings, now: dt.datetime) -> PollCounts:
             return PollCounts(skipped=1)
     integration = mailbox.integration
     call_counted(integration, now)
-    Integration.objects.filter(
-        Q(last_call_at__isnull=True) | Q(last_call_at__lt=now), pk=integration.pk
-    ).update(last_call_at=now)
     counts.mailboxes = 1
     log.info("mailbox of integration %s polled: %s", integration_id, vars(counts))
     return counts
