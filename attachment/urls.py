@@ -18,4 +18,7 @@ urlpatterns = [
     path("", include("attachment.addresses.urls")),
     path("", include("attachment.unmatched.urls")),
     path("", include("attachment.ingestion.classify_urls")),
+    path("", include("attachment.fhir.urls")),
+    path("", include("attachment.client_copy.urls")),
+    path("", include("attachment.retention.urls")),
 ]

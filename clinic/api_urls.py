@@ -13,4 +13,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("reference/", api_reference, name="reference"),
     path("", include("attachment.ingestion.urls")),
+    path("", include("attachment.fhir.api_urls")),
 ]

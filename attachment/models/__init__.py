@@ -10,6 +10,7 @@ sessions.
 ``cover``: the notices sent about the cover of an absence.
 ``agreements``: the between-sessions agreement, versioned.
 ``safety``: the safety plan and the unanswered-distress alerts.
+``exchange``: what a FHIR import brought in, by its source.
 """
 
 from attachment.models._text import duration_text, labels
@@ -38,6 +39,7 @@ from attachment.models.dependency import (
     DependencyTrigger,
 )
 from attachment.models.detector_settings import DetectorSettings, DetectorSettingsChange
+from attachment.models.exchange import ImportedRecord
 from attachment.models.flags import (
     CLOSED_FLAG_STATUSES,
     DETECTOR_OF_KIND,
@@ -94,6 +96,7 @@ __all__ = [
     "AddressKind",
     "ClientAddress",
     "ContactDelivery",
+    "ImportedRecord",
     "UnmatchedMessage",
     "UnmatchedResolution",
     "Acknowledgement",

@@ -18,6 +18,14 @@ from clinic.access import BREAK_GLASS_PAGE, COVER_PAGE
 ACCESS_REPORT = "access_report"
 # Breaking glass itself: the grant's creation, on the client's trail.
 BREAK_GLASS_GRANT = "clinic.breakglassgrant"
+# The record leaving: a FHIR bundle, or the client's printable copy.
+FHIR_EXPORT = "attachment.fhir_export"
+CLIENT_COPY = "attachment.client_copy"
+# The record arriving from elsewhere (attachment/fhir/), and leaving for good
+# (attachment/retention/).
+FHIR_IMPORT = "attachment.importedrecord"
+LEGAL_HOLD = "attachment.legalhold"
+DESTRUCTION = "attachment.clientdestruction"
 
 
 class AccessRole(models.TextChoices):
@@ -58,6 +66,9 @@ class Kind(models.TextChoices):
     BREAK_GLASS_PAGE = "break_glass_page", "cover page (break-glass)"
     BREAK_GLASS_GRANT = "break_glass_grant", "break-glass grant"
     ACCESS_REPORT = "access_report", "access report"
+    RECORD_EXPORT = "record_export", "copy of the record (export)"
+    RECORD_IMPORT = "record_import", "record brought in (import)"
+    RETENTION = "retention", "retention, legal hold and destruction"
 
 
 OBJECT_TYPES: dict[Kind, tuple[str, ...]] = {
@@ -97,6 +108,9 @@ OBJECT_TYPES: dict[Kind, tuple[str, ...]] = {
     Kind.BREAK_GLASS_PAGE: (BREAK_GLASS_PAGE,),
     Kind.BREAK_GLASS_GRANT: (BREAK_GLASS_GRANT,),
     Kind.ACCESS_REPORT: (ACCESS_REPORT,),
+    Kind.RECORD_EXPORT: (FHIR_EXPORT, CLIENT_COPY),
+    Kind.RECORD_IMPORT: (FHIR_IMPORT,),
+    Kind.RETENTION: (LEGAL_HOLD, DESTRUCTION),
 }
 KIND_OF_TYPE: dict[str, Kind] = {
     object_type: kind for kind, types in OBJECT_TYPES.items() for object_type in types

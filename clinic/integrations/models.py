@@ -39,6 +39,7 @@ RATE_PER_MINUTE_DEFAULT = 120
 class Scope(models.TextChoices):
     CONTACTS_WRITE = "contacts:write", "Send contacts"
     CLIENTS_READ = "clients:read", "Read client codes and status"
+    RECORDS_READ = "records:read", "Export a client's record (FHIR)"
 
 
 # Tracked as every model is, but not its last call (that changes on every

@@ -54,6 +54,7 @@ from attachment.models import (
     ContactDelivery,
     DetectorSettingsChange,
     FlagStatusChange,
+    ImportedRecord,
     SafetyAlert,
     SafetyPlan,
     UnmatchedMessage,
@@ -482,6 +483,16 @@ SEEDS: dict[str, Callable[[World], list]] = {
             kind="phone",
             value="+447700900123",
             created_at=w.now,
+        )
+    ),
+    "attachment.importedrecord": _one(
+        lambda w: ImportedRecord.objects.create(
+            client=w.client,
+            source_key="urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e",
+            resource_type="Communication",
+            record_model="attachment.contact",
+            record_id=ContactFactory(client=w.client).pk,
+            imported_at=w.now,
         )
     ),
     "clinic.mailboxsettings": _one(

@@ -1,0 +1,1 @@
+"""The client's copy of their record (right of access), printable."""

@@ -1,0 +1,1 @@
+"""Between's FHIR R4 exchange: one client's record out as a Bundle, and back in."""

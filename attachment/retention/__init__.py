@@ -1,0 +1,1 @@
+"""Retention of records after the ending, legal holds, and destruction."""
