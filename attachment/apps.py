@@ -18,10 +18,12 @@ class AttachmentConfig(AppConfig):
         from attachment.demo import ingestion as ingestion_demo
         from attachment.demo import seed as demo
         from attachment.demo import supervision as supervision_demo
+        from attachment.fhir.integration import register_fhir_integrations
         from attachment.ingestion import classify_views
         from attachment.oversight.integration import register_oversight_integrations
         from attachment.records import selectors, views
         from attachment.records.agenda import ContactAgenda, RuptureAgenda
+        from attachment.retention.integration import register_retention_integrations
         from attachment.review.integration import register_review_integrations
         from attachment.safety.integration import register_safety_integrations
         from attachment.supervision.integration import register_supervision_integrations
@@ -88,5 +90,7 @@ class AttachmentConfig(AppConfig):
         register_agreement_admin_integrations()
         register_safety_integrations()
         register_alerts_integrations()
+        register_fhir_integrations()
+        register_retention_integrations()
         register_addresses_integrations()
         register_unmatched_integrations()
