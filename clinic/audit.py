@@ -105,6 +105,29 @@ def _event(
     )
 
 
+def audit_event(
+    *,
+    actor: User | None,
+    action: AuditAction | str,
+    obj: models.Model | None = None,
+    object_type: str | None = None,
+    client_id: int | None = None,
+    clinic_id: int | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """One event as ``audit_record`` writes it, unsaved: for a writer that
+    puts several events into one INSERT (``AuditEvent.objects.bulk_create``)."""
+    return _event(
+        actor=actor,
+        action=action,
+        obj=obj,
+        object_type=object_type,
+        client_id=client_id,
+        clinic_id=clinic_id,
+        ip=request_ip(request),
+    )
+
+
 def audit_record(
     *,
     actor: User | None,
@@ -119,14 +142,14 @@ def audit_record(
     """One event.  ``at`` is taken for the callers' sake and not stored: the
     row's time is the database's clock as it joins the chain, which no
     caller can set."""
-    event = _event(
+    event = audit_event(
         actor=actor,
         action=action,
         obj=obj,
         object_type=object_type,
         client_id=client_id,
         clinic_id=clinic_id,
-        ip=request_ip(request),
+        request=request,
     )
     return AuditEvent.objects.bulk_create([event])[0]
 
@@ -150,18 +173,17 @@ def audit_client_read(
     )
 
 
-def audit_records(
+def audit_events(
     *,
     actor: User | None,
     action: AuditAction | str,
     objs: Sequence[models.Model],
-    at: dt.datetime | None = None,
     clinic_id: int | None = None,
     request: HttpRequest | None = None,
 ) -> list[AuditEvent]:
-    """One event per object, as ``audit_record`` writes it, in one INSERT."""
+    """One event per object, unsaved (see ``audit_event``)."""
     ip = request_ip(request)
-    return AuditEvent.objects.bulk_create(
+    return [
         _event(
             actor=actor,
             action=action,
@@ -172,7 +194,57 @@ def audit_records(
             ip=ip,
         )
         for obj in objs
+    ]
+
+
+def audit_records(
+    *,
+    actor: User | None,
+    action: AuditAction | str,
+    objs: Sequence[models.Model],
+    at: dt.datetime | None = None,
+    clinic_id: int | None = None,
+    request: HttpRequest | None = None,
+) -> list[AuditEvent]:
+    """One event per object, as ``audit_record`` writes it, in one INSERT."""
+    return AuditEvent.objects.bulk_create(
+        audit_events(
+            actor=actor, action=action, objs=objs, clinic_id=clinic_id, request=request
+        )
     )
+
+
+def client_write_events(
+    *,
+    actor: User | None,
+    action: AuditAction | str,
+    objs: Sequence[models.Model],
+    clinic_id: int | None = None,
+    request: HttpRequest | None = None,
+) -> list[AuditEvent]:
+    """The events (unsaved) of many records of one kind written together, as
+    a batch writer audits them: one per client (``obj.client_id``), naming
+    the record when the client had just one, as the CSV import's one event
+    per client does for a file."""
+    by_client: dict[int | None, list[models.Model]] = {}
+    for obj in objs:
+        by_client.setdefault(getattr(obj, "client_id", None), []).append(obj)
+    ip = request_ip(request)
+    events = []
+    for client_id, written in sorted(by_client.items(), key=lambda kv: kv[0] or 0):
+        event = _event(
+            actor=actor,
+            action=action,
+            obj=written[0],
+            object_type=None,
+            client_id=client_id,
+            clinic_id=clinic_id,
+            ip=ip,
+        )
+        if len(written) > 1:
+            event.object_id = None
+        events.append(event)
+    return events
 
 
 class Denial(Protocol):

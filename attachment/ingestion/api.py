@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -49,10 +50,20 @@ class IntegrationView(APIView):
         if length > settings.API_MAX_BODY_BYTES:
             raise BodyTooLarge()
         super().initial(request, *args, **kwargs)
-        integration = request.auth
-        assert isinstance(integration, Integration)  # noqa: S101 (permission)
-        now = timezone.now()
-        call_counted(integration, now)
+        assert isinstance(request.auth, Integration)  # noqa: S101 (permission)
+        self.admitted = True
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        """An admitted call is counted for the day and noted as the
+        integration's last at the end of its work: the counter's row is
+        then locked only for the end of the request's transaction, not for
+        all of it (concurrent calls of one integration would queue on it).
+        A call whose work is rolled back (an error answer) is not counted."""
+        if getattr(self, "admitted", False) and not transaction.get_rollback():
+            call_counted(self.integration, timezone.now())
+        return super().finalize_response(request, response, *args, **kwargs)
 
     @property
     def integration(self) -> Integration:

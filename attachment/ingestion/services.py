@@ -54,8 +54,8 @@ from attachment.records.imports import (
     _check_row,
     contacts_bulk_create,
 )
-from clinic.audit import audit_record, audit_records
-from clinic.models import AuditAction, Client, Integration
+from clinic.audit import audit_event, audit_events, client_write_events
+from clinic.models import AuditAction, AuditEvent, Client, Integration
 
 BATCH_MAX = 1000
 # Characters of a message kept as its summary where the clinic keeps previews.
@@ -469,26 +469,37 @@ def contacts_ingest(
             context, [answer for answer in answers if isinstance(answer, _Accepted)]
         )
         results = sorted([*results, *written], key=lambda result: result.index)
-        # Last, after every delivery row: the audit chain's lock is then held
-        # only for the end of the transaction.  The call's own event names the
-        # integration (``object_id``); each contact's is on its client's trail.
-        audit_record(
-            actor=None,
-            action=AuditAction.CREATE,
-            obj=integration,
-            object_type=CALL_OBJECT_TYPE,
-            at=now,
+        # Last, after every delivery row, in one INSERT: the audit chain's
+        # lock is then held only for the end of the transaction.  The call's
+        # own event names the integration (``object_id``); the contacts
+        # written and answered are on their clients' trails, one event per
+        # client and action, as the CSV import audits a file.
+        AuditEvent.objects.bulk_create(
+            [
+                audit_event(
+                    actor=None,
+                    action=AuditAction.CREATE,
+                    obj=integration,
+                    object_type=CALL_OBJECT_TYPE,
+                ),
+                *client_write_events(
+                    actor=None,
+                    action=AuditAction.CREATE,
+                    objs=created,
+                    clinic_id=integration.clinic_id,
+                ),
+                *audit_events(
+                    actor=None,
+                    action=AuditAction.CREATE,
+                    objs=context.waiting,
+                    clinic_id=integration.clinic_id,
+                ),
+                *client_write_events(
+                    actor=None,
+                    action=AuditAction.UPDATE,
+                    objs=answered,
+                    clinic_id=integration.clinic_id,
+                ),
+            ]
         )
-        for action, objs in (
-            (AuditAction.CREATE, created),
-            (AuditAction.CREATE, context.waiting),
-            (AuditAction.UPDATE, answered),
-        ):
-            audit_records(
-                actor=None,
-                action=action,
-                objs=objs,
-                at=now,
-                clinic_id=integration.clinic_id,
-            )
     return results

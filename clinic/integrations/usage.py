@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Q
 
 from clinic.integrations import counters, notifications
 from clinic.integrations.models import Integration, IntegrationDay
@@ -38,13 +37,21 @@ def _count(integration_id: int, now: dt.datetime, calls: int, refusals: int) -> 
         cursor.execute(_UPSERT, [integration_id, day, calls, refusals])
 
 
+_CALL_COUNTED = f"""
+    WITH day AS ({_UPSERT})
+    UPDATE {Integration._meta.db_table} SET last_call_at = %s
+    WHERE id = %s AND (last_call_at IS NULL OR last_call_at < %s)
+"""  # noqa: S608 (table names from the models, values as parameters)
+
+
 def call_counted(integration: Integration, now: dt.datetime) -> None:
     """One accepted call of ``integration`` today, and its last call (never
-    moved back by a slower call that started earlier)."""
-    _count(integration.pk, now, 1, 0)
-    Integration.objects.filter(
-        Q(last_call_at__isnull=True) | Q(last_call_at__lt=now), pk=integration.pk
-    ).update(last_call_at=now)
+    moved back by a slower call that started earlier), in one statement."""
+    day = now.astimezone(dt.UTC).date()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CALL_COUNTED, [integration.pk, day, 1, 0, now, integration.pk, now]
+        )
 
 
 def refusal_counted(integration: Integration, now: dt.datetime) -> None:

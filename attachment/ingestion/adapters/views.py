@@ -73,18 +73,23 @@ def _refused(integration: Integration, message: str) -> JsonResponse:
     return _error(403, message)
 
 
-def _call_admitted(integration: Integration) -> HttpResponse | None:
-    """None, with the call counted for the day and noted as the
-    integration's last (as :class:`attachment.ingestion.api.IntegrationView`
-    notes a token's); or the 429 of a call over the rate limit."""
-    now = timezone.now()
-    wait = throttle_check(integration, now)
-    if wait is not None:
-        response = _error(429, GENERAL[429])
-        response["Retry-After"] = str(wait)
-        return response
-    call_counted(integration, now)
-    return None
+def _over_rate(integration: Integration) -> HttpResponse | None:
+    """The 429 of a call over the rate limit, or None."""
+    wait = throttle_check(integration, timezone.now())
+    if wait is None:
+        return None
+    response = _error(429, GENERAL[429])
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def _counted(integration: Integration, response: HttpResponse) -> HttpResponse:
+    """``response``, with the call counted for the day and noted as the
+    integration's last, at the end of the work (as
+    :class:`attachment.ingestion.api.IntegrationView` counts a token's): the
+    counter's row is then locked only for the end of the transaction."""
+    call_counted(integration, timezone.now())
+    return response
 
 
 def _form(body: bytes) -> QueryDict | None:
@@ -153,7 +158,9 @@ def sms_voice_hook(request: HttpRequest, hook_id: uuid.UUID) -> HttpResponse:
     )
     if not valid:
         return _refused(integration, "The signature is not valid.")
-    return _call_admitted(integration) or _ingested(integration, form)
+    return _over_rate(integration) or _counted(
+        integration, _ingested(integration, form)
+    )
 
 
 @csrf_exempt
@@ -175,11 +182,13 @@ def signed_json_hook(request: HttpRequest, hook_id: uuid.UUID) -> HttpResponse:
         return _refused(integration, "The signature is not valid.")
     if not signatures.timestamp_in_window(timestamp, now=timezone.now()):
         return _refused(integration, "The timestamp is outside the replay window.")
-    if refusal := _call_admitted(integration):
+    if refusal := _over_rate(integration):
         return refusal
     try:
         items = signed_json.contact_items(body)
     except signed_json.BodyMalformed as malformed:
-        return _error(400, str(malformed))
+        return _counted(integration, _error(400, str(malformed)))
     results = contacts_ingest(integration=integration, items=items, now=timezone.now())
-    return JsonResponse({"results": [result.as_dict() for result in results]})
+    return _counted(
+        integration, JsonResponse({"results": [result.as_dict() for result in results]})
+    )

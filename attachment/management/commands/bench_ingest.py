@@ -10,7 +10,9 @@ an integration, starts gunicorn with the project's settings (``DEBUG`` off,
    from ``--concurrency`` clients at once, and prints
    contacts per second and the p50/p95 seconds of a batch;
 2. posts ``--singles`` single contacts from ten clients at once and prints
-   the p50/p95 milliseconds of one;
+   the p50/p95 milliseconds of one; then, as the floor, as many
+   ``GET /api/v1/clients/`` (authenticated, one query) from ten clients at
+   once, and the ratio of the two p95s;
 3. empties the clinic's contacts and imports the same rows as a CSV with
    ``import_contacts``, and prints its rows per second and the ratio of the
    API's rate to it.
@@ -55,6 +57,8 @@ SLUG = "bench-ingest"
 EMAIL = "bench-ingest@bench.invalid"
 BROKER = "redis://127.0.0.1:6379/14"
 SINGLE_CLIENTS = 10
+# The floor: the cheapest authenticated call, under the same load.
+FLOOR_PATH = "/api/v1/clients/"
 CHANNELS = [c.value for c in Channel]
 PURPOSES = [p.value for p in Purpose]
 
@@ -161,6 +165,16 @@ class _Poster:
             raise CommandError(f"the API answered {response.status}")
         return elapsed, json.loads(payload)["results"]
 
+    def get(self, path: str) -> float:
+        started = time.perf_counter()
+        self.connection.request("GET", path, headers=self.headers)
+        response = self.connection.getresponse()
+        response.read()
+        elapsed = time.perf_counter() - started
+        if response.status != 200:
+            raise CommandError(f"the API answered {response.status}")
+        return elapsed
+
 
 class Command(BaseCommand):
     help = "Post contacts through the API under gunicorn; compare with the CSV import."
@@ -185,7 +199,7 @@ class Command(BaseCommand):
                 clinic=clinic,
                 name="Bench",
                 kind="messaging",
-                scopes=["contacts:write"],
+                scopes=["contacts:write", "clients:read"],
                 now=now,
             )
             type(integration).objects.filter(pk=integration.pk).update(
@@ -200,6 +214,7 @@ class Command(BaseCommand):
             try:
                 api = self._batches(server.port, token, items, options)
                 singles = self._singles(server.port, token, codes, options, now)
+                floor = self._floor(server.port, token, options["singles"])
             finally:
                 server.stop()
             self._drop(clinic, DROP_CONTACTS_SQL)
@@ -224,6 +239,14 @@ class Command(BaseCommand):
             f"single_post_p50_ms={singles['p50'] * 1000:.1f} "
             f"single_post_p95_ms={singles['p95'] * 1000:.1f} "
             f"(n={singles['n']}, {SINGLE_CLIENTS} clients at once)"
+        )
+        self.stdout.write(
+            f"floor_get_p50_ms={floor['p50'] * 1000:.1f} "
+            f"floor_get_p95_ms={floor['p95'] * 1000:.1f} "
+            f"(GET {FLOOR_PATH}, n={floor['n']}, {SINGLE_CLIENTS} clients at once)"
+        )
+        self.stdout.write(
+            f"single_post_to_floor_p95_ratio={singles['p95'] / floor['p95']:.2f}"
         )
 
     def _clients(self, clinic: Clinic, count: int, now: dt.datetime) -> list[str]:
@@ -321,6 +344,23 @@ class Command(BaseCommand):
             return [poster.post(item)[0] for item in share]
 
         shares = [items[i::SINGLE_CLIENTS] for i in range(SINGLE_CLIENTS)]
+        with ThreadPoolExecutor(max_workers=SINGLE_CLIENTS) as pool:
+            timings = [t for share in pool.map(run, shares) for t in share]
+        return {
+            "n": len(timings),
+            "p50": statistics.median(timings),
+            "p95": _percentile(timings, 0.95),
+        }
+
+    def _floor(self, port: int, token: str, count: int) -> dict[str, float]:
+        """The same load on the cheapest authenticated call (one query): what
+        this server and machine cost before a contact is written."""
+
+        def run(share: int) -> list[float]:
+            poster = _Poster(port, token)
+            return [poster.get(FLOOR_PATH) for _ in range(share)]
+
+        shares = [count // SINGLE_CLIENTS] * SINGLE_CLIENTS
         with ThreadPoolExecutor(max_workers=SINGLE_CLIENTS) as pool:
             timings = [t for share in pool.map(run, shares) for t in share]
         return {

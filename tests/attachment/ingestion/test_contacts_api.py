@@ -123,6 +123,35 @@ def test_each_created_contact_is_audited_with_no_person_as_actor(
     )
 
 
+def test_a_batch_is_audited_once_per_client_naming_a_lone_contact(
+    api, client, policy, issued, therapist
+):
+    """As the CSV import audits a file: one event per client written to,
+    which names the contact when it is the client's only one."""
+    other = ClientFactory(clinic=client.clinic, therapist=therapist, code="RS-002")
+    before = AuditEvent.objects.count()
+    results = post(
+        api,
+        [
+            item("a"),
+            item("b", occurred_at="2026-03-10T10:00:00+00:00"),
+            item("c", client="RS-002"),
+        ],
+    ).json()["results"]
+    lone = results[2]["contact_id"]
+    events = AuditEvent.objects.order_by("seq")[before:]
+    assert {
+        (e.action, e.object_type, e.object_id, e.client_id)
+        for e in events
+        if e.client_id is not None
+    } == {
+        ("create", "attachment.contact", None, client.pk),
+        ("create", "attachment.contact", lone, other.pk),
+    }
+    assert len(events) == 3
+    assert [e.object_type for e in events if e.client_id is None] == ["api.contacts"]
+
+
 def test_a_call_that_creates_nothing_is_audited_too(api, client, policy, issued):
     post(api, item())
     before = AuditEvent.objects.count()
