@@ -40,6 +40,7 @@ from attachment.addresses import services as address_services
 from attachment.addresses import views as address_views
 from attachment.agreements import services as agreement_services
 from attachment.alerts import services as alert_services
+from attachment.client_copy import services as client_copy_services
 from attachment.cover import services as cover_services
 from attachment.cover import views as cover_views
 from attachment.demo import cover as cover_demo
@@ -83,7 +84,7 @@ from clinic import imports as client_imports
 from clinic import services as clinic_services
 from clinic.access import BREAK_GLASS_PAGE, COVER_PAGE
 from clinic.access_report import services as access_report_services
-from clinic.access_report.kinds import ACCESS_REPORT
+from clinic.access_report.kinds import ACCESS_REPORT, CLIENT_COPY
 from clinic.administration import services as admin_services
 from clinic.administration.staff import services as staff_services
 from clinic.demo import COVER as DEMO_COVER
@@ -881,6 +882,23 @@ SITES: list[Site] = [
             event(w.admin, EXPORT, w.client, client=w.client, object_type=ACCESS_REPORT)
         ],
         via=(access_report_services.access_report_export_record,),
+    ),
+    # attachment: the client's printable copy of the record
+    service(
+        client_copy_services.client_copy_record,
+        lambda w, f: w.login(w.therapist).get(
+            reverse("attachment:client_copy", args=[w.client.pk]),
+            {
+                "starts_on": w.client.started_on.isoformat(),
+                "ends_on": w.today.isoformat(),
+            },
+        ),
+        lambda w, _: [
+            event(
+                w.therapist, EXPORT, w.client, client=w.client, object_type=CLIENT_COPY
+            )
+        ],
+        case="the printable copy",
     ),
     # clinic: the clinic admin's configuration, accounts, imports, demo
     service(
@@ -2190,6 +2208,8 @@ SERVICES_WITHOUT_EVENT = {
 # Pages the permission matrix serves (200 to a GET for some role) that show no
 # clinical text, and what they show instead.
 PAGES_WITHOUT_CLINICAL_TEXT = {
+    "attachment:client_copy": "without dates, the form for the copy's period under "
+    "the client's name (the copy itself is client_copy_record's entry)",
     "integrations:detail": "an integration's name, kind, scopes, dates, webhook "
     "address, rate limit and mailbox settings",
     # The API's description and the admin's integrations: no clinic's records.
