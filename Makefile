@@ -11,7 +11,7 @@ TEST_ENV = SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-0123456789-abcdefghijk
 	AUDIT_HMAC_KEY=$${AUDIT_HMAC_KEY:-test-only-audit-chain-key-0123456789abcdef} \
 	SIGNATURE_HMAC_KEY=$${SIGNATURE_HMAC_KEY:-test-only-signature-key-0123456789abcdef}
 
-.PHONY: run test lint venv worker beat bench-scan bench-import bench-ingest eval-detectors mutants mutation-score clean stop-db
+.PHONY: run test e2e lint venv worker beat bench-scan bench-import bench-ingest eval-detectors mutants mutation-score clean stop-db
 
 venv: $(STAMP)
 
@@ -67,6 +67,13 @@ lint: venv
 test: venv lint
 	@export DATABASE_URL="$(DB_URL)" $(TEST_ENV); \
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The browser journeys and the accessibility sweep alone (also part of
+# `make test`): Debian's Chromium (apt-get install chromium), screenshots of
+# every step under var/e2e/.
+e2e: venv
+	@export DATABASE_URL="$(DB_URL)" $(TEST_ENV); \
+	$(BIN)/python -m pytest -q -m e2e -s $(PYTEST_ARGS)
 
 worker: venv
 	@export DATABASE_URL="$(DB_URL)" $(DEV_ENV); \

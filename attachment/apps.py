@@ -39,6 +39,16 @@ class AttachmentConfig(AppConfig):
                 context=views.records_panel,
             )
         )
+        # One tap from the caseload to the short contact form.
+        extensions.register_caseload_column(
+            extensions.CaseloadColumn(
+                key="log_contact",
+                order=0,
+                header="Log",
+                template="attachment/records/_caseload_log.html",
+                own_only=True,
+            )
+        )
         extensions.register_client_panel(
             extensions.ClientPanel(
                 key="attachment_plan",

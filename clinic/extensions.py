@@ -82,12 +82,14 @@ def register_caseload_annotation(
 class CaseloadColumn:
     """A column of the caseload table: a header and the template of one cell,
     rendered with ``client`` (annotated through a caseload annotation, so a
-    column costs no query per client)."""
+    column costs no query per client).  ``own_only``: shown in the person's
+    own caseload, not in a supervisee's (read-only) one."""
 
     key: str
     order: int
     header: str
     template: str
+    own_only: bool = False
 
 
 caseload_columns: dict[str, CaseloadColumn] = {}

@@ -4,7 +4,10 @@ project package imports none of them."""
 from django.contrib import admin
 from django.urls import include, path
 
+from clinic.views import favicon
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("clinic.api_urls")),

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -89,3 +90,10 @@ def supervision_decline(
     )
     messages.success(request, "You declined the proposed supervision link.")
     return redirect("clinic:home")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for ``/favicon.ico`` by themselves, even of pages that
+    name their icon: the icon is a static file (its name hashed in
+    production, so the address is worked out per request)."""
+    return HttpResponsePermanentRedirect(static("clinic/icon.svg"))

@@ -196,8 +196,14 @@ class ContactForm(forms.Form):
         }
 
 
+CHOICE_BUTTONS = "attachment/records/_choice_buttons.html"
+
+
 class QuickContactForm(ContactForm):
-    """The client page's one-line version: a contact logged in seconds."""
+    """The short version on the client page and from the caseload: a contact
+    logged in seconds.  Direction and purpose are rows of large buttons (one
+    tap each), the time defaults to now and the channel to the client's
+    last one, so that saving may be the only other tap."""
 
     return_to = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -205,14 +211,20 @@ class QuickContactForm(ContactForm):
         super().__init__(*args, **kwargs)
         for name in ("duration_minutes", "summary"):
             self.fields[name].widget = forms.HiddenInput()
+        self.fields["purpose"] = forms.ChoiceField(
+            label="Purpose",
+            choices=[("", "Not now"), *Purpose.choices],
+            required=False,
+            widget=forms.RadioSelect,
+        )
         self.helper = _helper(
             Div(
                 Div("occurred_at", css_class="col-sm-6 col-lg-4"),
                 Div("channel", css_class="col-sm-6 col-lg-3"),
-                Div("purpose", css_class="col-sm-6 col-lg-2"),
-                Div(Field("direction"), css_class="col-sm-6 col-lg-3"),
                 css_class="row",
             ),
+            Field("direction", template=CHOICE_BUTTONS),
+            Field("purpose", template=CHOICE_BUTTONS),
             Div(
                 Div("responded_at", css_class="col-sm-6 col-lg-4"),
                 *(

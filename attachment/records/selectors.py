@@ -43,6 +43,16 @@ def contacts_of(*, client: Client) -> QuerySet[Contact]:
     )
 
 
+def last_channel_of(*, client: Client) -> str | None:
+    """The channel of the client's latest contact, to start the next from."""
+    return (
+        Contact.objects.filter(client=client)
+        .order_by("-occurred_at", "-pk")
+        .values_list("channel", flat=True)
+        .first()
+    )
+
+
 def unanswered_contacts_of(
     *, client: Client, limit: int = 5, also: int | None = None
 ) -> list[Contact]:

@@ -117,6 +117,7 @@ def records_panel(*, request: HttpRequest, client: Client, now: dt.datetime) -> 
         form = QuickContactForm(
             initial={
                 "occurred_at": _local_now(client, now),
+                "channel": selectors.last_channel_of(client=client),
                 "return_to": "client",
                 **reply_preselected(request.GET),
             },
@@ -197,14 +198,22 @@ def contact_list(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespo
 @login_required
 @require_http_methods(["GET", "POST"])
 def contact_new(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
+    """The contact form; from the caseload (``?from=caseload``) its short
+    version, which goes back to the caseload once saved."""
     now = timezone.now()
     client = selectors.client_for_writing(
         actor=request.user, client_id=client_id, now=now
     )
+    quick = request.GET.get("from") == "caseload"
+    form_class = QuickContactForm if quick else ContactForm
     with timezone.override(client.clinic.zone):
-        form = ContactForm(
+        form = form_class(
             request.POST or None,
-            initial={"occurred_at": _local_now(client, now)},
+            initial={
+                "occurred_at": _local_now(client, now),
+                "channel": selectors.last_channel_of(client=client),
+                **({"return_to": "home"} if quick else {}),
+            },
             replies=selectors.unanswered_contacts_of(client=client),
         )
         if _saved(
@@ -214,9 +223,12 @@ def contact_new(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
                 actor=request.user, client=client, now=now, **form.values()
             ),
         ):
-            messages.success(request, "Contact logged.")
-            if request.POST.get("return_to") == "client":
+            messages.success(request, f"Contact with {client.display_name} logged.")
+            return_to = request.POST.get("return_to")
+            if return_to == "client":
                 return redirect(client.get_absolute_url())
+            if return_to == "home":
+                return redirect("clinic:home")
             return redirect("attachment:contact_list", client.pk)
         return _form_page(request, client, form, "Log a contact")
 

@@ -369,7 +369,9 @@ def welcome(request: HttpRequest, token: str) -> HttpResponse:
         {"person": person, "clinic": link.clinic, "form": form},
     )
     # The address holds the token: it must not travel on to another site.
-    response["Referrer-Policy"] = "no-referrer"
+    # (Not "no-referrer": a browser then sends the page's own form with
+    # ``Origin: null``, which the CSRF check refuses.)
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -67,6 +67,41 @@ def test_a_contact_is_logged_from_the_client_page_with_three_fields(
     assert contact.source == "manual"
 
 
+def test_the_caseload_offers_one_tap_to_the_short_form_for_own_clients_only(
+    login, therapist, supervisor, client
+):
+    quick = reverse("attachment:contact_new", args=[client.pk]) + "?from=caseload"
+    own = login(therapist).get(reverse("clinic:home")).content.decode()
+    assert quick in own
+    supervising = login(supervisor).get(reverse("clinic:home")).content.decode()
+    assert client.code in supervising
+    assert quick not in supervising
+
+
+def test_the_short_form_starts_from_the_last_channel_and_returns_to_the_caseload(
+    login, therapist, client
+):
+    ContactFactory(client=client, channel="email", purpose="other")
+    http = login(therapist)
+    url = reverse("attachment:contact_new", args=[client.pk]) + "?from=caseload"
+    html = http.get(url).content.decode()
+    assert 'value="email" selected' in html
+    assert 'class="btn-check" name="purpose"' in html
+    response = http.post(
+        url,
+        {
+            "occurred_at": local_input(timezone.now()),
+            "channel": "email",
+            "direction": "from_client",
+            "purpose": "sharing",
+            "return_to": "home",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("clinic:home")
+    assert Contact.objects.filter(client=client, purpose="sharing").count() == 1
+
+
 def test_times_are_entered_in_the_clinic_time_zone(login, therapist, client):
     client.clinic.timezone = "America/New_York"
     client.clinic.save()

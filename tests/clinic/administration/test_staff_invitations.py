@@ -247,7 +247,7 @@ def test_the_link_sets_the_first_password_once(invited, committed):
     http = browser()
     page = http.get(path)
     assert page.status_code == 200
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert invited.full_name in page.content.decode()
     before = last_event()
 
