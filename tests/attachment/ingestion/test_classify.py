@@ -418,3 +418,58 @@ def test_any_click_sets_a_listed_purpose_or_nothing_and_stays_on_the_site(
     assert location.startswith("/") and not location.startswith("//")
     stored = Contact.objects.get(pk=contact.pk).purpose
     assert stored == (purpose if purpose in Purpose.values else "")
+
+
+# --- the panels' cost does not grow with what there is to classify ---------------
+
+
+def _panel_queries(panel, **kwargs) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        context = panel(**kwargs)
+        # The template reads what the panel gives it, as the page renders it.
+        assert [c.client.code for c in context["contacts"]]
+    return len(queries)
+
+
+def test_the_classify_lists_cost_the_same_however_much_waits(
+    client, clinic, therapist, rf, now, policy
+):
+    """The home page's list across clients and the client page's list read in
+    a fixed number of queries: three times the contacts and clients cost no
+    more."""
+    from attachment.ingestion.classify_views import (
+        classify_client_panel,
+        classify_home_panel,
+    )
+
+    request = rf.get("/")
+    request.user = therapist
+
+    def both() -> tuple[int, int]:
+        return (
+            _panel_queries(classify_home_panel, request=request, now=now),
+            _panel_queries(
+                classify_client_panel, request=request, client=client, now=now
+            ),
+        )
+
+    # Both lists full (more than they show), then three times as much.
+    second = ClientFactory(clinic=clinic, therapist=therapist, code="RS-002")
+    for minute in range(11):
+        arrived(client, at(9, minute), now=now)
+        arrived(second, at(10, minute), now=now)
+    few = both()
+
+    for number in range(3, 7):
+        other = ClientFactory(clinic=clinic, therapist=therapist, code=f"RS-00{number}")
+        for minute in range(11):
+            arrived(other, at(11, minute), now=now)
+    for minute in range(11, 33):
+        arrived(client, at(12, minute), now=now)
+    many = both()
+
+    assert many == few
+    assert max(many) <= 3
