@@ -55,3 +55,21 @@ def test_every_page_fits_a_phone_and_passes_axe(journey, email):
         print("  axe", row)
     assert sideways == []
     assert violations == []
+
+
+def test_the_longest_navigation_fits_a_laptop(journey):
+    """The supervisor has the most links; at 1280 px they wrap, never push
+    the page sideways, and the account's links sit in one menu."""
+    journey.page.set_viewport_size({"width": 1280, "height": 800})
+    journey.sign_in("supervisor@demo.test")
+    page = journey.page
+    page.goto(journey.url("/"))
+    journey.step("home at 1280 px")
+    width = page.evaluate(
+        "() => [document.documentElement.scrollWidth,"
+        " document.documentElement.clientWidth]"
+    )
+    assert width[0] <= width[1]
+    page.get_by_role("button", name="supervisor@demo.test").click()
+    assert page.get_by_role("button", name="Sign out").is_visible()
+    journey.step("account menu")
