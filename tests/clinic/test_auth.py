@@ -465,7 +465,7 @@ def test_without_mfa_required_nobody_is_sent_to_enrolment(
 def assert_in_app_frame(response, status: int = 200) -> None:
     assert response.status_code == status
     html = response.content.decode()
-    assert "navbar navbar-expand-md navbar-dark bg-between" in html  # base.html
+    assert "navbar navbar-expand-xl navbar-dark bg-between" in html  # base.html
     assert "vendor/bootstrap/bootstrap.min.css" in html
     assert 'style="' not in html  # the CSP forbids inline styles
     assert "<script>" not in html
