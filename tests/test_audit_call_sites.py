@@ -49,6 +49,10 @@ from attachment.engine.services import (
     detector_settings_for,
     flag_status_change,
 )
+from attachment.fhir import import_writers as fhir_import_writers
+from attachment.fhir import services as fhir_services
+from attachment.fhir.export import bundle_chunks
+from attachment.fhir.importer import fhir_import
 from attachment.ingestion import api as ingestion_api
 from attachment.ingestion import classify as ingestion_classify
 from attachment.ingestion import replies as ingestion_replies
@@ -84,7 +88,12 @@ from clinic import imports as client_imports
 from clinic import services as clinic_services
 from clinic.access import BREAK_GLASS_PAGE, COVER_PAGE
 from clinic.access_report import services as access_report_services
-from clinic.access_report.kinds import ACCESS_REPORT, CLIENT_COPY
+from clinic.access_report.kinds import (
+    ACCESS_REPORT,
+    CLIENT_COPY,
+    FHIR_EXPORT,
+    FHIR_IMPORT,
+)
 from clinic.administration import services as admin_services
 from clinic.administration.staff import services as staff_services
 from clinic.demo import COVER as DEMO_COVER
@@ -130,6 +139,7 @@ from tests.attachment.factories import (
 from tests.factories import (
     AbsenceFactory,
     ClientFactory,
+    ClinicFactory,
     MembershipFactory,
     UserFactory,
 )
@@ -821,7 +831,78 @@ def _demo_break_glass_events(w, grant: BreakGlassGrant) -> list[Event]:
 
 # --- the table --------------------------------------------------------------
 
+
+def _fhir_exported(w, event_actor) -> list[Event]:
+    """One FHIR export of the world's client, on its trail."""
+    return [
+        event(
+            event_actor,
+            AuditAction.EXPORT,
+            w.client,
+            client=w.client,
+            object_type=FHIR_EXPORT,
+        )
+    ]
+
+
+def _fhir_receiver(w):
+    """A therapist of a second clinic, to receive the client's bundle."""
+    person = UserFactory(email="receiver@example.test", full_name="Rhea Receiver")
+    MembershipFactory(
+        user=person, clinic=ClinicFactory(slug="receiving"), role=Role.THERAPIST
+    )
+    return person
+
+
 SITES: list[Site] = [
+    # attachment: the FHIR export and import of one client's record
+    service(
+        fhir_services.fhir_export,
+        lambda w, f: b"".join(
+            f(actor=w.therapist, client_id=w.client.pk, now=w.now)[1]
+        ),
+        lambda w, _: _fhir_exported(w, w.therapist),
+        via=(fhir_services._audited_export,),
+    ),
+    service(
+        fhir_services.fhir_export_for_integration,
+        lambda w, f: b"".join(
+            f(
+                integration=_integration(w, "records:read"),
+                client=w.client,
+                now=w.now,
+            )
+        ),
+        lambda w, _: _fhir_exported(w, None),
+    ),
+    service(
+        fhir_services.fhir_export_by_operator,
+        lambda w, f: b"".join(f(client=w.client, now=w.now)),
+        lambda w, _: _fhir_exported(w, None),
+    ),
+    page(
+        "attachment:client_fhir_bundle",
+        lambda w: [w.client.pk],
+        lambda w, _: _fhir_exported(w, w.therapist),
+    ),
+    service(
+        fhir_import,
+        lambda w, f: f(
+            text=b"".join(bundle_chunks(w.client, now=w.now)),
+            therapist=_fhir_receiver(w),
+            now=w.now,
+        ),
+        lambda w, outcome: [
+            event(
+                None,
+                CREATE,
+                outcome.client,
+                client=outcome.client,
+                object_type=FHIR_IMPORT,
+            )
+        ],
+        via=(fhir_import_writers.plan_write,),
+    ),
     # A refusal is on nobody's trail: the id asked for may not be a client's.
     refused(
         "clinic:client",

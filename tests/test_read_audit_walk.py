@@ -201,7 +201,9 @@ def _ask(row: Row, person, world: SimpleNamespace) -> tuple[int, str, set[int | 
         response = http.get(reverse(row.url_name, args=row.args(world)))
         read = set(
             AuditEvent.objects.filter(
-                pk__gt=last, action=AuditAction.READ, actor=person
+                pk__gt=last,
+                action__in=(AuditAction.READ, AuditAction.EXPORT),
+                actor=person,
             ).values_list("client_id", flat=True)
         )
         transaction.set_rollback(True)

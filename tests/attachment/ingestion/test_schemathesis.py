@@ -25,7 +25,11 @@ def operations(db):
 
 
 def test_the_api_keeps_to_its_schema(operations, issued, client, policy):
-    assert {op.path for op in operations} == {"/api/v1/contacts/", "/api/v1/clients/"}
+    assert {op.path for op in operations} == {
+        "/api/v1/contacts/",
+        "/api/v1/clients/",
+        "/api/v1/clients/{code}/fhir/",
+    }
     headers = {"Authorization": f"Bearer {issued[1]}"}
 
     @given(data=st.data())
