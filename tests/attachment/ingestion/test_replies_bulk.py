@@ -75,15 +75,25 @@ def _state(client) -> list[tuple]:
     ]
 
 
+# A fine grid over two weeks, and a coarse one over three days on which the
+# history and the batch often share a minute (a reply at the very minute of
+# a contact, or of the previous reply: the rule's edges).
+GRIDS = {
+    "spread": list(range(0, 14 * 24 * 60, 7)),
+    "ties": list(range(0, 3 * 24 * 60, 60)),
+}
+
+
+@pytest.mark.parametrize("grid", sorted(GRIDS))
 @pytest.mark.parametrize("any_channel", [True, False])
 @pytest.mark.parametrize("seed", range(8))
 def test_the_batch_links_as_one_contact_at_a_time_would(
-    clinic, therapist, policy, seed, any_channel
+    clinic, therapist, policy, seed, any_channel, grid
 ):
     clinic.reply_counts_any_channel = any_channel
     clinic.save(update_fields=["reply_counts_any_channel"])
     rng = random.Random(seed)
-    minutes = list(range(0, 14 * 24 * 60, 7))
+    minutes = GRIDS[grid]
     history = _contacts(rng, 12, minutes)
     batch = _contacts(rng, 15, minutes)
     now = START + dt.timedelta(days=20)
