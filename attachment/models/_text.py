@@ -14,10 +14,18 @@ def labels(choices: type[models.TextChoices], codes: list[str]) -> list[str]:
     return [known.get(code, code) for code in codes]
 
 
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
 def duration_text(span: dt.timedelta) -> str:
+    """A span in the words people use: "45 minutes", "2 hours",
+    "5 hours 20 minutes", and past two days "3.7 days" (never "5343
+    minutes")."""
     minutes = int(span.total_seconds() // 60)
     if minutes < 60:
-        return f"{minutes} min"
+        return _count(minutes, "minute")
     if minutes < 48 * 60:
-        return f"{minutes // 60} h {minutes % 60} min"
-    return f"{minutes // (24 * 60)} days"
+        hours, rest = divmod(minutes, 60)
+        return _count(hours, "hour") + (f" {_count(rest, 'minute')}" if rest else "")
+    return f"{minutes / (24 * 60):.1f} days"

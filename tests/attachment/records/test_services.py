@@ -349,7 +349,7 @@ def test_a_complete_repair_resolves_the_rupture_and_gives_the_time_to_repair(
     rupture = Rupture.objects.get(pk=rupture.pk)
     assert rupture.status == "resolved"
     assert rupture.time_to_repair == dt.timedelta(minutes=45)
-    assert rupture.time_to_repair_text == "45 min"
+    assert rupture.time_to_repair_text == "45 minutes"
 
 
 def test_a_partial_repair_marks_the_rupture_as_repairing(therapist, client, now):
@@ -582,3 +582,23 @@ def test_every_change_of_a_contact_is_kept_in_its_history(
         ("insert", "text"),
         ("update", "phone"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("minutes", "words"),
+    [
+        (0, "0 minutes"),
+        (1, "1 minute"),
+        (59, "59 minutes"),
+        (60, "1 hour"),
+        (61, "1 hour 1 minute"),
+        (320, "5 hours 20 minutes"),
+        (48 * 60 - 1, "47 hours 59 minutes"),
+        (48 * 60, "2.0 days"),
+        (5343, "3.7 days"),
+    ],
+)
+def test_durations_read_in_the_words_people_use(minutes, words):
+    from attachment.models import duration_text
+
+    assert duration_text(dt.timedelta(minutes=minutes)) == words

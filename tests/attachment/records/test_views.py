@@ -86,7 +86,7 @@ def test_the_short_form_starts_from_the_last_channel_and_returns_to_the_caseload
     url = reverse("attachment:contact_new", args=[client.pk]) + "?from=caseload"
     html = http.get(url).content.decode()
     assert 'value="email" selected' in html
-    assert 'class="btn-check" name="purpose"' in html
+    assert 'name="purpose" value="sharing" class="btn-check"' in html
     response = http.post(
         url,
         {

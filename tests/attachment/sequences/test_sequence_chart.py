@@ -128,7 +128,7 @@ def test_the_weeks_count_contacts_replies_and_the_median_reply_time(client, hist
     busy = by_week[dt.date(2026, 2, 9)]
     assert (busy.from_client, busy.answered, busy.started_by_therapist) == (3, 2, 1)
     assert busy.median_response_hours == 2.0
-    assert busy.median_response_text == "2 h 0 min"
+    assert busy.median_response_text == "2 hours"
     quick = by_week[dt.date(2026, 2, 23)]
     assert (quick.from_client, quick.answered, quick.median_response_hours) == (
         1,
@@ -360,4 +360,4 @@ def test_the_scales_read_in_whole_contacts_and_hours_in_human_steps(client):
     assert [label for _y, label in chart.hour_ticks] == ["0", "12", "24", "36", "48"]
     # The two scales share their gridlines.
     assert [y for y, _ in chart.count_ticks] == [y for y, _ in chart.hour_ticks]
-    assert chart.shapes[-1].week.median_response_text == "20 h 0 min"
+    assert chart.shapes[-1].week.median_response_text == "20 hours"
