@@ -68,3 +68,24 @@ def test_a_text_is_logged_from_the_caseload_in_a_few_taps(journey):
     assert page.get_by_role("alert").filter(has_text=client_name).is_visible()
     assert taps <= MOST_TAPS
     print(f"\ncontact logged from the caseload: {taps} taps, {seconds:.1f} s")
+
+
+def test_the_client_page_offers_the_contact_form_within_the_first_screen(journey):
+    journey.sign_in("therapist2@demo.test")
+    page = journey.page
+    page.goto(journey.url("/"))
+    page.get_by_role("link", name=re.compile(r"\(DM-\d+\)$")).first.click()
+    journey.step("client page")
+    jump = page.get_by_role("link", name="Log a contact")
+    box = jump.bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] <= page.viewport_size["height"]
+    jump.click()
+    # (The scroll is smooth: wait until the form is on the screen.)
+    page.wait_for_function(
+        "() => { const top = document.querySelector('#log-contact')"
+        ".getBoundingClientRect().top; return top >= 0 && top < innerHeight; }",
+        timeout=5000,
+    )
+    assert page.get_by_role("button", name="Log contact").is_visible()
+    journey.step("at the form")
