@@ -104,3 +104,15 @@ class AttachmentConfig(AppConfig):
         register_retention_integrations()
         register_addresses_integrations()
         register_unmatched_integrations()
+
+    def database_guards(self) -> list:
+        """The tombstone and legal-hold guards (attachment/retention/guards.py)."""
+        from attachment.retention.guards import retention_guards
+
+        return retention_guards()
+
+    def database_erasures(self) -> list:
+        """Where a destroyed client's rows may go (attachment/retention/guards.py)."""
+        from attachment.retention.guards import client_erasures
+
+        return client_erasures()

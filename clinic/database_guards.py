@@ -14,6 +14,16 @@ the signature MACs to notice what was done.
 * what an app's config lists in ``database_guards()``: notes' signed-note
   locks, for one.
 
+One way past them exists, for the destruction of a client's records after
+retention (attachment/retention/): an app's config lists in
+``database_erasures()`` the guarded tables whose rows belong to a client, and
+how to find the client of a row.  A DELETE of such a row then passes every
+guard of its table only while a tombstone row for that client exists (the
+tombstone table is the app's, and itself insert-only).  The application's
+role has no DELETE on append-only tables; it deletes those rows through
+:data:`ERASE_FUNCTION`, owned by the owner, which deletes the rows of one
+client and no others, so nothing goes without its tombstone saying so.
+
 A migration that must rewrite a guarded table (a back-fill) runs as the owner
 and disables the guard for its statements, in the open.
 """
@@ -82,6 +92,32 @@ class Guard:
         )
 
 
+@dataclass(frozen=True)
+class Erasure:
+    """Rows of ``table`` that may be deleted once their client's tombstone
+    (a row of ``tombstones`` with that ``client_id``) exists.
+
+    ``client_of`` is SQL giving a row's client id and ``rows_of`` SQL that
+    holds for the rows of one client; ``{row}`` stands for the row (``OLD``
+    in a guard) and ``{client}`` for the client's id."""
+
+    table: str
+    tombstones: str
+    client_of: str
+    rows_of: str
+
+    def allowed(self) -> str:
+        # Table and column names come from model metadata, never from input.
+        client = self.client_of.format(row="OLD")
+        found = f'SELECT 1 FROM "{self.tombstones}" WHERE client_id = ({client})'  # noqa: S608
+        return f"EXISTS ({found})"
+
+
+#: Deletes one destroyed client's rows of every erasable table, in the order
+#: the apps list them (children before the rows their client is found by).
+ERASE_FUNCTION = "between_erase_client_rows"
+
+
 #: An audit row joins the chain at its head and at the database's time: the
 #: next seq, and a time no older than the lock's wait allows.  So a row
 #: cannot be slipped in between two others or back-dated, by any role.
@@ -135,6 +171,34 @@ def append_only_tables() -> list[str]:
     return tables
 
 
+def all_erasures() -> list[Erasure]:
+    """What the apps' configs list in ``database_erasures()``, in order."""
+    erasures: list[Erasure] = []
+    for config in apps.get_app_configs():
+        contribute = getattr(config, "database_erasures", None)
+        if contribute is not None:
+            erasures += contribute()
+    return erasures
+
+
+def _erasable(guard: Guard, erasure: Erasure | None) -> Guard:
+    """``guard``, letting a DELETE of a destroyed client's row pass."""
+    if erasure is None or "DELETE" not in guard.operations or guard.body:
+        return guard
+    return Guard(
+        table=guard.table,
+        name=guard.name,
+        operations=guard.operations,
+        message=guard.message,
+        condition=guard.condition,
+        body=f"""
+    IF TG_OP = 'DELETE' AND {erasure.allowed()} THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'insufficient_privilege';""",
+    )
+
+
 def all_guards() -> list[Guard]:
     guards: list[Guard] = [AUDIT_NEXT_LINK]
     for table in append_only_tables():
@@ -143,7 +207,44 @@ def all_guards() -> list[Guard]:
         contribute = getattr(config, "database_guards", None)
         if contribute is not None:
             guards += contribute()
-    return guards
+    erasures = {erasure.table: erasure for erasure in all_erasures()}
+    return [_erasable(guard, erasures.get(guard.table)) for guard in guards]
+
+
+def erase_function_sql(erasures: list[Erasure]) -> str:
+    """:data:`ERASE_FUNCTION`: refuses a client without a tombstone, then
+    deletes its rows table by table; returns how many rows went.
+
+    SECURITY DEFINER, so that the application's role, which may not delete
+    from append-only tables, can call it.  Any role may: without a
+    tombstone it deletes nothing, and the guards still check each row."""
+    # Table and column names come from model metadata, never from input.
+    tombstones = sorted({erasure.tombstones for erasure in erasures})
+    exists = " AND ".join(
+        f'EXISTS (SELECT 1 FROM "{table}" WHERE client_id = p_client)'  # noqa: S608
+        for table in tombstones
+    )
+    deletes = "\n".join(
+        f'    DELETE FROM "{erasure.table}" AS r '  # noqa: S608
+        f"WHERE {erasure.rows_of.format(row='r', client='p_client')};\n"
+        "    GET DIAGNOSTICS n = ROW_COUNT;\n    total := total + n;"
+        for erasure in erasures
+    )
+    return f"""
+CREATE OR REPLACE FUNCTION {ERASE_FUNCTION}(p_client bigint) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+    total bigint := 0;
+    n bigint;
+BEGIN
+    IF NOT ({exists or "false"}) THEN
+        RAISE EXCEPTION 'no destruction is recorded for this client'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+{deletes}
+    RETURN total;
+END
+$$"""
 
 
 def _installed(cursor) -> set[tuple[str, str]]:
@@ -175,6 +276,9 @@ def install_guards(connection: BaseDatabaseWrapper) -> int:
                 cursor.execute(guard.function_sql())
             cursor.execute(f'DROP TRIGGER IF EXISTS {guard.trigger} ON "{guard.table}"')
             cursor.execute(guard.create_sql())
+        cursor.execute(f"DROP FUNCTION IF EXISTS {ERASE_FUNCTION}(bigint)")
+        if erasures := all_erasures():
+            cursor.execute(erase_function_sql(erasures))
         installed = _installed(cursor)
     if missing := wanted - installed:
         raise RuntimeError(f"guards not installed: {sorted(missing)}")

@@ -104,6 +104,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
 
+#: Years an ended client's records are kept: the default, and the range a
+#: clinic admin may choose from (a database constraint holds it too).
+RETENTION_DEFAULT_YEARS = 7
+RETENTION_MIN_YEARS = 6
+RETENTION_MAX_YEARS = 100
+
+
 @pghistory.track()
 class Clinic(models.Model):
     name = models.CharField(max_length=200)
@@ -139,9 +146,28 @@ class Clinic(models.Model):
         help_text="Days a message from an unknown address waits in the "
         "unmatched inbox before it is deleted.",
     )
+    # Records of an ended client (issue 17: retention and destruction).
+    retention_years = models.PositiveSmallIntegerField(
+        default=RETENTION_DEFAULT_YEARS,
+        validators=[
+            MinValueValidator(RETENTION_MIN_YEARS),
+            MaxValueValidator(RETENTION_MAX_YEARS),
+        ],
+        help_text=f"Years an ended client's records are kept after the ending "
+        f"date. At least {RETENTION_MIN_YEARS}, the six years HIPAA sets for "
+        f"keeping required documentation (45 CFR 164.316(b)(2)); local law or "
+        f"professional rules may ask for longer.",
+    )
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(retention_years__gte=RETENTION_MIN_YEARS)
+                & Q(retention_years__lte=RETENTION_MAX_YEARS),
+                name="clinic_retention_years_in_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

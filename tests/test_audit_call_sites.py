@@ -76,6 +76,7 @@ from attachment.models import (
 from attachment.oversight import services as oversight_services
 from attachment.records import imports as contact_imports
 from attachment.records import services as records
+from attachment.retention import services as retention_services
 from attachment.review import services as review_services
 from attachment.review import views as review_views
 from attachment.safety import services as safety_services
@@ -854,6 +855,24 @@ def _fhir_receiver(w):
     return person
 
 
+def _past_retention(w):
+    """An ended client of the world's clinic, long past retention."""
+    w.ended = ClientFactory(
+        clinic=w.clinic,
+        therapist=w.therapist,
+        status="ended",
+        started_on=dt.date(2010, 1, 4),
+        ended_on=dt.date(2012, 1, 2),
+    )
+    return w.ended
+
+
+def _hold(w):
+    return retention_services.legal_hold_place(
+        actor=w.admin, client=w.client, reason="Claim 12", now=w.now
+    )
+
+
 SITES: list[Site] = [
     # attachment: the FHIR export and import of one client's record
     service(
@@ -980,6 +999,32 @@ SITES: list[Site] = [
             )
         ],
         case="the printable copy",
+    ),
+    # attachment: retention, legal holds and destruction
+    service(
+        retention_services.retention_years_set,
+        lambda w, f: f(actor=w.admin, clinic=w.clinic, years=10, now=w.now),
+        lambda w, _: [event(w.admin, UPDATE, w.clinic)],
+    ),
+    service(
+        retention_services.legal_hold_place,
+        lambda w, f: f(actor=w.admin, client=w.client, reason="Claim 12", now=w.now),
+        lambda w, hold: [event(w.admin, CREATE, hold, client=w.client)],
+    ),
+    service(
+        retention_services.legal_hold_lift,
+        lambda w, f: f(actor=w.admin, hold=_hold(w), reason="Settled", now=w.now),
+        lambda w, hold: [
+            event(w.admin, CREATE, hold, client=w.client),
+            event(w.admin, UPDATE, hold, client=w.client),
+        ],
+    ),
+    service(
+        retention_services.client_destroy,
+        lambda w, f: f(
+            actor=w.admin, client=_past_retention(w), reason="Ended", now=w.now
+        ),
+        lambda w, tombstone: [event(w.admin, DELETE, tombstone, client=w.ended)],
     ),
     # clinic: the clinic admin's configuration, accounts, imports, demo
     service(
@@ -2241,6 +2286,8 @@ SITES: list[Site] = [
 # Public functions of the services modules that write no audit event of
 # their own, and why.
 SERVICES_WITHOUT_EVENT = {
+    "attachment.retention.services:retention_list_due": "lists client ids and "
+    "dates past retention; reads and writes no record",
     # The poll's events are contacts_ingest's (in the table); the poll
     # itself is tested against a real IMAP server in
     # tests/attachment/ingestion/test_mailbox.py.
@@ -2289,6 +2336,10 @@ SERVICES_WITHOUT_EVENT = {
 # Pages the permission matrix serves (200 to a GET for some role) that show no
 # clinical text, and what they show instead.
 PAGES_WITHOUT_CLINICAL_TEXT = {
+    "attachment:retention_page": "client codes, ending and due dates, legal holds "
+    "with their reasons, destructions with their counts",
+    "attachment:client_destroy": "a client's code, dates and counts of records per "
+    "kind, and the confirmation form",
     "attachment:client_copy": "without dates, the form for the copy's period under "
     "the client's name (the copy itself is client_copy_record's entry)",
     "integrations:detail": "an integration's name, kind, scopes, dates, webhook "

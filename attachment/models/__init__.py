@@ -11,6 +11,7 @@ sessions.
 ``agreements``: the between-sessions agreement, versioned.
 ``safety``: the safety plan and the unanswered-distress alerts.
 ``exchange``: what a FHIR import brought in, by its source.
+``retention``: clients past retention, legal holds, destruction tombstones.
 """
 
 from attachment.models._text import duration_text, labels
@@ -60,6 +61,7 @@ from attachment.models.ingestion import (
     UnmatchedMessage,
     UnmatchedResolution,
 )
+from attachment.models.retention import ClientDestruction, LegalHold, RetentionDue
 from attachment.models.ruptures import (
     CONFRONTATION_MARKERS,
     MARKERS_OF_KIND,
@@ -93,6 +95,9 @@ from attachment.models.supervision import (
 )
 
 __all__ = [
+    "ClientDestruction",
+    "LegalHold",
+    "RetentionDue",
     "AddressKind",
     "ClientAddress",
     "ContactDelivery",

@@ -50,11 +50,14 @@ from pghistory.models import Event as HistoryEvent
 from attachment.engine.services import detector_settings_for
 from attachment.models import (
     ClientAddress,
+    ClientDestruction,
     ContactAgreement,
     ContactDelivery,
     DetectorSettingsChange,
     FlagStatusChange,
     ImportedRecord,
+    LegalHold,
+    RetentionDue,
     SafetyAlert,
     SafetyPlan,
     UnmatchedMessage,
@@ -88,7 +91,12 @@ from tests.attachment.factories import (
     RuptureFactory,
     SupervisionSessionFactory,
 )
-from tests.factories import AbsenceFactory, ContactPolicyFactory, UserFactory
+from tests.factories import (
+    AbsenceFactory,
+    ClientFactory,
+    ContactPolicyFactory,
+    UserFactory,
+)
 from tests.notes.factories import (
     ProcessNoteFactory,
     ReflectionFactory,
@@ -132,7 +140,14 @@ UNMARKED: dict[str, tuple[str, ...]] = {
 PATHS = {"attachment.notification.url"}
 
 # Rows the database refuses to update: they are marked when they are made.
-APPEND_ONLY = ("notes.addendum", "notes.notereturn", "clinic.auditevent")
+APPEND_ONLY = (
+    "notes.addendum",
+    "notes.notereturn",
+    "clinic.auditevent",
+    # Refused by the database once written (attachment/retention/guards.py).
+    "attachment.legalhold",
+    "attachment.clientdestruction",
+)
 
 TEXT_TYPES = (models.CharField, models.TextField, models.JSONField, ArrayField)
 
@@ -493,6 +508,37 @@ SEEDS: dict[str, Callable[[World], list]] = {
             record_model="attachment.contact",
             record_id=ContactFactory(client=w.client).pk,
             imported_at=w.now,
+        )
+    ),
+    "attachment.legalhold": _one(
+        lambda w: LegalHold.objects.create(
+            client=w.client,
+            placed_by=w.supervisor,
+            placed_at=w.now,
+            lifted_by=w.supervisor,
+            lifted_at=w.now,
+            **w._marked("attachment.legalhold"),
+        )
+    ),
+    "attachment.retentiondue": _one(
+        lambda w: RetentionDue.objects.create(
+            client=w.client, clinic=w.clinic, due_on=w.now.date(), listed_at=w.now
+        )
+    ),
+    "attachment.clientdestruction": _one(
+        lambda w: ClientDestruction.objects.create(
+            client=ClientFactory(
+                clinic=w.clinic,
+                therapist=w.therapist,
+                status="ended",
+                started_on=dt.date(2010, 1, 4),
+                ended_on=dt.date(2012, 1, 2),
+            ),
+            started_on=dt.date(2010, 1, 4),
+            ended_on=dt.date(2012, 1, 2),
+            destroyed_by=w.supervisor,
+            destroyed_at=w.now,
+            **w._marked("attachment.clientdestruction"),
         )
     ),
     "clinic.mailboxsettings": _one(

@@ -172,6 +172,7 @@ def test_every_task_keeps_its_pinned_name():
         "attachment.policy_refresh.refresh_default_policy",
         "attachment.policy_refresh.refresh_default_policy_chunk",
         "attachment.unmatched.purge_expired",
+        "attachment.retention.list_due",
         "attachment.ingestion.poll_mailboxes",
     }
 

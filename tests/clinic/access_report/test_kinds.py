@@ -15,6 +15,7 @@ from clinic.models import Client
 NEVER_AUDITED = {
     "clinic.auditevent": "the trail itself",
     "attachment.rescanrequest": "the pattern engine's bookkeeping",
+    "attachment.retentiondue": "the nightly list of clients past retention, ids and dates",
 }
 
 
