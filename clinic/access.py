@@ -33,6 +33,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 
+from clinic.extensions import writable_client_filters
 from clinic.models import (
     Absence,
     BreakGlassGrant,
@@ -237,9 +238,12 @@ def writable_clients(user: User) -> QuerySet[Client]:
     """Clients whose clinical records ``user`` may write: their own."""
     if not user.is_authenticated:
         return Client.objects.none()
-    return Client.objects.filter(
+    clients = Client.objects.filter(
         therapist=user, clinic_id__in=clinic_ids_with_role(user, Role.THERAPIST)
     )
+    for narrow in writable_client_filters.values():
+        clients = narrow(clients)
+    return clients
 
 
 def configurable_clients(user: User) -> QuerySet[Client]:

@@ -50,6 +50,10 @@ class HomePanel:
 client_panels: dict[str, ClientPanel] = {}
 home_panels: dict[str, HomePanel] = {}
 caseload_annotations: dict[str, Callable[[QuerySet], QuerySet]] = {}
+#: Narrowings of the clients anyone may write to (clinic/access.py
+#: ``writable_clients``): a higher app removes clients whose records it has
+#: closed for good (a destroyed client's ended shell, attachment/retention/).
+writable_client_filters: dict[str, Callable[[QuerySet], QuerySet]] = {}
 nav_links: dict[str, NavLink] = {}
 
 
@@ -70,6 +74,12 @@ def rendered_home_panels(
         if context is not None:
             shown.append((panel.template, context))
     return shown
+
+
+def register_writable_client_filter(
+    key: str, narrow: Callable[[QuerySet], QuerySet]
+) -> None:
+    writable_client_filters[key] = narrow
 
 
 def register_caseload_annotation(

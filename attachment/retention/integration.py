@@ -10,6 +10,7 @@ from clinic.extensions import (
     NavLink,
     register_admin_link,
     register_demo_seeder,
+    register_writable_client_filter,
 )
 from clinic.models import Role
 
@@ -26,6 +27,10 @@ def register_retention_integrations() -> None:
         )
     )
     register_demo_seeder(DemoSeeder(key="retention", order=50, seed=_demo))
+    # Nobody writes to a destroyed client's ended shell again.
+    register_writable_client_filter(
+        "not_destroyed", lambda clients: clients.filter(destruction__isnull=True)
+    )
 
 
 def _demo(demo: DemoContext) -> None:

@@ -173,3 +173,25 @@ def test_only_the_clinics_admin_may_destroy(therapist, outsider, past_retention,
         with pytest.raises(Http404):
             client_destroy(actor=person, client=past_retention, reason="x", now=now)
     assert not ClientDestruction.objects.exists()
+
+
+def test_nothing_more_is_written_to_a_destroyed_client(
+    admin, therapist, past_retention, now, login
+):
+    from django.urls import reverse
+
+    client_destroy(actor=admin, client=past_retention, reason="Ended", now=now)
+    http = login(therapist)
+    url = reverse("attachment:contact_new", args=[past_retention.pk])
+    # Still the therapist's (ended) client, so refused rather than unknown.
+    assert http.get(url).status_code == 403
+    posted = http.post(
+        url,
+        {
+            "occurred_at": "2026-03-02T10:00",
+            "channel": "text",
+            "direction": "from_client",
+        },
+    )
+    assert posted.status_code == 403
+    assert not past_retention.contacts.exists()
