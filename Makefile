@@ -11,7 +11,7 @@ TEST_ENV = SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-0123456789-abcdefghijk
 	AUDIT_HMAC_KEY=$${AUDIT_HMAC_KEY:-test-only-audit-chain-key-0123456789abcdef} \
 	SIGNATURE_HMAC_KEY=$${SIGNATURE_HMAC_KEY:-test-only-signature-key-0123456789abcdef}
 
-.PHONY: run test e2e lint venv worker beat bench-scan bench-import bench-ingest eval-detectors mutants mutation-score clean stop-db
+.PHONY: run test e2e lint venv worker beat bench-scan bench-import bench-ingest bench-web eval-detectors mutants mutation-score clean stop-db
 
 venv: $(STAMP)
 
@@ -93,6 +93,11 @@ bench-ingest: venv
 	@export DATABASE_URL="$(DB_URL)" $(TEST_ENV); \
 	$(BIN)/python manage.py migrate --no-input -v0 && \
 	LOG_LEVEL=WARNING $(BIN)/python manage.py bench_ingest $(BENCH_ARGS)
+
+bench-web: venv
+	@export DATABASE_URL="$(DB_URL)" $(TEST_ENV); \
+	$(BIN)/python manage.py migrate --no-input -v0 && \
+	LOG_LEVEL=WARNING $(BIN)/python manage.py bench_web $(BENCH_ARGS)
 
 bench-import: venv
 	@export DATABASE_URL="$(DB_URL)" $(TEST_ENV); \

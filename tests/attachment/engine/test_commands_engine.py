@@ -154,3 +154,25 @@ def test_bench_scan_prints_its_figures_and_leaves_nothing_behind(as_owner):
         "queries",
     ]
     assert not Clinic.objects.filter(slug="bench-scan").exists()
+
+
+def test_export_flags_carries_no_process_note_reflection_or_supervision_text(
+    clinic, admin, therapist, supervisor, flagged, now
+):
+    """The flags CSV is one of the ways records leave: the texts kept apart
+    never travel with it (as with the FHIR bundle and the client's copy)."""
+    from tests.attachment.factories import SupervisionSessionFactory
+    from tests.notes.factories import ProcessNoteFactory, ReflectionFactory
+
+    secrets = ("ZQX process text", "ZQX reflection text", "ZQX supervision text")
+    ProcessNoteFactory(client=flagged, text=secrets[0])
+    ReflectionFactory(client=flagged, text=secrets[1])
+    SupervisionSessionFactory(
+        supervisor=supervisor, supervisee=therapist, notes=secrets[2]
+    )
+    run("scan_patterns", "--at", now.isoformat())
+
+    exported = export()
+
+    assert "RV-007" in exported
+    assert not any(text in exported for text in secrets)
