@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from allauth.mfa.totp.internal.auth import (
 from django.conf import settings
 from django.db import connections
 from playwright.sync_api import Browser, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e import server as live
 
@@ -125,23 +127,41 @@ class Journey:
         name = "{:02d}-{}.png".format(self.steps, re.sub(r"[^\w.-]+", "_", label))
         self.page.screenshot(path=str(self.folder / name), full_page=True)
 
-    def sign_in(self, email: str, secret: str | None = None) -> None:
+    def sign_in(self, email: str) -> None:
+        """Sign in afresh (the browser's cookies cleared), waiting for each
+        page of the two steps.  A code is taken once: signed in twice within
+        its 30 seconds, the person waits for the next one, as they would with
+        their phone."""
         page = self.page
+        page.context.clear_cookies()
         page.goto(self.url("/accounts/login/"))
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(live.DEMO_PASSWORD)
         page.get_by_role("button", name=re.compile("sign in", re.I)).click()
-        secret = secret or self.server.secrets.get(email)
-        if secret is not None and "/2fa/" in page.url:
+        secret = self.server.secrets.get(email)
+        if secret is None:
+            page.wait_for_load_state()
+            return
+        page.wait_for_url(re.compile("/accounts/2fa/"))
+        for _ in range(2):
             page.get_by_label(re.compile("code", re.I)).fill(totp_now(secret))
             page.get_by_role("button", name=re.compile("sign in|verify", re.I)).click()
+            try:
+                page.wait_for_url(lambda url: "/accounts/" not in url, timeout=5000)
+                return
+            except PlaywrightTimeout:
+                time.sleep(31 - time.time() % 30)
+        raise AssertionError(f"{email} could not sign in")
 
 
 @pytest.fixture
 def journey(
     e2e: live.LiveServer, browser: Browser, request: pytest.FixtureRequest
 ) -> Iterator[Journey]:
-    context = browser.new_context(viewport=PHONE, base_url=e2e.base_url)
+    context = browser.new_context(
+        viewport={"width": PHONE["width"], "height": PHONE["height"]},
+        base_url=e2e.base_url,
+    )
     page = context.new_page()
     trip = Journey(page, e2e, request.node.name)
     yield trip

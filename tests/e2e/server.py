@@ -93,8 +93,11 @@ def _copy_database(test_name: str, copy_name: str) -> None:
         admin.execute(f'CREATE DATABASE "{copy_name}" TEMPLATE "{test_name}"')
 
 
-def start(test_database: str, env_overrides: dict[str, str]) -> LiveServer:
-    copy = f"{test_database}_e2e"
+def start(
+    test_database: str, env_overrides: dict[str, str], *, copy_suffix: str = "e2e"
+) -> LiveServer:
+    """A server on ``<test database>_<copy_suffix>``, seeded with the demo."""
+    copy = f"{test_database}_{copy_suffix}"
     _copy_database(test_database, copy)
     port = _free_port()
     env = {
