@@ -26,10 +26,6 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e import server as live
 
-# Playwright's sync API runs an event loop in this thread; the tests here
-# touch no database themselves, only the live server does.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
 SCREENS = Path(settings.BASE_DIR) / "var" / "e2e"
@@ -46,6 +42,11 @@ ENROLLED = (
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
+    # Last in the run: Playwright's sync API keeps an event loop running in
+    # this thread from the first browser test to the end of the session, and
+    # Django then refuses database access unless DJANGO_ALLOW_ASYNC_UNSAFE is
+    # set (by the ``e2e`` fixture), which no other test should run under.
+    items.sort(key=lambda item: here in Path(item.fspath).parents)
     # Without Debian's Chromium the journeys cannot run: skipped on a
     # developer's machine (``apt-get install chromium``), a failure in CI
     # (``.ci/run`` installs it).
@@ -74,6 +75,9 @@ def browser_type_launch_args() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def e2e(django_db_setup: None, django_db_blocker: Any) -> Iterator[live.LiveServer]:
+    # The tests here touch the database only through pytest-django's
+    # transaction; the live server does the rest (see the collection order).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with django_db_blocker.unblock():
         name = connections["default"].settings_dict["NAME"]
         server = live.start(name, {})

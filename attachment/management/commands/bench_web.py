@@ -24,7 +24,6 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -103,8 +102,14 @@ class Command(BaseCommand):
                 "people": dataset_people(clinic, now=timezone.now()),
             }
             runs = []
-            # As a deployment does: DEBUG off serves the hashed static files.
-            call_command("collectstatic", interactive=False, verbosity=0)
+            # As a deployment does: DEBUG off serves the hashed static files,
+            # collected with the server's settings (their manifest storage).
+            subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
+                [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+                env=server_env(),
+                cwd=settings.BASE_DIR,
+                check=True,
+            )
             try:
                 server = Server(options["workers"])
             except ServerError as error:
