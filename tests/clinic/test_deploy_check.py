@@ -24,6 +24,8 @@ DEVELOPMENT_ONLY = (
     "SECURE_HSTS_SECONDS",
     "SESSION_IDLE_MINUTES",
     "DJANGO_SETTINGS_MODULE",
+    # Set for the browser tests (tests/e2e/conftest.py), never in production.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
 
