@@ -84,6 +84,14 @@ def _request_rescan(client_id: int) -> None:
     request_rescan(client_id)
 
 
+def _request_rescans(client_ids: list[int]) -> None:
+    """:func:`_request_rescan` for the many clients of a bulk write, in one
+    statement (:func:`attachment.engine.tasks.request_rescans`)."""
+    from attachment.engine.tasks import request_rescans
+
+    request_rescans(client_ids)
+
+
 def _writable(actor: User, client: Client, now: dt.datetime) -> Client:
     return access.client_for_writing(actor, client.pk, on=now.date())
 

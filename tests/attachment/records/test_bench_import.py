@@ -25,6 +25,7 @@ def test_bench_import_prints_its_figures_and_leaves_nothing_behind(as_owner):
         stderr=io.StringIO(),
     )
 
+    printed = dict(line.split("=", 1) for line in out.getvalue().split())
     figures = dict(line.split("=", 1) for line in out.getvalue().split()[-4:])
     assert set(figures) == {
         "runs",
@@ -33,6 +34,10 @@ def test_bench_import_prints_its_figures_and_leaves_nothing_behind(as_owner):
         "reimport_seconds",
     }
     assert figures["runs"] == "2"
+    # The floor and the re-scan, each on a line of its own before them.
+    for name in ("parse_seconds", "copy_seconds", "rescan_seconds"):
+        assert float(printed[name]) >= 0, name
+    assert float(printed["import_over_copy"]) >= 0
     assert float(figures["import_seconds"]) > 0
     assert not Clinic.objects.filter(slug="bench-import").exists()
     assert not Client.objects.filter(code__startswith="BI-").exists()

@@ -5,6 +5,7 @@ fact of new and stored contacts around the file's dates."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 
 import pytest
@@ -13,6 +14,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from attachment.models import Contact, Direction, RescanRequest
+from attachment.records.boundary_refresh import contact_facts_refresh
 from attachment.records.imports import (
     HEADER,
     ImportRejected,
@@ -21,7 +23,7 @@ from attachment.records.imports import (
     contacts_import,
 )
 from clinic.models import AuditEvent
-from tests.attachment.factories import ContactFactory
+from tests.attachment.factories import AgreementFactory, ContactFactory
 from tests.factories import AbsenceFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -450,3 +452,89 @@ def test_each_client_written_to_gets_an_audit_event_and_a_rescan(
         neighbour.pk,
     }
     assert not RescanRequest.objects.filter(client=untouched).exists()
+
+
+# The writer: one COPY, facts derived as it goes ----------------------------
+
+
+def a_varied_file(codes: list[str], rows: int) -> str:
+    """Seeded rows of every kind, out of time order, with ties: several
+    contacts of one client at one instant, replies, distress, channels and
+    hours outside the terms, days of an absence."""
+    generator = random.Random(19)
+    lines = []
+    for _ in range(rows):
+        occurred = at(generator.randint(2, 17), generator.randint(6, 22))
+        occurred += dt.timedelta(minutes=generator.choice([0, 0, 30]))
+        direction = generator.choice(Direction.values)
+        responded = ""
+        if direction == "from_client" and generator.random() < 0.5:
+            responded = iso(occurred + dt.timedelta(minutes=generator.randint(0, 900)))
+        lines.append(
+            row(
+                iso(occurred),
+                code=generator.choice(codes),
+                channel=generator.choice(["text", "email", "phone", "voicemail"]),
+                direction=direction,
+                purpose=generator.choice(["scheduling", "distress", "other"]),
+                summary=generator.choice(["", "Tab\there", "Back\\slash", "Line"]),
+                responded=responded,
+            )
+        )
+    return csv_text(*lines)
+
+
+def test_the_copy_writes_the_facts_a_refresh_would_derive_again(
+    clinic, client, therapist, policy, now
+):
+    """Facts derived row by row during the COPY, in (client, time) order,
+    are the very facts the refresh derives from the stored rows (in id
+    order, for the weekly limit): nothing changes when it runs."""
+    neighbour = ClientFactory(clinic=clinic, therapist=therapist, code="RS-002")
+    AgreementFactory(client=neighbour, effective_from=at(12), weekly_limit=2)
+    AbsenceFactory(
+        clinic=clinic,
+        therapist=therapist,
+        starts_on=dt.date(2026, 3, 16),
+        ends_on=dt.date(2026, 3, 17),
+    )
+    import_at(clinic, now, at(9, 11), at(9, 12))  # stored before the file
+    result = contacts_import(
+        clinic=clinic, text=a_varied_file(["RS-001", "RS-002"], 300), now=now
+    )
+    assert result.created + result.already_recorded == 300
+    before = list(Contact.objects.order_by("pk").values())
+    assert any(contact["over_weekly_limit"] for contact in before)
+    assert any(contact["during_absence"] for contact in before)
+    assert any(contact["outside_agreement"] for contact in before)
+
+    changed = contact_facts_refresh(client_ids=[client.pk, neighbour.pk])
+
+    assert changed == 0
+    assert list(Contact.objects.order_by("pk").values()) == before
+
+
+def test_the_copy_numbers_the_rows_by_client_then_time_keeping_ties_in_file_order(
+    clinic, client, therapist, policy, now
+):
+    ClientFactory(clinic=clinic, therapist=therapist, code="RS-002")
+    contacts_import(
+        clinic=clinic,
+        text=csv_text(
+            row(iso(at(10)), code="RS-002"),
+            row(iso(at(10)), summary="first"),
+            row(iso(at(9))),
+            row(iso(at(10)), summary="second"),
+        ),
+        now=now,
+    )
+    assert list(
+        Contact.objects.order_by("pk").values_list(
+            "client__code", "occurred_at", "summary"
+        )
+    ) == [
+        ("RS-001", at(9), ""),
+        ("RS-001", at(10), "first"),
+        ("RS-001", at(10), "second"),
+        ("RS-002", at(10), ""),
+    ]
