@@ -128,29 +128,83 @@ def forbidden(user: User, what: str, object_id: object) -> PermissionDenied:
     return PermissionDenied("You may not do this.")
 
 
+# A request asks who its user is many times (the navigation, the scope of
+# every selector); within one request the answer is read once.  Outside a
+# request (a task, a command, a test calling a selector) nothing is kept.
+_MembershipRows = dict[int, list[tuple[int, str, str]]]
+_request_memberships: ContextVar[_MembershipRows | None] = ContextVar(
+    "request_memberships", default=None
+)
+
+
+@contextmanager
+def memberships_remembered() -> Iterator[None]:
+    """Read each user's memberships at most once while the block runs (one
+    request); a membership saved or deleted meanwhile forgets them
+    (:func:`memberships_forget`)."""
+    token = _request_memberships.set({})
+    try:
+        yield
+    finally:
+        _request_memberships.reset(token)
+
+
+def memberships_forget(**_: object) -> None:
+    """Connected to Membership's post_save and post_delete."""
+    memo = _request_memberships.get()
+    if memo is not None:
+        memo.clear()
+
+
+def _memberships(user: User) -> list[tuple[int, str]]:
+    """(clinic id, role) of each of ``user``'s memberships."""
+    return [(clinic_id, role) for clinic_id, role, _locale in _membership_rows(user)]
+
+
+def _membership_rows(user: User) -> list[tuple[int, str, str]]:
+    """(clinic id, role, the clinic's date format) of each membership, first
+    joined first."""
+    memo = _request_memberships.get()
+    if memo is not None and user.pk in memo:
+        return memo[user.pk]
+    found = list(
+        Membership.objects.filter(user=user)
+        .order_by("pk")
+        .values_list("clinic_id", "role", "clinic__locale")
+    )
+    if memo is not None:
+        memo[user.pk] = found
+    return found
+
+
+def date_locale_of(user: User) -> str | None:
+    """The date format of the clinic ``user`` joined first (None without a
+    membership), read with the memberships (:mod:`clinic.dates`)."""
+    if not user.is_authenticated:
+        return None
+    rows = _membership_rows(user)
+    return rows[0][2] if rows else None
+
+
 def clinic_ids_with_role(user: User, *roles: str) -> list[int]:
     if not user.is_authenticated:
         return []
-    return list(
-        Membership.objects.filter(user=user, role__in=roles).values_list(
-            "clinic_id", flat=True
-        )
-    )
+    return [clinic_id for clinic_id, role in _memberships(user) if role in roles]
 
 
 def has_role(user: User, role: str, clinic: Clinic | None = None) -> bool:
     if not user.is_authenticated:
         return False
-    memberships = Membership.objects.filter(user=user, role=role)
-    if clinic is not None:
-        memberships = memberships.filter(clinic=clinic)
-    return memberships.exists()
+    return any(
+        held == role and (clinic is None or clinic_id == clinic.pk)
+        for clinic_id, held in _memberships(user)
+    )
 
 
 def roles_of(user: User) -> set[str]:
     if not user.is_authenticated:
         return set()
-    return set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    return {role for _, role in _memberships(user)}
 
 
 def primary_clinic(user: User) -> Clinic | None:

@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class ClinicConfig(AppConfig):
@@ -9,7 +9,13 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic: people, clients and policies"
 
     def ready(self) -> None:
+        from clinic.access import memberships_forget
+        from clinic.models import Membership
+
         post_migrate.connect(secure_the_database, sender=self)
+        # A role given or taken away within a request counts at once.
+        post_save.connect(memberships_forget, sender=Membership)
+        post_delete.connect(memberships_forget, sender=Membership)
 
 
 def secure_the_database(*, using: str, **kwargs: Any) -> None:

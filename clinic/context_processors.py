@@ -22,6 +22,7 @@ ADMIN_PAGES = (
     NavLink("supervision", 50, "Supervision", "clinic:supervision_list", _is_admin),
     NavLink("staff", 55, "Staff", "clinic:staff_list", _is_admin),
     NavLink("integrations", 60, "Integrations", "integrations:list", _is_admin),
+    NavLink("dates", 90, "Dates", "clinic:date_format", _is_admin),
 )
 
 

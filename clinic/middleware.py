@@ -110,6 +110,18 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+class MembershipMemoMiddleware:
+    """Who the request's user is (their roles in each clinic) is read once
+    per request, however many selectors ask (``clinic.access``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with access.memberships_remembered():
+            return self.get_response(request)
+
+
 class RefusalAuditMiddleware:
     """Each refusal of a request (``clinic.access.not_found`` and
     ``forbidden``) becomes a ``denied`` audit event.

@@ -25,6 +25,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.dates import DateLocale
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -117,6 +119,13 @@ class Clinic(models.Model):
     slug = models.SlugField(unique=True)
     timezone = models.CharField(
         max_length=64, default="Europe/London", validators=[validate_timezone]
+    )
+    locale = models.CharField(
+        "date format",
+        max_length=8,
+        choices=DateLocale.choices,
+        default=DateLocale.EN_GB,
+        help_text="How every page writes dates and times.",
     )
     supervisors_read_trainee_process_notes = models.BooleanField(
         default=False,

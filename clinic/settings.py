@@ -104,6 +104,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "clinic.middleware.MembershipMemoMiddleware",
+    # Dates in the locale of the person's clinic (clinic.dates).
+    "clinic.dates.DateLocaleMiddleware",
     # Audits the refusals of every layer below it once they have answered,
     # after the request's transaction (and its rollback) has ended.
     "clinic.middleware.RefusalAuditMiddleware",
@@ -133,6 +136,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "clinic.context_processors.navigation",
             ],
+            # {{ value|when:"date" }} on every page (clinic.dates).
+            "builtins": ["clinic.templatetags.dates"],
         },
     },
 ]
@@ -144,7 +149,14 @@ DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL")
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# Each web and worker process keeps its connection for a minute rather than
+# opening one per request (a new PostgreSQL backend costs a few milliseconds
+# of both processes' CPU), and checks it before reusing it after an idle
+# spell, so that a restarted database costs one failed check, not an error.
+# 0 closes the connection after every request (behind a pooler such as
+# PgBouncer in transaction mode, set 0 and let the pooler keep them).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The role web, worker and beat connect as when it is not the owner that runs
 # ``migrate``: migrate grants it what clinic/database_roles.py lists (no
 # UPDATE or DELETE on audit and history rows).  Set it where migrate runs.

@@ -49,15 +49,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 def client_detail(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     now = timezone.now()
     client = access.client_for_reading(request.user, client_id, on=now.date())
-    audit_record(
-        actor=request.user,
-        action=AuditAction.READ,
-        obj=client,
-        client_id=client.pk,
-        at=now,
-        request=request,
-    )
-    return render(
+    response = render(
         request,
         "clinic/client_detail.html",
         {
@@ -66,6 +58,17 @@ def client_detail(request: AuthenticatedHttpRequest, client_id: int) -> HttpResp
             "panels": rendered_client_panels(request=request, client=client, now=now),
         },
     )
+    # Last, in the request's transaction: the audit chain's lock, taken here,
+    # is held to the commit, and readers of other pages wait for it.
+    audit_record(
+        actor=request.user,
+        action=AuditAction.READ,
+        obj=client,
+        client_id=client.pk,
+        at=now,
+        request=request,
+    )
+    return response
 
 
 @login_required

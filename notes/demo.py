@@ -25,11 +25,12 @@ from notes.models import (
     NoteFormat,
     NotePreference,
     NoteStatus,
+    ProcessNote,
     Reflection,
     RiskLevel,
     SessionNote,
 )
-from notes.signature_hashes import addendum_digest, note_digest
+from notes.signature_hashes import addendum_digest, note_digest, text_digest
 
 HISTORY_DAYS = 270
 
@@ -352,3 +353,32 @@ def seed_notes(demo: DemoContext) -> None:
     Addendum.objects.bulk_create(_plan_addenda(plan.notes, demo), batch_size=500)
     Reflection.objects.bulk_create(_link_reflections(plan), batch_size=500)
     NotePreference.objects.bulk_create(_preferences(demo), ignore_conflicts=True)
+    ProcessNote.objects.bulk_create(_process_notes(demo))
+
+
+PROCESS_NOTE = (
+    "I noticed I hurried the ending of the session and felt relieved when it "
+    "was over. Worth looking at in my own supervision before the next session."
+)
+
+
+def _process_notes(demo: DemoContext) -> list[ProcessNote]:
+    """One private process note of the therapist's, so that the private pages
+    have something to show."""
+    therapist = demo.people.get("therapist")
+    if therapist is None:
+        return []
+    own = [client for client in demo.clients if client.therapist_id == therapist.pk]
+    if not own:
+        return []
+    written = demo.now - dt.timedelta(days=3)
+    return [
+        ProcessNote(
+            client=min(own, key=lambda client: client.pk),
+            author=therapist,
+            written_at=written,
+            updated_at=written,
+            text=PROCESS_NOTE,
+            text_sha256=text_digest(PROCESS_NOTE),
+        )
+    ]

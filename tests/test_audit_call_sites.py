@@ -96,6 +96,7 @@ from clinic.access_report.kinds import (
     FHIR_IMPORT,
 )
 from clinic.administration import services as admin_services
+from clinic.administration.dates import services as date_services
 from clinic.administration.staff import services as staff_services
 from clinic.demo import COVER as DEMO_COVER
 from clinic.demo import COVER_NOTE as DEMO_COVER_NOTE
@@ -1118,6 +1119,11 @@ SITES: list[Site] = [
         ],
         case="with crisis lines",
         via=(clinic_services._crisis_lines_save,),
+    ),
+    service(
+        date_services.date_format_set,
+        lambda w, f: f(actor=w.admin, clinic=w.clinic, locale="en-us", now=w.now),
+        lambda w, _: [event(w.admin, UPDATE, w.clinic)],
     ),
     service(
         clinic_services.user_deactivate,
@@ -2336,6 +2342,7 @@ SERVICES_WITHOUT_EVENT = {
 # Pages the permission matrix serves (200 to a GET for some role) that show no
 # clinical text, and what they show instead.
 PAGES_WITHOUT_CLINICAL_TEXT = {
+    "clinic:date_format": "the clinic's date format and today's date written in it",
     "attachment:retention_page": "client codes, ending and due dates, legal holds "
     "with their reasons, destructions with their counts",
     "attachment:client_destroy": "a client's code, dates and counts of records per "

@@ -152,8 +152,12 @@ def _zone_chosen(client: Client, client_timezone: str | None) -> str:
 def _effective_from(
     *, effective_on: dt.date, zone: zoneinfo.ZoneInfo, now: dt.datetime
 ) -> dt.datetime:
-    """The start of ``effective_on`` where the client lives, never before
-    ``now``: a version judges the contacts after it, not those before."""
+    """The start of ``effective_on`` where the client lives, never before the
+    minute of ``now``: a version judges the contacts after it, not those
+    before.  Contact times are written to the minute (a form's "now" is this
+    minute), so a version takes effect from the start of the minute it is
+    saved in: a contact logged just after it, at the same minute, is judged by
+    it."""
     if effective_on < now.astimezone(zone).date():
         raise ValidationError(
             {
@@ -161,7 +165,11 @@ def _effective_from(
                 "made so far stay judged by what was agreed when they happened."
             }
         )
-    return max(dt.datetime.combine(effective_on, dt.time.min, zone), now)
+    return max(dt.datetime.combine(effective_on, dt.time.min, zone), _minute(now))
+
+
+def _minute(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(second=0, microsecond=0)
 
 
 def _refresh_forward(agreement: ContactAgreement) -> None:
@@ -276,7 +284,7 @@ def agreement_approve(
         )
     agreement.approved_by = actor
     agreement.approved_at = now
-    agreement.effective_from = max(agreement.effective_from, now)
+    agreement.effective_from = max(agreement.effective_from, _minute(now))
     agreement.save(update_fields=["approved_by", "approved_at", "effective_from"])
     audit_record(
         actor=actor,

@@ -30,6 +30,7 @@ from attachment.models import ContactAgreement
 from clinic import access
 from clinic.access import AuthenticatedHttpRequest
 from clinic.audit import audit_client_read, audit_records
+from clinic.dates import format_when
 from clinic.models import AuditAction, Client, Role
 from clinic.refusals import show_refusal
 
@@ -184,7 +185,7 @@ def _tell_written(
     messages.success(
         request,
         f"Saved as version {written.version}; it takes effect "
-        f"{starts:%-d %b %Y %H:%M} ({_zone_name(client)}).",
+        f"{format_when(starts, 'datetime')} ({_zone_name(client)}).",
     )
 
 

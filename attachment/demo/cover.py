@@ -13,13 +13,22 @@ from __future__ import annotations
 import datetime as dt
 
 from attachment.cover.notices import cover_notices_send
+from attachment.cover.services import break_glass_open
 from attachment.models import Contact, LoggedWhile, Source
 from attachment.records.imports import NewContact, contacts_bulk_create
 from clinic.access import supervision_links_in_force
 from clinic.audit import audit_record
 from clinic.demo import COVER, COVER_NOTE
 from clinic.extensions import DemoContext
-from clinic.models import Absence, AuditAction, AuditEvent, Client, User
+from clinic.models import (
+    Absence,
+    AuditAction,
+    AuditEvent,
+    BreakGlassGrant,
+    BreakGlassReason,
+    Client,
+    User,
+)
 
 
 def _during_the_first_day(absence: Absence, now: dt.datetime) -> dt.datetime:
@@ -57,6 +66,46 @@ def seed(demo: DemoContext) -> None:
         audit_record(actor=cover, action=AuditAction.CREATE, obj=logged, at=demo.now)
     _ordinary_reads(client, on=demo.now.date())
     cover_notices_send(now=demo.now)
+    _break_glass(demo)
+
+
+BREAK_GLASS_NOTE = (
+    "The client rang the front desk upset while their therapist was in "
+    "session; I checked the coping plan with them (synthetic demo)."
+)
+
+
+def _break_glass(demo: DemoContext) -> None:
+    """Yesterday the second therapist opened a client of the therapist's by
+    breaking glass: the grant has expired and, unlike the earlier one the
+    clinic part seeds already reviewed, waits for the supervisor's and the
+    admin's review."""
+    opener, therapist = demo.people.get("therapist2"), demo.people.get("therapist")
+    if opener is None or therapist is None:
+        return
+    if BreakGlassGrant.objects.filter(
+        clinic=demo.clinic, explanation=BREAK_GLASS_NOTE
+    ).exists():
+        return
+    stories = {client.pk for client in demo.stories.values()}
+    client = min(
+        (
+            client
+            for client in demo.clients
+            if client.therapist_id == therapist.pk and client.pk not in stories
+        ),
+        key=lambda client: client.pk,
+        default=None,
+    )
+    if client is None:
+        return
+    break_glass_open(
+        actor=opener,
+        code=client.code,
+        reason=BreakGlassReason.CRISIS_CONTACT,
+        explanation=BREAK_GLASS_NOTE,
+        now=demo.now - dt.timedelta(days=1),
+    )
 
 
 def _ordinary_reads(client: Client, *, on: dt.date) -> None:

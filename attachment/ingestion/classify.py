@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Window
 
 from attachment.models import Contact, Purpose
 from attachment.records.services import contact_save_with_facts
@@ -78,15 +78,17 @@ def _unclassified_of(actor: User, client: Client | None) -> QuerySet[Contact]:
 def contacts_to_classify(
     *, actor: User, client: Client | None = None, limit: int
 ) -> ToClassify:
-    """Newest first: of ``client``, or of all the clients ``actor`` treats."""
-    contacts = _unclassified_of(actor, client)
-    shown = list(
-        contacts.select_related("client__clinic")
+    """Newest first: of ``client``, or of all the clients ``actor`` treats.
+    One query, however many there are: each row carries the count of all."""
+    rows = list(
+        _unclassified_of(actor, client)
+        .select_related("client__clinic")
         .only(*LISTED_FIELDS)
+        .annotate(unclassified_total=Window(Count("pk")))
         .order_by("-occurred_at", "-pk")[:limit]
     )
-    more = contacts.count() - len(shown) if len(shown) == limit else 0
-    return ToClassify(contacts=shown, more=more)
+    more = rows[0].unclassified_total - len(rows) if rows else 0
+    return ToClassify(contacts=list[Contact](rows), more=more)
 
 
 def contact_for_classifying(

@@ -14,10 +14,10 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from attachment.models import Purpose
 from attachment.records import selectors, services
+from clinic.dates import format_when
 from notes.agenda import AgendaItem
 
 # Crisis and distress come before ordinary contacts; ruptures rank by their
@@ -31,7 +31,8 @@ RUPTURE_PRIORITY_STEP = 10
 
 
 def _when(moment: dt.datetime, zone: Any) -> str:
-    return date_format(timezone.localtime(moment, zone), "j M H:i")
+    local = timezone.localtime(moment, zone)
+    return f"{format_when(local, 'daymonth')} {format_when(local, 'time')}"
 
 
 class ContactAgenda:

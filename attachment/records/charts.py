@@ -24,6 +24,7 @@ from attachment.records.weeks import (
     local_week_start,
     therapist_after_hours_sql,
 )
+from clinic.dates import format_when
 from clinic.models import Absence, Client
 
 WEEKS = 26
@@ -209,7 +210,7 @@ def weekly_chart(
     shapes = []
     for index, week in enumerate(series):
         x = left + index * group
-        when = f"week of {week.starts_on:%-d %b %Y}"
+        when = f"week of {format_when(week.starts_on, 'date')}"
         shapes.append(
             WeekShape(
                 week=week,
@@ -232,7 +233,7 @@ def weekly_chart(
                     f"{when}: {week.from_therapist} started by therapist, "
                     f"{week.therapist_after_hours} after hours",
                 ),
-                label=f"{week.starts_on:%-d %b}" if index % 4 == 0 else "",
+                label=format_when(week.starts_on, "daymonth") if index % 4 == 0 else "",
             )
         )
     return WeeklyChart(

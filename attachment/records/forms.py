@@ -41,6 +41,7 @@ from attachment.models import (
     RuptureStatus,
     Severity,
 )
+from clinic.dates import format_when
 from clinic.models import Channel
 
 TEXT_MAX = 4000
@@ -80,7 +81,7 @@ def reply_choice_label(contact: Contact) -> str:
     """A client contact a reply may answer, in the active (clinic) time zone:
     when, how and why, never its summary."""
     when = timezone.localtime(contact.occurred_at)
-    parts = [f"{when:%a %-d %b %H:%M}", contact.get_channel_display()]
+    parts = [format_when(when, "daytime"), contact.get_channel_display()]
     if contact.purpose:
         parts.append(contact.get_purpose_display().lower())
     return " · ".join(parts)

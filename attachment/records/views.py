@@ -154,7 +154,6 @@ def timeline(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_for_reading(
         actor=request.user, client_id=client_id, now=now
     )
-    audit_client_read(request, client, now)
     kinds = timeline_kinds_chosen(request.GET.getlist("type"))
     page, entries = timeline_page(
         client=client,
@@ -164,7 +163,7 @@ def timeline(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
         now=now,
     )
     with timezone.override(client.clinic.zone):
-        return render(
+        response = render(
             request,
             "attachment/records/timeline.html",
             {
@@ -180,6 +179,9 @@ def timeline(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
                 else "",
             },
         )
+    # Last: the audit chain's lock is held from here to the commit.
+    audit_client_read(request, client, now)
+    return response
 
 
 # Contacts -----------------------------------------------------------------

@@ -30,6 +30,7 @@ from attachment.records.weeks import (
     week_start,
 )
 from attachment.review.evidence import period_text, periods
+from clinic.dates import format_when
 
 WIDTH, HEIGHT, TOP, BOTTOM, LEFT, RIGHT = 680, 220, 12, 28, 40, 8
 
@@ -189,7 +190,7 @@ def _tick(value: float) -> str:
 
 
 def _week_label(day: dt.date) -> str:
-    return f"{day:%-d %b}"
+    return format_when(day, "daymonth")
 
 
 def _rising(flag: Flag) -> SeriesChart | None:

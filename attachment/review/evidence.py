@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from attachment.models import Flag
+from clinic.dates import format_when
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,9 @@ def _days(value: Any) -> str:
 
 def _date(value: Any) -> str:
     if isinstance(value, dt.date):
-        return f"{value:%-d %b %Y}"
+        return format_when(value, "date")
     try:
-        return f"{dt.date.fromisoformat(str(value)):%-d %b %Y}"
+        return format_when(dt.date.fromisoformat(str(value)), "date")
     except ValueError:
         return str(value)
 
@@ -130,7 +131,7 @@ def period_text(start: dt.date | None, end: dt.date | None) -> str:
     if start is None or end is None:
         return ""
     if start.year == end.year:
-        return f"{start:%-d %b} to {end:%-d %b %Y}"
+        return f"{format_when(start, 'daymonth')} to {format_when(end, 'date')}"
     return f"{_date(start)} to {_date(end)}"
 
 

@@ -21,6 +21,7 @@ from attachment.review.sequence_layers import (
     SequenceLayers,
     sequence_layers,
 )
+from clinic.dates import format_when
 from clinic.models import Client
 
 # Geometry ----------------------------------------------------------------------
@@ -124,7 +125,7 @@ class SequenceChart:
         first, last = self.layers.first_week, self.layers.last_week
         return (
             "Contacts, events and findings week by week, from the week of "
-            f"{first.day} {first:%b %Y} to the week of {last.day} {last:%b %Y}"
+            f"{format_when(first, 'date')} to the week of {format_when(last, 'date')}"
         )
 
     @property

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from attachment.models import Flag, FlagKind, FlagStatus, FlagTier
+from clinic.dates import format_when
 from clinic.models import Client
 
 #: Questions a supervisor and therapist may take up, per kind of finding.  They
@@ -121,7 +122,7 @@ class SequenceCard:
         labels = ", ".join(str(label).lower() for label, _tier in self.chips)
         found = "finding" if count == 1 else "findings"
         return (
-            f"{count} {found} since {self.since.day} {self.since:%b %Y}: {labels}. "
+            f"{count} {found} since {format_when(self.since, 'date')}: {labels}. "
             f"The evidence is strongest for "
             f"{str(self.strongest.get_kind_display()).lower()}."
         )

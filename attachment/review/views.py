@@ -60,15 +60,9 @@ def flag_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     cards = selectors.flag_queue_cards(
         flags=flags, client_ids=[row["client_id"] for row in page.object_list]
     )
-    services.flags_read_record(
-        actor=request.user,
-        flags=[flag for card in cards for flag in card.flags],
-        now=now,
-        request=request,
-    )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
+    response = render(
         request,
         "attachment/review/queue.html",
         {
@@ -79,6 +73,14 @@ def flag_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
             "query": query.urlencode() + "&" if query else "",
         },
     )
+    # Last: the audit chain's lock is held from here to the commit.
+    services.flags_read_record(
+        actor=request.user,
+        flags=[flag for card in cards for flag in card.flags],
+        now=now,
+        request=request,
+    )
+    return response
 
 
 def _relation(
@@ -118,17 +120,8 @@ def _flag_page(
     user = request.user
     step = _step_forms(flag, _relation(request, flag, now))
     step.update(forms)
-    audit_record(
-        actor=user,
-        action=AuditAction.READ,
-        obj=flag,
-        client_id=flag.client_id,
-        clinic_id=flag.client.clinic_id,
-        at=now,
-        request=request,
-    )
     with timezone.override(flag.client.clinic.zone):
-        return render(
+        response = render(
             request,
             "attachment/review/flag_detail.html",
             {
@@ -150,6 +143,17 @@ def _flag_page(
                 **step,
             },
         )
+    # Last: the audit chain's lock is held from here to the commit.
+    audit_record(
+        actor=user,
+        action=AuditAction.READ,
+        obj=flag,
+        client_id=flag.client_id,
+        clinic_id=flag.client.clinic_id,
+        at=now,
+        request=request,
+    )
+    return response
 
 
 def _inactive_since(flag: Flag) -> dt.date | None:

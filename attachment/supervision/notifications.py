@@ -14,6 +14,8 @@ import datetime as dt
 from django.conf import settings
 from django.urls import reverse
 
+from clinic.dates import format_when
+
 
 def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
@@ -70,7 +72,7 @@ def _name(full_name: str) -> str:
 
 
 def _dates(starts_on: dt.date, ends_on: dt.date) -> str:
-    return f"{starts_on.day} {starts_on:%b} to {ends_on.day} {ends_on:%b %Y}"
+    return f"{format_when(starts_on, 'daymonth')} to {format_when(ends_on, 'date')}"
 
 
 def cover_starts_message(

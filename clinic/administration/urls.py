@@ -40,4 +40,5 @@ urlpatterns = [
         name="supervision_approve",
     ),
     path("", include("clinic.administration.staff.urls")),
+    path("", include("clinic.administration.dates.urls")),
 ]

@@ -53,6 +53,8 @@ ROWS = [
     Row("clinic:manage_clients", expected=CLINIC_WIDE),
     Row("clinic:policy_default", expected=CLINIC_WIDE),
     Row("clinic:policy_default", method="POST", expected=CLINIC_WIDE),
+    Row("clinic:date_format", expected=CLINIC_WIDE),
+    Row("clinic:date_format", method="POST", expected=CLINIC_WIDE),
     Row(
         "clinic:supervision_accept",
         _proposed,

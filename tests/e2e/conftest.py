@@ -25,6 +25,7 @@ from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e import server as live
+from tests.e2e.summary import SUMMARY
 
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
@@ -37,6 +38,7 @@ ENROLLED = (
     "admin@demo.test",
     "admin2@demo.test",
     "cover@demo.test",
+    "operator@demo.test",
 )
 
 
@@ -59,6 +61,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             # So that pytest-django sets the test database up: the live
             # server's database is a copy of it.
             item.add_marker(pytest.mark.django_db)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if "tests/e2e/" not in report.nodeid or report.when != "call":
+        return
+    if report.passed:
+        SUMMARY.passed += 1
+    elif report.failed:
+        SUMMARY.failed += 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if SUMMARY.passed or SUMMARY.failed:
+        terminalreporter.section("browser tests")
+        for line in SUMMARY.lines():
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

@@ -70,6 +70,16 @@ class LiveServer:
         )
         self.secrets.update(secrets)
 
+    def unenrol(self, email: str) -> None:
+        """Take a person's authenticator away again, as before ``enrol``."""
+        self.manage(
+            "shell",
+            "-c",
+            "from allauth.mfa.models import Authenticator\n"
+            f"Authenticator.objects.filter(user__email={email!r}).delete()\n",
+        )
+        self.secrets.pop(email, None)
+
     def stop(self) -> None:
         self.process.terminate()
         try:

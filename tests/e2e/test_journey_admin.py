@@ -42,6 +42,16 @@ def test_an_absence_and_a_lower_limit_reach_the_therapist(journey):
     page.get_by_role("button", name="Save as a new version").click()
     journey.step("agreement")
     assert page.get_by_text("1 in any 7 days").is_visible()
+    # Two texts logged straight away, "now": the second is over the new limit
+    # (a version takes effect from the minute it is saved in).
+    for _ in range(2):
+        page.goto(journey.url(f"{records}/contacts/new/"))
+        page.get_by_label("Purpose").select_option("sharing")
+        page.get_by_role("button", name="Log contact").click()
+        page.wait_for_load_state()
+    page.goto(journey.url(f"{records}/contacts/"))
+    journey.step("contacts over the new limit")
+    assert page.get_by_text("over weekly limit").first.is_visible()
     page.goto(journey.url(f"{records}/observations/new/"))
     page.get_by_label("Fear of abandonment").check()
     page.get_by_label("3", exact=True).check()

@@ -19,23 +19,13 @@ THERAPIST = "therapist@demo.test"
 CLIENT = "Jamie (DM-003)"
 
 
-def unenrol(server: LiveServer, email: str) -> None:
-    server.manage(
-        "shell",
-        "-c",
-        "from allauth.mfa.models import Authenticator\n"
-        f"Authenticator.objects.filter(user__email={email!r}).delete()\n",
-    )
-    server.secrets.pop(email, None)
-
-
 @pytest.fixture
 def therapist(e2e: LiveServer) -> Iterator[str]:
     e2e.enrol({THERAPIST: generate_totp_secret()})
     try:
         yield THERAPIST
     finally:
-        unenrol(e2e, THERAPIST)
+        e2e.unenrol(THERAPIST)
 
 
 def moment(days_ago: int, hour: int) -> str:

@@ -28,13 +28,7 @@ def supervisee(e2e: LiveServer) -> Iterator[str]:
     try:
         yield SUPERVISEE
     finally:
-        e2e.manage(
-            "shell",
-            "-c",
-            "from allauth.mfa.models import Authenticator\n"
-            f"Authenticator.objects.filter(user__email={SUPERVISEE!r}).delete()\n",
-        )
-        e2e.secrets.pop(SUPERVISEE, None)
+        e2e.unenrol(SUPERVISEE)
 
 
 def test_a_supervisor_takes_a_flag_through_supervision(journey, supervisee):

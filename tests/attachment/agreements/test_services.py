@@ -44,7 +44,23 @@ def test_each_version_takes_the_next_number(client, write, now, later):
 
 def test_a_version_for_today_takes_effect_now_never_earlier(client, write, now):
     version = write(client, on=now.astimezone(LONDON).date())
-    assert version.effective_from == now
+    assert version.effective_from == now.replace(second=0, microsecond=0)
+    assert now - version.effective_from < dt.timedelta(minutes=1)
+
+
+def test_a_contact_logged_in_the_minute_a_lower_limit_was_saved_is_judged_by_it(
+    client, write, therapist, now
+):
+    """The contact form writes times to the minute: saved at 12:00:40, the
+    limit of 1 judges the two contacts the therapist then logs "now"
+    (12:00), the second of them over it."""
+    saved_at = now.replace(second=40)
+    this_minute = now.replace(second=0, microsecond=0)
+    write(client, at=saved_at, weekly_limit=1)
+    first = _log(therapist, client, this_minute, saved_at)
+    second = _log(therapist, client, this_minute, saved_at)
+    assert not Contact.objects.get(pk=first.pk).over_weekly_limit
+    assert Contact.objects.get(pk=second.pk).over_weekly_limit
 
 
 def test_a_version_for_a_later_day_takes_effect_at_its_midnight_where_the_client_lives(

@@ -32,8 +32,9 @@ from tests.factories import ClientFactory
 # ruptures and their repairs, the plans, the measures, the observations,
 # the flags, and the export's audit event (the chain's head, the row); the
 # rest are every signed-in page's (session, user, history context, the
-# navigation's roles and notifications).
-QUERIES = 23
+# navigation's notifications; the roles are the memberships the request has
+# read once already).
+QUERIES = 22
 
 
 def _record(client: Client, *, size: int) -> Client:

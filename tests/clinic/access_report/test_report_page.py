@@ -351,11 +351,12 @@ def test_the_page_costs_the_same_queries_however_long_the_trail(
     assert len(response.context["rows"]) == shown
 
 
-# The session and the user; the reader's clinics as therapist and as admin,
-# the client, its earlier therapists; the chain's head and the read event;
-# the people on the trail, the count and the page; the navigation's roles
-# and unread badge; the request's savepoints and the session's save.
-QUERIES = 18
+# The session and the user; the reader's memberships (read once a request:
+# their clinics as therapist and as admin, and the navigation's roles), the
+# client, its earlier therapists; the chain's head and the read event; the
+# people on the trail, the count and the page; the navigation's unread badge;
+# the request's savepoints and the session's save.
+QUERIES = 16
 
 
 @pytest.mark.parametrize("rows", [10, 300])
@@ -372,7 +373,7 @@ def test_the_csv_costs_the_same_queries_however_long_the_trail(
 
 # The same without the count, the page and the navigation, and with the
 # rows read through one server-side cursor.
-CSV_QUERIES = 15
+CSV_QUERIES = 14
 
 
 # --- the CSV ------------------------------------------------------------------

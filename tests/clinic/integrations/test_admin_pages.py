@@ -234,7 +234,7 @@ def test_the_list_shows_calls_and_refusals_of_fourteen_days(
     )
     http = login(admin)
     http.get(LIST)
-    with django_assert_num_queries(14):  # the same for any number of them
+    with django_assert_num_queries(12):  # the same for any number of them
         page = http.get(LIST).content.decode()
     services.integration_create(
         actor=admin,
@@ -253,7 +253,7 @@ def test_the_list_shows_calls_and_refusals_of_fourteen_days(
             "practice_addresses": "desk@example.test",
         },
     )
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(12):
         http.get(LIST)
     assert "48 calls, 3 refused" in page
     assert "0 calls, 0 refused" in page and "99" not in page
