@@ -19,7 +19,9 @@ from clinic.dates import format_when, locale_active
 def date_format(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The clinic's date format: the clinic admin's (anyone else: 403)."""
     clinic = access.admin_clinic(request.user)
-    form = DateFormatForm(request.POST or None, initial={"locale": clinic.locale})
+    # Bound on any POST, an empty one too: nothing chosen is an error shown.
+    posted = request.POST if request.method == "POST" else None
+    form = DateFormatForm(posted, initial={"locale": clinic.locale})
     if request.method == "POST" and form.is_valid():
         changed = date_format_set(
             actor=request.user,
