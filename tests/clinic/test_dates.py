@@ -13,6 +13,7 @@ from django.urls import reverse
 from clinic.dates import FORMATS, STYLES, format_when, locale_active
 from clinic.models import AuditAction, AuditEvent
 from tests.attachment.factories import ContactFactory
+from tests.factories import MembershipFactory
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 AFTERNOON = dt.datetime(2026, 3, 3, 14, 5, tzinfo=LONDON)
@@ -105,3 +106,14 @@ def test_an_unknown_format_is_refused_and_nothing_changes(login, clinic, admin):
     clinic.refresh_from_db()
     assert clinic.locale == "en-gb"
     assert not AuditEvent.objects.filter(action=AuditAction.UPDATE).exists()
+
+
+def test_a_person_of_two_clinics_reads_dates_as_the_first_they_joined(
+    login, clinic, other_clinic, client
+):
+    other_clinic.locale = "en-us"
+    other_clinic.save(update_fields=["locale"])
+    MembershipFactory(user=client.therapist, clinic=other_clinic, role="therapist")
+    ContactFactory(client=client, occurred_at=AFTERNOON)
+    url = reverse("attachment:timeline", args=[client.pk])
+    assert "Tue 3 Mar 2026 14:05" in login(client.therapist).get(url).content.decode()
